@@ -1,0 +1,52 @@
+# Stride Clinic: `make run` starts everything on the embedded default, `make test` runs the suite.
+# Needs only Python 3.11, git and make; uv is installed into .tools/ and the app into .venv/.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint format check-migrations bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python "$(PYTHON)"
+	@touch $@
+
+setup: .venv/.synced
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo ""
+	@echo "  Stride Clinic is starting at http://127.0.0.1:$${WEB_PORT:-8000}/  (Ctrl+C stops web and worker)"
+	@echo ""
+	.venv/bin/honcho --procfile Procfile.embedded start
+
+test: setup
+	@scripts/ensure-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+check-migrations: setup
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: setup
+	$(PY) manage.py bench_analysis
+
+clean:
+	rm -rf .venv .tools var

@@ -1,0 +1,22 @@
+from rest_framework import serializers
+
+from accounts.models import User
+from accounts.roles import role_of
+
+
+class MeOutputSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+    patient_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "first_name", "last_name", "role", "patient_id"]
+        read_only_fields = fields
+
+    def get_role(self, user: User) -> str | None:
+        role = role_of(user)
+        return role.value if role else None
+
+    def get_patient_id(self, user: User) -> int | None:
+        patient = getattr(user, "patient", None)
+        return patient.pk if patient else None

@@ -1,0 +1,95 @@
+"""The clinic's roles as Django groups, and the permissions each one holds.
+
+Views and selectors ask for permissions (``user.has_perm``), never for role names; this module
+is the one place that says which role holds which permission. ``sync_role_groups`` runs after
+every ``migrate`` so the groups in the database always match this table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    CLINICIAN = "clinician", "Clinician"
+    FRONT_DESK = "front_desk", "Front desk"
+    ATHLETE = "athlete", "Athlete"
+
+
+GROUP_NAMES: dict[Role, str] = {role: role.label for role in Role}
+
+_CLINICAL = [
+    "patients.view_patient", "patients.add_patient", "patients.change_patient",
+    "patients.view_any_patient", "patients.view_clinical_record",
+    "patients.view_visit", "patients.add_visit", "patients.change_visit",
+    "patients.view_complaint", "patients.add_complaint", "patients.change_complaint",
+    "patients.delete_complaint",
+    "patients.view_intake", "patients.add_intake", "patients.change_intake",
+    "accounts.invite_athlete",
+]  # fmt: skip
+_DEMOGRAPHICS = [
+    "patients.view_patient", "patients.add_patient", "patients.change_patient",
+    "patients.view_any_patient", "accounts.invite_athlete",
+]  # fmt: skip
+# An athlete's permissions apply to their own record only: selectors scope every query.
+_OWN_RECORD = ["patients.view_patient", "patients.view_clinical_record", "patients.view_visit"]
+
+# Apps that land later extend these lists (assessments, programs, scheduling).
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.ADMIN: ["audit.view_auditevent"],  # plus everything the clinician holds, below
+    Role.CLINICIAN: _CLINICAL,
+    Role.FRONT_DESK: _DEMOGRAPHICS,
+    Role.ATHLETE: _OWN_RECORD,
+}
+
+
+def permissions_of(role: Role) -> set[str]:
+    perms = set(ROLE_PERMISSIONS[role])
+    if role == Role.ADMIN:
+        perms |= set(ROLE_PERMISSIONS[Role.CLINICIAN]) | set(ROLE_PERMISSIONS[Role.FRONT_DESK])
+    return perms
+
+
+def role_of(user: Any) -> Role | None:
+    """The user's role; superusers count as admins. Uses the cached group names when present."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    names = getattr(user, "_role_group_names", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._role_group_names = names
+    for role in (Role.ADMIN, Role.CLINICIAN, Role.FRONT_DESK, Role.ATHLETE):
+        if GROUP_NAMES[role] in names:
+            return role
+    return None
+
+
+def sync_role_groups(**kwargs: Any) -> None:
+    """Create the role groups and give each exactly the permissions listed above.
+
+    Uses the installed models, not the migration state post_migrate offers: it runs after
+    the whole migrate, when the two agree.
+    """
+    Group = global_apps.get_model("auth", "Group")
+    Permission = global_apps.get_model("auth", "Permission")
+    # post_migrate reaches this app before later apps' permissions exist; create them all now.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
+        wanted = permissions_of(role)
+        found = []
+        for dotted in sorted(wanted):
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is None:
+                raise LookupError(f"Role {role.label} lists unknown permission {dotted}")
+            found.append(perm)
+        group.permissions.set(found)

@@ -1,0 +1,97 @@
+"""Gap filling and zero-phase low-pass filtering of landmark tracks.
+
+Events and metrics read the same smoothed landmarks (MEASUREMENT.md, "Gait events": "low-pass
+filter, then ..."), so both come from ``smooth_landmarks``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+from scipy.signal import butter, sosfiltfilt
+
+from .track import PoseTrack
+
+# Running kinematics are usually low-passed at 8-12 Hz; 10 Hz keeps the pelvic obliquity and
+# heel-strike shapes (stride and step frequencies are 1.2-3.2 Hz) while removing pixel jitter.
+DEFAULT_CUTOFF_HZ = 10.0
+# Only short holes are bridged: a 0.1 s gap is less than half a stance, longer ones stay NaN so
+# that no event is invented inside them.
+DEFAULT_MAX_GAP_S = 0.1
+FILTER_ORDER = 2  # run forwards and backwards: 4th order, zero phase
+
+
+def nan_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open ``(start, stop)`` index ranges where the boolean ``mask`` is True."""
+    padded = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def fill_gaps(values: np.ndarray, max_gap: int) -> np.ndarray:
+    """Fill interior NaN runs of at most ``max_gap`` samples of a 1-D series (PCHIP).
+
+    PCHIP does not overshoot, so a bridged heel never dips below the ground it came from.
+    Leading/trailing NaN and longer gaps are left NaN.
+    """
+    out = np.array(values, dtype=float, copy=True)
+    valid = ~np.isnan(out)
+    if valid.sum() < 2 or valid.all():
+        return out
+    idx = np.arange(len(out))
+    interp = PchipInterpolator(idx[valid], out[valid], extrapolate=False)
+    first, last = idx[valid][0], idx[valid][-1]
+    for start, stop in nan_runs(~valid):
+        if start > first and stop <= last and stop - start <= max_gap:
+            out[start:stop] = interp(idx[start:stop])
+    return out
+
+
+def lowpass(values: np.ndarray, fs: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> np.ndarray:
+    """Zero-phase Butterworth low-pass of a 1-D series, run separately on each NaN-free run.
+
+    The cutoff is capped at 40% of the sample rate so the design stays valid at 24-30 fps.
+    Runs too short to filter are returned unfiltered.
+    """
+    out = np.array(values, dtype=float, copy=True)
+    wn = min(cutoff_hz, 0.4 * fs) / (fs / 2.0)
+    sos = butter(FILTER_ORDER, wn, btype="low", output="sos")
+    for start, stop in nan_runs(~np.isnan(out)):
+        length = stop - start
+        if length < 7:
+            continue
+        padlen = min(3 * (2 * len(sos) + 1), length - 1)
+        out[start:stop] = sosfiltfilt(sos, out[start:stop], padlen=padlen)
+    return out
+
+
+def smooth_series(
+    values: np.ndarray,
+    fs: float,
+    *,
+    cutoff_hz: float = DEFAULT_CUTOFF_HZ,
+    max_gap_s: float = DEFAULT_MAX_GAP_S,
+) -> np.ndarray:
+    """Gap-fill then low-pass one 1-D series sampled at ``fs``."""
+    max_gap = max(1, round(max_gap_s * fs))
+    return lowpass(fill_gaps(values, max_gap), fs, cutoff_hz)
+
+
+def smooth_landmarks(
+    track: PoseTrack,
+    *,
+    cutoff_hz: float = DEFAULT_CUTOFF_HZ,
+    max_gap_s: float = DEFAULT_MAX_GAP_S,
+) -> np.ndarray:
+    """Gap-filled, low-passed pixel positions of all 33 landmarks: array (n_frames, 33, 2).
+
+    Samples inside gaps longer than ``max_gap_s`` (and before/after the first/last detection)
+    stay NaN. Filtering uses the pose sample rate (``track.sample_fps``).
+    """
+    fs = track.sample_fps
+    xy = track.landmarks[:, :, :2]
+    out = np.full(xy.shape, np.nan)
+    for lm in range(xy.shape[1]):
+        for axis in range(2):
+            out[:, lm, axis] = smooth_series(xy[:, lm, axis], fs, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    return out

@@ -1,0 +1,288 @@
+"""``analyze()``: one clip in, an ``AnalysisResult`` out (decode -> pose -> events -> metrics -> gate).
+
+Two pose paths give the same kind of result:
+
+- plain: one process, every frame up to 60 fps, direct and mirror trackers on each frame;
+- fast (default): the clip is cut into overlapping chunks analysed by worker processes (one per
+  core), and pose runs at ``FAST_POSE_FPS``. MediaPipe's landmark model costs ~20 ms per call
+  on this CPU whatever the image size, and mirror averaging doubles the calls, so on two cores
+  a 60 fps clip cannot be posed frame by frame faster than ~1.2x real time; the speed target
+  (0.5x) is reached by posing fewer frames, and the bench reports what that costs in degrees.
+
+Chunks start ``CHUNK_WARMUP_S`` early so the trackers have settled when their samples count;
+the chunking does not depend on the number of processes, so a Celery worker (which may not
+fork) runs the same chunks one after the other and gets the same numbers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import pose as pose_mod
+from .quality import assess, check_person_found
+from .result import AnalysisResult, Timing, save_landmarks
+from .track import View
+from .video import VideoError, VideoInfo, VideoUnreadableError, iter_frames, probe
+
+ANALYSIS_VERSION = "0.1.0"
+VIEWS = ("posterior", "anterior")
+
+FAST_POSE_FPS = 20.0
+FAST_MIRROR = "both"
+FAST_WORKERS = 2
+CHUNK_S = 5.0  # chunk length; clips up to this long are one chunk (no process start-up)
+CHUNK_WARMUP_S = 0.5
+
+Progress = Callable[[float], None]
+
+
+def analyze(
+    video_path: str | os.PathLike[str],
+    view: str = "posterior",
+    *,
+    fast: bool = True,
+    progress: Progress | None = None,
+    keyframes_dir: str | os.PathLike[str] | None = None,
+    preview_path: str | os.PathLike[str] | None = None,
+    landmarks_path: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+) -> AnalysisResult:
+    """Measure hip drop and the frontal-plane metrics of MEASUREMENT.md on one clip.
+
+    Raises a ``VideoError`` subclass (``.code``, ``.message``) when the clip cannot be
+    analysed at all; everything else comes back as numbers with quality flags.
+    """
+    from .events import detect_stances
+    from .metrics import measure_stances, pelvic_obliquity_deg, summarize
+
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
+    t_start = time.perf_counter()
+    report = _progress_reporter(progress)
+    info = probe(video_path)
+    report(0.01)
+
+    pose_plan = plan_pose(info, fast=fast, workers=workers)
+    run = run_pose(info, view, plan=pose_plan, progress=lambda f: report(0.01 + 0.9 * f))  # type: ignore[arg-type]
+    track = run.track
+    check_person_found(track)
+
+    stances = detect_stances(track)
+    stance_metrics = measure_stances(track, stances)
+    summary = summarize(track, stance_metrics)
+    obliquity = pelvic_obliquity_deg(track)
+    quality = assess(info=info, track=track, disagreement=run.disagreement, stance_sides=[s.side for s in stances])
+    t_measured = time.perf_counter()
+
+    result = AnalysisResult(
+        analysis_version=ANALYSIS_VERSION,
+        video={**info.to_dict()},
+        view=view,
+        frame_index=track.frame_index,
+        time_s=track.time_s,
+        detected=track.detected,
+        pelvic_obliquity_deg=np.asarray(obliquity, dtype=float),
+        stances=[m.to_dict() for m in stance_metrics],
+        summary=summary.to_dict(),
+        quality=quality,
+        timing=Timing(decode_s=run.decode_s, pose_s=run.pose_s, total_s=0.0, duration_s=info.duration_s),
+        pose={**pose_plan, "pose_fps": round(track.sample_fps, 3), "samples": track.n_frames},
+        track=track,
+    )
+    report(0.92)
+    if landmarks_path is not None:
+        save_landmarks(landmarks_path, track)
+        result.outputs["landmarks"] = os.fspath(landmarks_path)
+    if keyframes_dir is not None or preview_path is not None:
+        from . import render
+
+        if keyframes_dir is not None:
+            result.outputs["keyframes"] = render.write_keyframes(info, result, stance_metrics, keyframes_dir)
+        report(0.94)
+        if preview_path is not None:
+            result.outputs["preview"] = render.write_preview(
+                info, result, stance_metrics, preview_path, progress=lambda f: report(0.94 + 0.06 * f)
+            )
+    t_end = time.perf_counter()
+    # The realtime factor covers the measurement; drawing the optional outputs is timed apart.
+    result.timing.total_s = t_measured - t_start
+    result.timing.outputs_s = t_end - t_measured
+    report(1.0)
+    return result
+
+
+def _progress_reporter(progress: Progress | None) -> Progress:
+    last = [-1.0]
+
+    def report(fraction: float) -> None:
+        if progress is None:
+            return
+        fraction = min(1.0, max(0.0, fraction))
+        if fraction >= 1.0 or fraction - last[0] >= 0.01:
+            last[0] = fraction
+            progress(fraction)
+
+    return report
+
+
+def plan_pose(info: VideoInfo, *, fast: bool, workers: int | None = None) -> dict[str, Any]:
+    """Pose settings for a clip: frame stride, mirror mode, chunks and processes."""
+    stride = pose_mod.pose_stride(info.fps)
+    if not fast:
+        return {"path": "plain", "stride": stride, "mirror": "both", "chunks": [(0, None)], "workers": 1}
+    stride = max(stride, round(info.fps / FAST_POSE_FPS))
+    chunk = max(stride, round(CHUNK_S * info.fps) // stride * stride)
+    starts = list(range(0, max(info.frames, 1), chunk))
+    # A short tail would only carry warm-up cost: fold it into the previous chunk.
+    if len(starts) > 1 and info.frames - starts[-1] < chunk // 2:
+        starts.pop()
+    chunks = [(s, starts[k + 1] if k + 1 < len(starts) else None) for k, s in enumerate(starts)]
+    n_workers = workers if workers is not None else min(FAST_WORKERS, os.cpu_count() or 1)
+    return {
+        "path": "fast",
+        "stride": stride,
+        "mirror": FAST_MIRROR,
+        "chunks": chunks,
+        "workers": max(1, min(n_workers, len(chunks))),
+    }
+
+
+def run_pose(
+    info: VideoInfo, view: View, *, plan: dict[str, Any], progress: Progress | None = None
+) -> pose_mod.PoseRun:
+    """Pose the clip as ``plan`` says and fuse the trackers into one ``PoseRun``."""
+    stride, mirror, chunks = plan["stride"], plan["mirror"], plan["chunks"]
+    expected = max(1, info.frames // stride)
+    if len(chunks) == 1:
+        raw = pose_mod.run_streams(
+            iter_frames(info, step=stride),
+            width=info.width,
+            height=info.height,
+            mirror=mirror,
+            stride=stride,
+            progress=(lambda n: progress(n / expected)) if progress else None,
+        )
+    else:
+        raw = _run_chunks(info, plan, progress=progress, expected=expected)
+    if len(raw.frame_index) < 2:
+        raise VideoUnreadableError("Too few frames of the video could be decoded: the file is damaged or incomplete.")
+    return pose_mod.fuse(raw, info=info, view=view, mirror=mirror)
+
+
+def _chunk_job(info: VideoInfo, plan: dict[str, Any], start: int, stop: int | None, report=None):
+    stride = plan["stride"]
+    warm = max(0, start - round(CHUNK_WARMUP_S * info.fps) // stride * stride)
+    raw = pose_mod.run_streams(
+        iter_frames(info, start=warm, stop=stop, step=stride),
+        width=info.width,
+        height=info.height,
+        mirror=plan["mirror"],
+        stride=stride,
+        progress=report,
+    )
+    keep = raw.frame_index >= start
+    return raw.frame_index[keep], raw.direct[keep], raw.mirrored[keep], raw.decode_s, raw.pose_s
+
+
+def _chunk_worker(info: VideoInfo, plan: dict[str, Any], k: int, queue) -> None:
+    start, stop = plan["chunks"][k]
+    try:
+        out = _chunk_job(
+            info, plan, start, stop, report=lambda n: queue.put(("progress", k, n)) if n % 10 == 0 else None
+        )
+        queue.put(("done", k, out))
+    except BaseException as exc:  # report, never hang the parent
+        queue.put(("error", k, f"{type(exc).__name__}: {exc}"))
+
+
+def _can_fork_workers() -> bool:
+    # Celery's prefork children are daemonic, and daemonic processes may not have children.
+    return not multiprocessing.current_process().daemon
+
+
+_FORKSERVER_READY = False
+
+
+def _context():
+    global _FORKSERVER_READY
+    ctx = multiprocessing.get_context("forkserver")
+    if not _FORKSERVER_READY:
+        # The fork server imports MediaPipe once; each worker forks from it, clean of our threads.
+        ctx.set_forkserver_preload(["cv2", "mediapipe", "assessments.analysis.pose"])
+        _FORKSERVER_READY = True
+    return ctx
+
+
+def _run_chunks(
+    info: VideoInfo, plan: dict[str, Any], *, progress: Progress | None, expected: int
+) -> pose_mod.RawStreams:
+    chunks = plan["chunks"]
+    results: dict[int, tuple] = {}
+    if plan["workers"] <= 1 or not _can_fork_workers():
+        done_before = 0
+        for k, (start, stop) in enumerate(chunks):
+            base = done_before
+
+            def rep(n: int, base: int = base) -> None:
+                if progress:
+                    progress((base + n) / expected)
+
+            results[k] = _chunk_job(info, plan, start, stop, report=rep)
+            done_before += len(results[k][0])
+    else:
+        ctx = _context()
+        queue = ctx.Queue()
+        pending = list(range(len(chunks)))
+        running: dict[int, Any] = {}
+        done_per_chunk = dict.fromkeys(range(len(chunks)), 0)
+        try:
+            while pending or running:
+                while pending and len(running) < plan["workers"]:
+                    k = pending.pop(0)
+                    proc = ctx.Process(target=_chunk_worker, args=(info, plan, k, queue), daemon=True)
+                    proc.start()
+                    running[k] = proc
+                try:
+                    kind, k, payload = queue.get(timeout=5.0)
+                except Exception:
+                    dead = [k for k, p in running.items() if not p.is_alive() and k not in results]
+                    if dead:
+                        raise VideoUnreadableError("The video could not be processed (a worker stopped).") from None
+                    continue
+                if kind == "progress":
+                    done_per_chunk[k] = payload
+                    if progress:
+                        progress(sum(done_per_chunk.values()) / expected)
+                elif kind == "done":
+                    results[k] = payload
+                    running.pop(k).join()
+                else:
+                    raise VideoUnreadableError(f"The video could not be processed: {payload}")
+        finally:
+            for p in running.values():
+                p.terminate()
+            queue.close()
+    order = [results[k] for k in range(len(chunks))]
+    return pose_mod.RawStreams(
+        frame_index=np.concatenate([r[0] for r in order]),
+        direct=np.concatenate([r[1] for r in order]),
+        mirrored=np.concatenate([r[2] for r in order]),
+        decode_s=sum(r[3] for r in order),
+        pose_s=sum(r[4] for r in order),
+    )
+
+
+def default_outputs(json_path: str | os.PathLike[str]) -> dict[str, Path]:
+    """Conventional names for the files written next to a result JSON."""
+    p = Path(json_path)
+    return {"landmarks": p.with_suffix(".landmarks.npz"), "preview": p.with_suffix(".preview.webm")}
+
+
+__all__ = ["ANALYSIS_VERSION", "AnalysisResult", "VideoError", "analyze", "plan_pose", "run_pose"]

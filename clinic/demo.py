@@ -1,0 +1,94 @@
+"""Demo people and records for the embedded run, built through the real services. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import user_create
+from patients import services as patient_services
+from patients.models import Patient
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: Role
+    first_name: str
+    last_name: str
+    email: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("clinician", "demo-clinician-pass", Role.CLINICIAN, "Dana", "Okafor", "dana@stride.example"),
+    DemoLogin("frontdesk", "demo-frontdesk-pass", Role.FRONT_DESK, "Sam", "Reyes", "sam@stride.example"),
+    DemoLogin("athlete", "demo-athlete-pass", Role.ATHLETE, "Alex", "Morgan", "alex@runner.example"),
+    DemoLogin("admin", "demo-admin-pass", Role.ADMIN, "Robin", "Hale", "robin@stride.example"),
+)
+
+# (first, last, born, sex, weekly km, goal, complaint, region, side, scuffs)
+DEMO_PATIENTS = (
+    ("Alex", "Morgan", date(1990, 4, 12), "female", 45, "Half marathon", "itb_syndrome", "thigh", "right", True),
+    ("Jordan", "Baker", date(1985, 9, 3), "male", 60, "Marathon", "runners_knee", "knee", "left", False),
+    ("Priya", "Shah", date(1996, 1, 22), "female", 30, "10 km", "patellar_tendinopathy", "knee", "both", False),
+    ("Tom", "Nguyen", date(1979, 6, 30), "male", 70, "Ultra trail 50 km", "plantar_fasciitis", "foot", "left", True),
+    ("Maria", "Rossi", date(1988, 11, 8), "female", 40, "Marathon", "posterior_tibialis", "ankle", "right", False),
+    ("Kwame", "Mensah", date(2001, 2, 14), "male", 55, "5 km PB", "hip", "hip", "right", True),
+    ("Elena", "Petrova", date(1975, 7, 19), "female", 25, "Park run", "low_back", "low_back", "na", False),
+    ("Luca", "Bianchi", date(1993, 3, 5), "male", 80, "Marathon", "hamstring", "thigh", "left", False),
+)
+
+
+def _user(login: DemoLogin) -> User:
+    user = User.objects.filter(username=login.username).first()
+    if user is None:
+        user = user_create(
+            username=login.username, email=login.email, role=login.role, password=login.password,
+            first_name=login.first_name, last_name=login.last_name,
+        )  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def seed_demo() -> tuple[DemoLogin, ...]:
+    users = {login.role: _user(login) for login in DEMO_LOGINS}
+    clinician = users[Role.CLINICIAN]
+    today = timezone.localdate()
+    for first, last, born, sex, km, goal, condition, region, side, scuffs in DEMO_PATIENTS:
+        if Patient.objects.filter(first_name=first, last_name=last, date_of_birth=born).exists():
+            continue
+        patient = patient_services.patient_create(
+            created_by=clinician, first_name=first, last_name=last, date_of_birth=born, sex=sex,
+            email=f"{first.lower()}.{last.lower()}@runner.example", phone="+44 7700 900" + str(born.day).zfill(3),
+            emergency_contact_name="Next of kin", emergency_contact_phone="+44 7700 900999",
+            referring_doctor="Dr. Chen, Riverside GP", consent_video=True,
+            weekly_distance_km=km, years_running=max(1, (today.year - born.year) // 4), goal_event=goal,
+            shoes="Neutral daily trainer",
+        )  # fmt: skip
+        patient_services.complaint_create(
+            patient=patient, created_by=clinician, condition=condition, body_region=region, side=side,
+            onset_date=today - timedelta(weeks=10), notes="Worse after long runs and on cambered roads.",
+        )  # fmt: skip
+        patient_services.intake_save(
+            patient=patient, updated_by=clinician,
+            data={"inner_leg_scuffs": scuffs, "pelvis_drops_on_single_leg_stance": True},
+        )  # fmt: skip
+        for weeks_ago, plan in ((8, "Start hip strength programme, 3x per week."), (4, "Progress to side plank with abduction.")):
+            patient_services.visit_create(
+                patient=patient, clinician=clinician, created_by=clinician,
+                visit_date=today - timedelta(weeks=weeks_ago),
+                subjective="Pain on the outside of the knee after 8 km.",
+                objective="Pelvis drops on the swing side on single-leg squat; hip abduction 4/5.",
+                plan=plan,
+            )  # fmt: skip
+    athlete_patient = Patient.objects.get(first_name="Alex", last_name="Morgan")
+    if athlete_patient.user_id is None:
+        athlete_patient.user = users[Role.ATHLETE]
+        athlete_patient.save(update_fields=["user"])
+    return DEMO_LOGINS

@@ -1,0 +1,64 @@
+"""Staff forms; they validate input and hand it to patients.services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from accounts.roles import GROUP_NAMES, Role
+from patients.models import Complaint, Intake, Patient, Visit
+from patients.services import PATIENT_DEMOGRAPHIC_FIELDS, PATIENT_RUNNING_FIELDS
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PatientDemographicsForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = list(PATIENT_DEMOGRAPHIC_FIELDS)
+        widgets = {"date_of_birth": DATE_INPUT}
+
+
+class PatientForm(PatientDemographicsForm):
+    """Demographics plus the running profile, for clinicians."""
+
+    class Meta(PatientDemographicsForm.Meta):
+        fields = list(PATIENT_DEMOGRAPHIC_FIELDS + PATIENT_RUNNING_FIELDS)
+
+
+def clinicians():  # type: ignore[no-untyped-def]
+    return get_user_model().objects.filter(
+        groups__name__in=[GROUP_NAMES[Role.CLINICIAN], GROUP_NAMES[Role.ADMIN]], is_active=True
+    ).distinct()
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["visit_date", "clinician", "subjective", "objective", "plan"]
+        widgets = {
+            "visit_date": DATE_INPUT,
+            "subjective": forms.Textarea(attrs={"rows": 4}),
+            "objective": forms.Textarea(attrs={"rows": 4}),
+            "plan": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
+
+
+class ComplaintForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = ["condition", "body_region", "side", "onset_date", "notes", "is_resolved"]
+        widgets = {"onset_date": DATE_INPUT, "notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class IntakeForm(forms.ModelForm):
+    class Meta:
+        model = Intake
+        exclude = ["patient"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Athlete's e-mail address")
