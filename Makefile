@@ -30,9 +30,10 @@ run: setup
 	@echo ""
 	.venv/bin/honcho --procfile Procfile.embedded start
 
+# Each run gets its own var/ (test database file, broker folders), so runs never share state.
 test: setup
 	@scripts/ensure-chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	STRIDE_VAR_DIR="$${STRIDE_VAR_DIR:-$$(mktemp -d -t stride-test-XXXXXX)}" $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	.venv/bin/ruff check .

@@ -27,7 +27,7 @@ def patient_queryset_for(user: Any) -> QuerySet[Patient]:
 
 
 def patient_list(*, user: Any, search: str = "", include_inactive: bool = False) -> QuerySet[Patient]:
-    patients = patient_queryset_for(user).annotate(visit_count=Count("visits"))
+    patients = patient_queryset_for(user).annotate(visit_count=Count("visits")).order_by("last_name", "first_name", "id")
     if not include_inactive:
         patients = patients.filter(is_active=True)
     for term in search.split():

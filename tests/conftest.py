@@ -63,3 +63,12 @@ def api_as(api):  # type: ignore[no-untyped-def]
         return api
 
     return login
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):  # type: ignore[no-untyped-def]
+    """A real worker process on the configured broker, reading and writing the test database."""
+    from tests.worker import celery_worker
+
+    with celery_worker(log_path=tmp_path / "worker.log") as process:
+        yield process

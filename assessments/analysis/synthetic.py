@@ -10,11 +10,11 @@ rolled about the image centre, and jittered. Sizes scale with the image height.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .track import N_LANDMARKS, PoseTrack, Side, View
+from .track import LEFT_RIGHT_PAIRS, N_LANDMARKS, PoseTrack, Side, View
 
 DUTY = 0.62  # ground contact as a fraction of the step period (~0.22 s at 170 spm)
 HIP_HALF_WIDTH = 95.0  # px at 1920 px image height: hip width ~ 190 px
@@ -57,7 +57,7 @@ class RunTruth:
     cpd_deg: dict[Side, float]
     cpd_image_deg: dict[Side, float]
     mean_cpd_deg: float
-    hip_adduction_midstance_deg: dict[Side, float]
+    hip_adduction_peak_deg: dict[Side, float]  # mean over stances of the in-stance peak
     fppa_deg: dict[Side, float]
     step_width_ratio: float
     camera_roll_deg: float
@@ -201,7 +201,7 @@ def generate_run(
     lat_sign: dict[Side, float] = {"left": -1.0, "right": 1.0}
     fppa: dict[Side, float] = {"left": fppa_left_deg, "right": fppa_right_deg}
     world = np.full((n, N_LANDMARKS, 2), np.nan)
-    midstance_adduction: dict[Side, float] = {}
+    adduction_peak: dict[Side, float] = {}
     for side in ("left", "right"):
         c = contacts[side]
         r_c = np.radians(mean_tilt + swing_tilt * np.cos(2.0 * np.pi * (c - mid_left0) / stride_s))
@@ -221,27 +221,22 @@ def generate_run(
         world[:, 29 + base] = heel
         world[:, 31 + base] = toe
         other = "right" if side == "left" else "left"
-        mids = c + contact_s / 2.0
         add = _hip_adduction_deg(hips[side], hips[other], knee)
-        inside = (mids >= t[0]) & (mids <= t[-1])
-        midstance_adduction[side] = float(np.mean(np.interp(mids[inside], t, add)))
+        peaks = [add[(t >= ci) & (t <= ci + contact_s)].max() for ci in c if t[0] <= ci <= t[-1] - contact_s]
+        adduction_peak[side] = float(np.mean(peaks))
 
     _upper_body(world, mid, r, stride_phase, px)
 
-    # Camera: view mapping, then roll about the image centre, then noise and dropped frames.
+    # Camera: view mapping, pixel noise, dropped frames, then roll about the image centre
+    # (isotropic noise is the same before or after the rotation).
     mirror = 1.0 if view == "posterior" else -1.0
-    cx, cy = width / 2.0, height / 2.0
-    x = cx + mirror * world[..., 0]
-    y = world[..., 1]
-    a = np.radians(camera_roll_deg)
-    xr = cx + (x - cx) * np.cos(a) - (y - cy) * np.sin(a)
-    yr = cy + (x - cx) * np.sin(a) + (y - cy) * np.cos(a)
     landmarks = np.empty((n, N_LANDMARKS, 3))
-    landmarks[..., 0] = xr + rng.normal(0.0, noise_px, xr.shape) if noise_px > 0 else xr
-    landmarks[..., 1] = yr + rng.normal(0.0, noise_px, yr.shape) if noise_px > 0 else yr
+    landmarks[..., 0] = width / 2.0 + mirror * world[..., 0]
+    landmarks[..., 1] = world[..., 1]
+    if noise_px > 0:
+        landmarks[..., :2] += rng.normal(0.0, noise_px, (n, N_LANDMARKS, 2))
     landmarks[..., 2] = np.clip(rng.normal(0.95, 0.02, (n, N_LANDMARKS)), 0.0, 1.0)
     landmarks[_dropped_frames(n, drop_rate, fps, rng)] = np.nan
-
     track = PoseTrack(
         landmarks=landmarks,
         frame_index=np.arange(n),
@@ -251,6 +246,8 @@ def generate_run(
         height=height,
         view=view,
     )
+    if camera_roll_deg:
+        track = roll_track(track, camera_roll_deg)
     stances = _complete_stances(contacts, contact_s, t, fps)
     # In a posterior view the athlete's left hip is the image-left one, so a roll of a adds a to
     # the left CPD; in an anterior view the athlete's left is on the image right (sign flips).
@@ -260,7 +257,7 @@ def generate_run(
         cpd_deg={"left": cpd_left_deg, "right": cpd_right_deg},
         cpd_image_deg={"left": cpd_left_deg + shift, "right": cpd_right_deg - shift},
         mean_cpd_deg=(cpd_left_deg + cpd_right_deg) / 2.0,
-        hip_adduction_midstance_deg=midstance_adduction,
+        hip_adduction_peak_deg=adduction_peak,
         fppa_deg=fppa,
         step_width_ratio=step_width_ratio,
         camera_roll_deg=camera_roll_deg,
@@ -339,3 +336,29 @@ def _upper_body(world: np.ndarray, mid: np.ndarray, r: np.ndarray, stride_phase:
         world[:, 15 + base] = wrist
         for j, (dx, dy) in enumerate([(-5, 20), (5, 22), (8, 10)]):
             world[:, 17 + 2 * j + base] = wrist + np.array([sign * dx, dy]) * px
+
+
+def mirror_track(track: PoseTrack) -> PoseTrack:
+    """The track of the left-right mirrored clip, with the view unchanged (MEASUREMENT.md,
+    "Ground truth": mirror -> left and right values swap).
+
+    x -> width - x, and left/right labels exchanged, since the pose step re-labels sides from
+    the image positions and the declared view.
+    """
+    landmarks = track.landmarks.copy()
+    landmarks[..., 0] = track.width - landmarks[..., 0]
+    for a, b in LEFT_RIGHT_PAIRS:
+        landmarks[:, [a, b]] = landmarks[:, [b, a]]
+    return replace(track, landmarks=landmarks)
+
+
+def roll_track(track: PoseTrack, roll_deg: float) -> PoseTrack:
+    """The track of the clip rotated by ``roll_deg`` about the image centre (y down, so a
+    positive angle lowers the image-right side, adding ``roll_deg`` to the pelvic obliquity)."""
+    landmarks = track.landmarks.copy()
+    cx, cy = track.width / 2.0, track.height / 2.0
+    a = np.radians(roll_deg)
+    x, y = track.landmarks[..., 0] - cx, track.landmarks[..., 1] - cy
+    landmarks[..., 0] = cx + x * np.cos(a) - y * np.sin(a)
+    landmarks[..., 1] = cy + x * np.sin(a) + y * np.cos(a)
+    return replace(track, landmarks=landmarks)
