@@ -5,7 +5,11 @@ from django.db import models
 
 
 class User(AbstractUser):
-    email = models.EmailField("e-mail address", unique=True, error_messages={"unique": "A person with this e-mail address already has an account."})
+    email = models.EmailField(
+        "e-mail address",
+        unique=True,
+        error_messages={"unique": "A person with this e-mail address already has an account."},
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -25,9 +25,7 @@ class AuditOriginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current_origin.set(
-            RequestOrigin(ip_address=request.META.get("REMOTE_ADDR"), path=request.path[:255])
-        )
+        token = current_origin.set(RequestOrigin(ip_address=request.META.get("REMOTE_ADDR"), path=request.path[:255]))
         try:
             return self.get_response(request)
         finally:

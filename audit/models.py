@@ -16,9 +16,7 @@ class AuditAction(models.TextChoices):
 class AuditEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     # The label survives the user's deletion; the foreign key is for filtering.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     actor_label = models.CharField(max_length=150)
     action = models.CharField(max_length=8, choices=AuditAction.choices)
     target_type = models.CharField(max_length=64, help_text="app_label.model of the record")

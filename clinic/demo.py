@@ -79,7 +79,10 @@ def seed_demo() -> tuple[DemoLogin, ...]:
             patient=patient, updated_by=clinician,
             data={"inner_leg_scuffs": scuffs, "pelvis_drops_on_single_leg_stance": True},
         )  # fmt: skip
-        for weeks_ago, plan in ((8, "Start hip strength programme, 3x per week."), (4, "Progress to side plank with abduction.")):
+        for weeks_ago, plan in (
+            (8, "Start hip strength programme, 3x per week."),
+            (4, "Progress to side plank with abduction."),
+        ):
             patient_services.visit_create(
                 patient=patient, clinician=clinician, created_by=clinician,
                 visit_date=today - timedelta(weeks=weeks_ago),

@@ -25,9 +25,11 @@ class PatientForm(PatientDemographicsForm):
 
 
 def clinicians():  # type: ignore[no-untyped-def]
-    return get_user_model().objects.filter(
-        groups__name__in=[GROUP_NAMES[Role.CLINICIAN], GROUP_NAMES[Role.ADMIN]], is_active=True
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=[GROUP_NAMES[Role.CLINICIAN], GROUP_NAMES[Role.ADMIN]], is_active=True)
+        .distinct()
+    )
 
 
 class VisitForm(forms.ModelForm):
@@ -56,7 +58,10 @@ class ComplaintForm(forms.ModelForm):
 class IntakeForm(forms.ModelForm):
     class Meta:
         model = Intake
-        exclude = ["patient"]
+        fields = [
+            "inner_leg_scuffs", "knees_cave_on_single_leg_squat", "pelvis_drops_on_single_leg_stance",
+            "uneven_shoe_wear", "recent_training_change", "notes",
+        ]  # fmt: skip
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -35,12 +35,8 @@ class Patient(models.Model):
     consent_video_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Running profile
-    weekly_distance_km = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(400)]
-    )
-    years_running = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(80)]
-    )
+    weekly_distance_km = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(400)])
+    years_running = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(80)])
     goal_event = models.CharField(max_length=200, blank=True)
     shoes = models.CharField(max_length=200, blank=True)
 
@@ -131,9 +127,7 @@ class Intake(models.Model):
         "scuffs or mud on the inner lower legs", default=False,
         help_text="A sign of crossover running: the feet land across the midline.",
     )  # fmt: skip
-    knees_cave_on_single_leg_squat = models.BooleanField(
-        "knee moves inwards on a single-leg squat", default=False
-    )
+    knees_cave_on_single_leg_squat = models.BooleanField("knee moves inwards on a single-leg squat", default=False)
     pelvis_drops_on_single_leg_stance = models.BooleanField(
         "pelvis drops on single-leg stance (Trendelenburg sign)", default=False
     )
@@ -148,9 +142,7 @@ class Intake(models.Model):
 
 class Visit(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="visits")
-    clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits_led"
-    )
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits_led")
     visit_date = models.DateField()
     subjective = models.TextField(blank=True, help_text="What the athlete reports.")
     objective = models.TextField(blank=True, help_text="What the clinician observed and measured.")

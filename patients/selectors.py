@@ -27,7 +27,9 @@ def patient_queryset_for(user: Any) -> QuerySet[Patient]:
 
 
 def patient_list(*, user: Any, search: str = "", include_inactive: bool = False) -> QuerySet[Patient]:
-    patients = patient_queryset_for(user).annotate(visit_count=Count("visits")).order_by("last_name", "first_name", "id")
+    patients = (
+        patient_queryset_for(user).annotate(visit_count=Count("visits")).order_by("last_name", "first_name", "id")
+    )
     if not include_inactive:
         patients = patients.filter(is_active=True)
     for term in search.split():
@@ -43,9 +45,7 @@ def patient_list(*, user: Any, search: str = "", include_inactive: bool = False)
 def visit_queryset_for(user: Any) -> QuerySet[Visit]:
     if not user.has_perm("patients.view_visit") or not can_view_clinical(user):
         return Visit.objects.none()
-    return Visit.objects.filter(patient__in=patient_queryset_for(user)).select_related(
-        "patient", "clinician"
-    )
+    return Visit.objects.filter(patient__in=patient_queryset_for(user)).select_related("patient", "clinician")
 
 
 def patient_timeline(*, user: Any, patient: Patient) -> QuerySet[Visit]:

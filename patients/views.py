@@ -15,7 +15,12 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from patients import selectors, services
 from patients.forms import (
-    ComplaintForm, IntakeForm, InviteForm, PatientDemographicsForm, PatientForm, VisitForm,
+    ComplaintForm,
+    IntakeForm,
+    InviteForm,
+    PatientDemographicsForm,
+    PatientForm,
+    VisitForm,
 )  # fmt: skip
 from patients.models import Intake, Patient, Visit
 

@@ -21,7 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    password = "correct-horse-battery"  # noqa: S105
+    password = "correct-horse-battery"
 
     @classmethod
     def _create(cls, model_class, *args, role: Role = Role.CLINICIAN, **kwargs):  # type: ignore[no-untyped-def]

@@ -35,7 +35,9 @@ def celery_worker(*, log_path: Path, extra_env: dict[str, str] | None = None) ->
     command = [sys.executable, "-m", "celery", "--app", "clinic", "worker", "--concurrency", "1",
                "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             _wait_until_ready(log_path, process)
             yield process

@@ -20,7 +20,11 @@ TOP_PERCENTILE = 5.0
 STANCE_TOLERANCE = 0.2  # of the foot's vertical range: "near its ground level"
 CONTACT_SEARCH_S = 0.15  # the heel's fast descent before contact is looked for this far back
 TOE_OFF_SEARCH_S = 0.2  # the forefoot's fast rise after toe-off is looked for this far ahead
-MIN_FOOT_SPEED = 1.0  # peak heel/forefoot speed, in foot ranges per second, to accept an event
+# Body-scaled floors, so pixel jitter of a runner standing still never makes a stance: the
+# heel must rise by 8% of the leg length in swing and land/lift at 0.25 leg lengths per second
+# (running: heel rise ~40% of leg, heel-strike speed ~1 leg/s).
+MIN_FOOT_RANGE = 0.08
+MIN_FOOT_SPEED = 0.25
 MIN_VISIBILITY = 0.5
 MIN_STANCE_SAMPLES = 3
 
@@ -136,6 +140,14 @@ def _foot_series(xy: np.ndarray, track: PoseTrack, side: Side) -> tuple[np.ndarr
     return heel, toe
 
 
+def _leg_length_px(xy: np.ndarray) -> float:
+    """Median image distance from the mid-hip to the midpoint of the two ankles: the body scale."""
+    hips = 0.5 * (xy[:, Landmark.LEFT_HIP] + xy[:, Landmark.RIGHT_HIP])
+    ankles = 0.5 * (xy[:, Landmark.LEFT_ANKLE] + xy[:, Landmark.RIGHT_ANKLE])
+    length = np.linalg.norm(ankles - hips, axis=-1)
+    return float(np.nanmedian(length)) if not np.isnan(length).all() else float("nan")
+
+
 def _close_holes(mask: np.ndarray, max_hole: int) -> np.ndarray:
     out = mask.copy()
     for start, stop in nan_runs(~mask):
@@ -169,6 +181,9 @@ def detect_stances(track: PoseTrack, *, xy: np.ndarray | None = None) -> list[St
     if xy is None:
         xy = smooth_landmarks(track)
     mid_hip_y = 0.5 * (xy[:, Landmark.LEFT_HIP, 1] + xy[:, Landmark.RIGHT_HIP, 1])
+    leg_px = _leg_length_px(xy)
+    if not np.isfinite(leg_px):
+        return []
     feet = {side: _foot_series(xy, track, side) for side in SIDES}
     heights = {side: _foot_height(feet[side][0], fs) for side in SIDES}
     sample_i = np.arange(track.n_frames)
@@ -178,9 +193,13 @@ def detect_stances(track: PoseTrack, *, xy: np.ndarray | None = None) -> list[St
         heel_y, toe_y = feet[side]
         height, foot_range = heights[side]
         with np.errstate(invalid="ignore"):
-            on_ground = (height < STANCE_TOLERANCE * foot_range) & (height < heights[other][0])
+            on_ground = (
+                (height < STANCE_TOLERANCE * foot_range)
+                & (height < heights[other][0])
+                & (foot_range >= MIN_FOOT_RANGE * leg_px)
+            )
         on_ground = _close_holes(on_ground, max(1, round(0.02 * fs)))
-        speed_min = MIN_FOOT_SPEED * float(np.nanmedian(foot_range))
+        speed_min = MIN_FOOT_SPEED * leg_px
         v_down = np.gradient(heel_y) * fs
         v_up = -np.gradient(toe_y) * fs
         for start, stop in nan_runs(on_ground):

@@ -53,11 +53,14 @@ def analyze(
     preview_path: str | os.PathLike[str] | None = None,
     landmarks_path: str | os.PathLike[str] | None = None,
     workers: int | None = None,
+    pose_fps: float | None = None,
 ) -> AnalysisResult:
     """Measure hip drop and the frontal-plane metrics of MEASUREMENT.md on one clip.
 
     Raises a ``VideoError`` subclass (``.code``, ``.message``) when the clip cannot be
     analysed at all; everything else comes back as numbers with quality flags.
+    ``workers`` and ``pose_fps`` tune the fast path (defaults: one process per core,
+    ``FAST_POSE_FPS``); ``progress`` receives fractions 0..1.
     """
     from .events import detect_stances
     from .metrics import measure_stances, pelvic_obliquity_deg, summarize
@@ -69,7 +72,7 @@ def analyze(
     info = probe(video_path)
     report(0.01)
 
-    pose_plan = plan_pose(info, fast=fast, workers=workers)
+    pose_plan = plan_pose(info, fast=fast, workers=workers, pose_fps=pose_fps)
     run = run_pose(info, view, plan=pose_plan, progress=lambda f: report(0.01 + 0.9 * f))  # type: ignore[arg-type]
     track = run.track
     check_person_found(track)
@@ -132,12 +135,14 @@ def _progress_reporter(progress: Progress | None) -> Progress:
     return report
 
 
-def plan_pose(info: VideoInfo, *, fast: bool, workers: int | None = None) -> dict[str, Any]:
+def plan_pose(
+    info: VideoInfo, *, fast: bool, workers: int | None = None, pose_fps: float | None = None
+) -> dict[str, Any]:
     """Pose settings for a clip: frame stride, mirror mode, chunks and processes."""
     stride = pose_mod.pose_stride(info.fps)
     if not fast:
         return {"path": "plain", "stride": stride, "mirror": "both", "chunks": [(0, None)], "workers": 1}
-    stride = max(stride, round(info.fps / FAST_POSE_FPS))
+    stride = max(stride, round(info.fps / (pose_fps or FAST_POSE_FPS)))
     chunk = max(stride, round(CHUNK_S * info.fps) // stride * stride)
     starts = list(range(0, max(info.frames, 1), chunk))
     # A short tail would only carry warm-up cost: fold it into the previous chunk.
@@ -167,6 +172,7 @@ def run_pose(
             height=info.height,
             mirror=mirror,
             stride=stride,
+            fps=info.fps,
             progress=(lambda n: progress(n / expected)) if progress else None,
         )
     else:
@@ -185,6 +191,7 @@ def _chunk_job(info: VideoInfo, plan: dict[str, Any], start: int, stop: int | No
         height=info.height,
         mirror=plan["mirror"],
         stride=stride,
+        fps=info.fps,
         progress=report,
     )
     keep = raw.frame_index >= start

@@ -31,7 +31,10 @@ class ComplaintOutputSerializer(serializers.ModelSerializer):
 class IntakeOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Intake
-        exclude = ["id", "patient"]
+        fields = [
+            "inner_leg_scuffs", "knees_cave_on_single_leg_squat", "pelvis_drops_on_single_leg_stance",
+            "uneven_shoe_wear", "recent_training_change", "notes", "updated_at",
+        ]  # fmt: skip
 
 
 class PatientClinicalOutputSerializer(PatientDemographicsOutputSerializer):

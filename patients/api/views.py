@@ -28,9 +28,7 @@ class ClinicalListAuditMixin:
         return response
 
 
-class PatientViewSet(
-    ClinicalListAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PatientViewSet(ClinicalListAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [ModelPermissionsWithView]
     filterset_class = PatientFilter
     search_fields = ["first_name", "last_name", "email", "phone"]

@@ -74,7 +74,9 @@ def test_clinician_sees_visit_timeline_and_complaints(client, clinician, visit_a
 
 def test_create_patient_form_shows_validation_messages(client, clinician):
     client.force_login(clinician)
-    response = client.post(reverse("patients:create"), {"first_name": "", "last_name": "Q", "date_of_birth": "2999-01-01", "sex": "female"})
+    response = client.post(
+        reverse("patients:create"), {"first_name": "", "last_name": "Q", "date_of_birth": "2999-01-01", "sex": "female"}
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "This field is required." in page
@@ -85,7 +87,13 @@ def test_create_patient_then_record_a_visit(client, clinician):
     client.force_login(clinician)
     response = client.post(
         reverse("patients:create"),
-        {"first_name": "Nia", "last_name": "Long", "date_of_birth": "1991-05-02", "sex": "female", "consent_video": "on"},
+        {
+            "first_name": "Nia",
+            "last_name": "Long",
+            "date_of_birth": "1991-05-02",
+            "sex": "female",
+            "consent_video": "on",
+        },
         follow=True,
     )
     patient = Patient.objects.get(last_name="Long")
@@ -93,7 +101,13 @@ def test_create_patient_then_record_a_visit(client, clinician):
     assert b"Nia Long was added." in response.content
     response = client.post(
         reverse("patients:visit-create", args=[patient.pk]),
-        {"visit_date": "2026-11-20", "clinician": clinician.pk, "subjective": "Knee sore", "objective": "", "plan": "Strength"},
+        {
+            "visit_date": "2026-11-20",
+            "clinician": clinician.pk,
+            "subjective": "Knee sore",
+            "objective": "",
+            "plan": "Strength",
+        },
         follow=True,
     )
     assert Visit.objects.get(patient=patient).plan == "Strength"

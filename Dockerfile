@@ -1,0 +1,21 @@
+# Production image: gunicorn web, Celery worker and beat share it (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/app/.venv UV_COMPILE_BYTECODE=1 \
+    PATH=/app/.venv/bin:$PATH
+# OpenCV (headless) and MediaPipe need these shared libraries at run time.
+RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip install --no-cache-dir uv==0.13.9 \
+    && useradd --create-home --uid 1000 clinic
+
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY . .
+RUN SECRET_KEY=collectstatic-only STRIDE_VAR_DIR=/tmp/var python manage.py collectstatic --noinput \
+    && mkdir -p /data/media && chown -R clinic:clinic /data /app
+USER clinic
+EXPOSE 8000
+CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "120", "--access-logfile", "-"]

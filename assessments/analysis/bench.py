@@ -1,0 +1,165 @@
+"""Speed benchmark: plain vs fast path on a 10 s, 60 fps, 1080x1920 clip (issue 3, "Speed").
+
+By default the clip is built by looping the Pose2Sim cam03 clip forwards and backwards (so the
+motion stays continuous) into a temporary file. The last printed line is one JSON object with
+``plain_rtf``, ``fast_rtf`` and ``max_metric_diff_deg`` (plus the details), for CI and the
+``bench_analysis`` management command, which calls ``main(argv)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "tests" / "data" / "pose2sim_cam03_posterior.mp4"
+BENCH_SECONDS = 10.0
+BENCH_FPS = 60.0
+BENCH_SIZE = (1080, 1920)  # width, height
+
+
+def build_bench_clip(
+    out: Path, source: Path = DEFAULT_SOURCE, *, seconds: float = BENCH_SECONDS, fps: float = BENCH_FPS
+) -> Path:
+    """Loop ``source`` forwards then backwards (ping-pong) to ``seconds`` at 1080x1920, ``fps``."""
+    cap = cv2.VideoCapture(str(source))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(_fit(frame, BENCH_SIZE))
+    cap.release()
+    if len(frames) < 2:
+        raise SystemExit(f"Cannot read the benchmark source {source}.")
+    order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
+    n = round(seconds * fps)
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, BENCH_SIZE)
+    for k in range(n):
+        writer.write(frames[order[k % len(order)]])
+    writer.release()
+    return out
+
+
+def _fit(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Centre-crop then resize to ``size`` (w, h) without distorting the person."""
+    w, h = size
+    fh, fw = frame.shape[:2]
+    scale = max(w / fw, h / fh)
+    cw, ch = round(w / scale), round(h / scale)
+    x0, y0 = (fw - cw) // 2, (fh - ch) // 2
+    crop = frame[y0 : y0 + ch, x0 : x0 + cw]
+    return crop if crop.shape[1::-1] == size else cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+
+
+def _summary_numbers(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Flatten the summary to {"left.cpd_midstance_deg.mean": value, ...} for degree-valued numbers."""
+    out: dict[str, float] = {}
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_summary_numbers(value, name + "."))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out
+
+
+def compare(plain: Any, fast: Any) -> dict[str, Any]:
+    """Largest differences between two results of the same clip, in degrees."""
+    common, pi, fi = np.intersect1d(plain.frame_index, fast.frame_index, return_indices=True)
+    diff = np.abs(np.asarray(plain.pelvic_obliquity_deg)[pi] - np.asarray(fast.pelvic_obliquity_deg)[fi])
+    diff = diff[np.isfinite(diff)]
+    a, b = _summary_numbers(plain.summary), _summary_numbers(fast.summary)
+    summary_diffs = {
+        k: abs(a[k] - b[k])
+        for k in a
+        if k in b and (k.endswith("_deg") or "_deg." in k) and not k.endswith(".n") and not k.endswith(".sd")
+    }
+    worst_summary = max(summary_diffs.items(), key=lambda kv: kv[1]) if summary_diffs else (None, 0.0)
+    frame_max = float(diff.max()) if len(diff) else math.nan
+    return {
+        "frames_compared": len(common),
+        "frame_obliquity_diff_median_deg": round(float(np.median(diff)), 3) if len(diff) else None,
+        "frame_obliquity_diff_p90_deg": round(float(np.percentile(diff, 90)), 3) if len(diff) else None,
+        "frame_obliquity_diff_max_deg": round(frame_max, 3) if len(diff) else None,
+        "summary_diff_max_deg": round(worst_summary[1], 3),
+        "summary_diff_worst": worst_summary[0],
+        "summary_values_compared": len(summary_diffs),
+        "max_metric_diff_deg": round(max(frame_max if len(diff) else 0.0, worst_summary[1]), 3),
+    }
+
+
+def _run(label: str, path: Path, view: str, **kwargs: Any) -> tuple[Any, float]:
+    from .pipeline import analyze
+
+    t0 = time.perf_counter()
+    result = analyze(path, view, **kwargs)
+    wall = time.perf_counter() - t0
+    v = result.video
+    print(
+        f"{label:>6s}: {v['frames']} frames at {v['fps']:.0f} fps ({v['width']}x{v['height']}), "
+        f"posed {len(result.frame_index)} samples at {result.pose['pose_fps']:.0f} fps, "
+        f"{result.pose['workers']} process(es): wall {wall:.2f} s, realtime factor {wall / v['duration_s']:.3f} "
+        f"(decode {result.timing.decode_s:.1f} s, pose {result.timing.pose_s:.1f} s summed over processes)",
+        flush=True,
+    )
+    return result, wall
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench_analysis", description=__doc__.splitlines()[0])
+    p.add_argument("path", nargs="?", help="clip to time (default: 10 s built from the Pose2Sim cam03 clip)")
+    p.add_argument("--view", choices=("posterior", "anterior"), default="posterior")
+    p.add_argument("--fast-pose-fps", type=float, default=None, help="pose rate of the fast path")
+    p.add_argument("--skip-plain", action="store_true", help="time the fast path only")
+    args = p.parse_args(argv)
+
+    from .cli import native_stderr_silenced
+    from .pipeline import FAST_POSE_FPS
+
+    with tempfile.TemporaryDirectory(prefix="bench_analysis_") as tmp:
+        if args.path:
+            clip = Path(args.path)
+        else:
+            clip = build_bench_clip(Path(tmp) / "bench_10s_60fps_1080x1920.mp4")
+            print(f"Built {clip.name}: {BENCH_SECONDS:.0f} s, {BENCH_FPS:.0f} fps, {BENCH_SIZE[0]}x{BENCH_SIZE[1]}")
+        out: dict[str, Any] = {"clip": str(clip) if args.path else "pose2sim_cam03 ping-pong 10 s"}
+        with native_stderr_silenced():
+            fast, fast_wall = _run("fast", clip, args.view, fast=True, pose_fps=args.fast_pose_fps)
+            plain = None
+            if not args.skip_plain:
+                plain, plain_wall = _run("plain", clip, args.view, fast=False)
+        duration = fast.video["duration_s"]
+        out.update(
+            {
+                "frames": fast.video["frames"],
+                "fps": fast.video["fps"],
+                "fast_wall_s": round(fast_wall, 3),
+                "fast_rtf": round(fast_wall / duration, 3),
+                "fast_pose_fps": args.fast_pose_fps or FAST_POSE_FPS,
+                "fast_workers": fast.pose["workers"],
+            }
+        )
+        if plain is not None:
+            out.update({"plain_wall_s": round(plain_wall, 3), "plain_rtf": round(plain_wall / duration, 3)})
+            out.update(compare(plain, fast))
+            print(
+                f"Fast vs plain: per-frame obliquity |diff| median {out['frame_obliquity_diff_median_deg']} deg, "
+                f"p90 {out['frame_obliquity_diff_p90_deg']} deg, max {out['frame_obliquity_diff_max_deg']} deg "
+                f"over {out['frames_compared']} frames; summary metrics max {out['summary_diff_max_deg']} deg "
+                f"({out['summary_diff_worst'] or 'no stances to compare'})."
+            )
+        print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

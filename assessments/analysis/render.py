@@ -1,0 +1,210 @@
+"""Pictures for the report: keyframe PNGs of midstance and an annotated WebM preview.
+
+Keyframes (issue 3, item 2): per side, the midstance frame whose CPD is closest to that side's
+median and the one with the largest CPD, with the hip line, a horizontal reference through the
+stance hip, the angle and the stance leg drawn. The preview is VP8 in WebM, which Chromium
+plays (OpenCV's mp4v/MPEG-4 Part 2 does not play in browsers, and this OpenCV has no H.264
+encoder).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .filtering import smooth_landmarks
+from .track import JOINTS, Landmark, PoseTrack, Side
+from .video import VideoInfo, iter_frames
+
+PREVIEW_MAX_HEIGHT = 960
+PREVIEW_FOURCC = "VP80"
+STANCE_COLOUR = {"left": (255, 160, 0), "right": (0, 140, 255)}  # BGR: blue-ish left, orange right
+HIP_LINE = (0, 255, 255)
+REFERENCE = (255, 255, 255)
+BONES = (
+    (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
+    (Landmark.LEFT_SHOULDER, Landmark.LEFT_HIP),
+    (Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP),
+    (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+    (Landmark.LEFT_HIP, Landmark.LEFT_KNEE),
+    (Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE),
+    (Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL),
+    (Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX),
+    (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE),
+    (Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE),
+    (Landmark.RIGHT_ANKLE, Landmark.RIGHT_HEEL),
+    (Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX),
+)
+_LEG = ("hip", "knee", "ankle", "heel", "foot_index")
+
+
+def _pt(xy: np.ndarray, scale: float = 1.0) -> tuple[int, int] | None:
+    if not np.all(np.isfinite(xy)):
+        return None
+    return int(round(xy[0] * scale)), int(round(xy[1] * scale))
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], size: float, colour=(255, 255, 255)) -> None:
+    thick = max(1, int(round(size * 2)))
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0), thick + 3, cv2.LINE_AA)
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, colour, thick, cv2.LINE_AA)
+
+
+def draw_cpd(
+    img: np.ndarray, xy: np.ndarray, side: Side, cpd_deg: float, *, scale: float = 1.0, label: str = ""
+) -> None:
+    """Hip line, horizontal reference through the stance hip, stance leg and the CPD value."""
+    h = img.shape[0]
+    lw = max(2, int(round(h / 400)))
+    colour = STANCE_COLOUR[side]
+    leg = [_pt(xy[JOINTS[j][side]], scale) for j in _LEG]
+    for a, b in zip(leg, leg[1:], strict=False):
+        if a and b:
+            cv2.line(img, a, b, colour, lw + 2, cv2.LINE_AA)
+    stance_hip = _pt(xy[JOINTS["hip"][side]], scale)
+    swing_hip = _pt(xy[JOINTS["hip"]["right" if side == "left" else "left"]], scale)
+    if stance_hip and swing_hip:
+        hip_w = abs(swing_hip[0] - stance_hip[0]) or 1
+        ext = int(hip_w * 0.8)
+        direction = 1 if swing_hip[0] >= stance_hip[0] else -1
+        ref_end = (stance_hip[0] + direction * (hip_w + ext), stance_hip[1])
+        cv2.line(img, stance_hip, ref_end, REFERENCE, max(1, lw - 1), cv2.LINE_AA)
+        # hip line, extended beyond the swing hip so small angles are visible
+        dx, dy = swing_hip[0] - stance_hip[0], swing_hip[1] - stance_hip[1]
+        k = (hip_w + ext) / max(abs(dx), 1)
+        cv2.line(img, stance_hip, (int(stance_hip[0] + dx * k), int(stance_hip[1] + dy * k)), HIP_LINE, lw, cv2.LINE_AA)
+        for p in (stance_hip, swing_hip):
+            cv2.circle(img, p, lw * 2, HIP_LINE, -1, cv2.LINE_AA)
+        size = h / 900
+        value = "n/a" if not math.isfinite(cpd_deg) else f"{cpd_deg:+.1f} deg"
+        _text(
+            img,
+            f"{label}CPD {value}",
+            (max(5, min(stance_hip[0], swing_hip[0]) - int(60 * size)), max(30, stance_hip[1] - int(60 * size))),
+            size,
+            HIP_LINE,
+        )
+
+
+def _side_picks(stance_metrics: Sequence[Any], side: Side) -> list[tuple[str, Any]]:
+    ms = [m for m in stance_metrics if m.side == side and math.isfinite(m.cpd_midstance_deg)]
+    if not ms:
+        return []
+    values = np.array([m.cpd_midstance_deg for m in ms])
+    median = float(np.median(values))
+    typical = ms[int(np.argmin(np.abs(values - median)))]
+    largest = ms[int(np.argmax(values))]
+    return [("median", typical), ("largest", largest)]
+
+
+def write_keyframes(
+    info: VideoInfo, result: Any, stance_metrics: Sequence[Any], out_dir: str | os.PathLike[str]
+) -> list[dict[str, Any]]:
+    """Write up to four PNGs (per side: typical and largest CPD at midstance); return their index."""
+    track: PoseTrack = result.track
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    xy = smooth_landmarks(track)
+    picks = [(side, kind, m) for side in ("left", "right") for kind, m in _side_picks(stance_metrics, side)]
+    wanted = {m.midstance_frame for _, _, m in picks}
+    frames: dict[int, np.ndarray] = {}
+    if wanted:
+        for i, frame in iter_frames(info, stop=max(wanted) + 1):
+            if i in wanted:
+                frames[i] = frame
+    written = []
+    for side, kind, m in picks:
+        frame = frames.get(m.midstance_frame)
+        if frame is None:
+            continue
+        img = frame.copy()
+        k = int(np.searchsorted(track.frame_index, m.midstance_frame))
+        k = min(k, track.n_frames - 1)
+        draw_cpd(img, xy[k], side, m.cpd_midstance_deg, label=f"{side} stance, ")
+        _text(
+            img,
+            f"{side} midstance, frame {m.midstance_frame} ({m.midstance_frame / info.fps:.2f} s): {kind} CPD",
+            (10, 40),
+            info.height / 1100,
+        )
+        path = out / f"{side}_{kind}_cpd_frame{m.midstance_frame:05d}.png"
+        cv2.imwrite(str(path), img)
+        written.append(
+            {
+                "side": side,
+                "kind": kind,
+                "frame": m.midstance_frame,
+                "cpd_midstance_deg": round(float(m.cpd_midstance_deg), 2),
+                "path": os.fspath(path),
+            }
+        )
+    return written
+
+
+def write_preview(
+    info: VideoInfo,
+    result: Any,
+    stance_metrics: Sequence[Any],
+    path: str | os.PathLike[str],
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> str:
+    """Annotated preview (VP8/WebM): skeleton, hip line and a running CPD readout per side."""
+    track: PoseTrack = result.track
+    xy = smooth_landmarks(track)
+    obliquity = np.asarray(result.pelvic_obliquity_deg, dtype=float)
+    scale = min(1.0, PREVIEW_MAX_HEIGHT / info.height)
+    size = (int(round(info.width * scale)) // 2 * 2, int(round(info.height * scale)) // 2 * 2)
+    fps = track.sample_fps
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*PREVIEW_FOURCC), fps, size)
+    if not writer.isOpened():
+        raise RuntimeError("This OpenCV build cannot write VP8/WebM previews.")
+    by_mid = sorted(stance_metrics, key=lambda m: m.midstance_frame)
+    sample_of = {int(f): k for k, f in enumerate(track.frame_index)}
+    stride = int(np.median(np.diff(track.frame_index))) if track.n_frames > 1 else 1
+    text_size = size[1] / 1100
+    try:
+        for i, frame in iter_frames(info, start=int(track.frame_index[0]), step=stride):
+            k = sample_of.get(i)
+            if k is None:
+                continue
+            img = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+            p = xy[k]
+            lw = max(1, int(round(size[1] / 500)))
+            for a, b in BONES:
+                pa, pb = _pt(p[a], scale), _pt(p[b], scale)
+                if pa and pb:
+                    cv2.line(img, pa, pb, (200, 200, 200), lw, cv2.LINE_AA)
+            done = [m for m in by_mid if m.midstance_frame <= i]
+            current = next(
+                (m for m in reversed(done) if i - m.midstance_frame <= stride * 6 or m.toe_off_frame >= i), None
+            )
+            if current is not None:
+                draw_cpd(img, p, current.side, current.cpd_midstance_deg, scale=scale)
+            ob = obliquity[k]
+            _text(
+                img,
+                f"{i / info.fps:5.2f} s  hip line {'-' if not np.isfinite(ob) else f'{ob:+.1f}'} deg",
+                (8, int(30 * text_size + 10)),
+                text_size,
+            )
+            for row, side in enumerate(("left", "right")):
+                vals = [m.cpd_midstance_deg for m in done if m.side == side and math.isfinite(m.cpd_midstance_deg)]
+                txt = f"{side}: " + (
+                    f"CPD {vals[-1]:+.1f}, mean {np.mean(vals):+.1f} deg (n={len(vals)})" if vals else "-"
+                )
+                _text(img, txt, (8, int((70 + 40 * row) * text_size + 10)), text_size * 0.9, STANCE_COLOUR[side])  # type: ignore[index]
+            writer.write(img)
+            if progress is not None and track.n_frames:
+                progress(k / track.n_frames)
+    finally:
+        writer.release()
+    return os.fspath(path)
