@@ -1,6 +1,42 @@
-from django.contrib import admin
+"""The Django admin for people: deactivating someone ends their sessions and API token at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.models import User
+from accounts.services import user_deactivate
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class ClinicUserAdmin(UserAdmin):
+    actions = ["deactivate_users"]
+
+    @admin.action(
+        description="Deactivate the selected people (ends their sessions and API tokens)", permissions=["change"]
+    )
+    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.exclude(pk=request.user.pk))
+        for user in users:
+            user_deactivate(user=user, by=request.user)
+        self.message_user(request, f"{len(users)} people deactivated; their sessions and API tokens are revoked.")
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(request, "You cannot deactivate yourself.", level=messages.WARNING)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return readonly
+        # Someone granted "change user" without being a superuser must not make anyone one.
+        return (*readonly, "is_superuser", "is_staff", "user_permissions")
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Unticking "active" on the change form revokes access like the action does.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_deactivate(user=obj, by=request.user)

@@ -12,3 +12,10 @@ class AccountsConfig(AppConfig):
         # Roles are configuration, kept in code (accounts/roles.py): after every migrate the
         # groups are made to match it, so a new app's permissions reach the right roles.
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="sync_role_groups")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.middleware import stamp_sign_in
+
+        # The absolute session lifetime counts from sign-in (accounts/middleware.py).
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="stamp_sign_in")

@@ -47,6 +47,51 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ATHLETE: _OWN_RECORD,
 }
 
+# Scheduling: the front desk runs every calendar; a clinician keeps one (sees own and own
+# patients' appointments, books follow-ups); an athlete reads their own appointments.
+_SCHEDULING_READ = [
+    "scheduling.view_appointment", "scheduling.view_appointmenttype", "scheduling.view_room",
+    "scheduling.view_workinghours", "scheduling.view_calendarexception",
+]  # fmt: skip
+ROLE_PERMISSIONS[Role.FRONT_DESK] += [
+    *_SCHEDULING_READ, "scheduling.add_appointment", "scheduling.change_appointment",
+    "scheduling.view_any_appointment",
+    "scheduling.add_workinghours", "scheduling.change_workinghours", "scheduling.delete_workinghours",
+    "scheduling.add_calendarexception", "scheduling.change_calendarexception",
+    "scheduling.delete_calendarexception",
+]  # fmt: skip
+ROLE_PERMISSIONS[Role.CLINICIAN] += [
+    *_SCHEDULING_READ, "scheduling.add_appointment", "scheduling.change_appointment", "scheduling.keep_calendar",
+]  # fmt: skip
+ROLE_PERMISSIONS[Role.ATHLETE] += ["scheduling.view_appointment", "scheduling.view_appointmenttype"]
+ROLE_PERMISSIONS[Role.ADMIN] += [
+    "scheduling.add_appointmenttype", "scheduling.change_appointmenttype",
+    "scheduling.add_room", "scheduling.change_room",
+]  # fmt: skip
+
+# Programs: everyone signed in reads the exercise library; clinicians build programs and
+# prescribe; an athlete reads their own prescription and logs against it (selectors scope it);
+# the front desk sees no program or log (clinical data).
+ROLE_PERMISSIONS[Role.CLINICIAN] += [
+    "programs.view_exercise", "programs.add_exercise", "programs.change_exercise",
+    "programs.view_program", "programs.add_program", "programs.change_program",
+    "programs.view_prescription", "programs.add_prescription",
+    "programs.view_sessionlog",
+]  # fmt: skip
+ROLE_PERMISSIONS[Role.FRONT_DESK] += ["programs.view_exercise"]
+ROLE_PERMISSIONS[Role.ATHLETE] += [
+    "programs.view_exercise", "programs.view_program", "programs.view_prescription",
+    "programs.view_sessionlog", "programs.add_sessionlog",
+]  # fmt: skip
+
+# Assessments: clinicians upload, watch and re-analyse; an athlete reads the summaries of their
+# own analysed assessments (no video, no upload); the front desk sees none.
+ROLE_PERMISSIONS[Role.CLINICIAN] += [
+    "assessments.view_assessment", "assessments.add_assessment", "assessments.change_assessment",
+    "assessments.view_assessment_result",
+]  # fmt: skip
+ROLE_PERMISSIONS[Role.ATHLETE] += ["assessments.view_assessment"]
+
 
 def permissions_of(role: Role) -> set[str]:
     perms = set(ROLE_PERMISSIONS[role])

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
+from audit.models import AuditAction
+from audit.services import audit_record
 from patients.models import Patient
 
 
@@ -73,5 +80,39 @@ def athlete_invite(*, patient: Patient, email: str, invited_by: Any) -> User:
             from_email=None,
             recipient_list=[user.email],
         )
+    )
+    return user
+
+
+def user_session_keys(user: User) -> list[str]:
+    """Keys of the unexpired server-side sessions signed in as ``user`` (database-backed sessions)."""
+    user_id = str(user.pk)
+    return [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == user_id
+    ]
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: Any) -> User:
+    """Lock a person out now: no new sign-in, and every open session and API token revoked.
+
+    Django already refuses an inactive user on the next request; ending the sessions and
+    deleting the token as well means nothing of theirs stays valid on the server.
+    """
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
+    session_keys = user_session_keys(user)
+    for session_key in session_keys:
+        session_store(session_key=session_key).delete()
+    tokens_deleted, _ = Token.objects.filter(user=user).delete()
+    audit_record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        target=user,
+        summary=f"Deactivated; ended {len(session_keys)} session(s), revoked {tokens_deleted} API token(s)",
     )
     return user

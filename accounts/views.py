@@ -13,7 +13,7 @@ from accounts.roles import Role, role_of
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) == Role.ATHLETE:
-        return redirect("patients:my-record")
+        return redirect("portal:today")
     return redirect("patients:list")
 
 

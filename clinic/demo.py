@@ -11,8 +11,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
+from assessments.demo import seed_assessments_demo
 from patients import services as patient_services
 from patients.models import Patient
+from programs.demo import seed_programs_demo
+from scheduling.demo import seed_schedule_demo
 
 
 @dataclass(frozen=True)
@@ -94,4 +97,7 @@ def seed_demo() -> tuple[DemoLogin, ...]:
     if athlete_patient.user_id is None:
         athlete_patient.user = users[Role.ATHLETE]
         athlete_patient.save(update_fields=["user"])
+    seed_schedule_demo(clinician=clinician, booked_by=users[Role.FRONT_DESK])
+    seed_programs_demo(clinician=clinician, athlete_patient=athlete_patient)
+    seed_assessments_demo(clinician=clinician, patient=athlete_patient)
     return DEMO_LOGINS

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -53,18 +54,23 @@ INSTALLED_APPS = [
     "patients",
     "assessments",
     "programs",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.AbsoluteSessionLifetimeMiddleware",
     "audit.context.AuditOriginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -101,12 +107,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Length and a common-password list, no composition rules (NIST SP 800-63B 3.1.1.2, OWASP ASVS
+# 5.0 V6.2): Django's NumericPasswordValidator is left out, since "digits only" is a composition rule.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=8)
+PASSWORD_MAX_LENGTH = env.int("PASSWORD_MAX_LENGTH", default=128)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The lockout backend first: it refuses a locked-out account before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failed sign-ins (django-axes, https://django-axes.readthedocs.io/en/latest/4_configuration.html),
+# on the sign-in page, the admin and the API token endpoint alike. Counted per account (username),
+# not per address: a clinic's staff share one address, and an attacker can change theirs.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = env.list("AXES_LOCKOUT_PARAMETERS", default=["username"])
+# axes.W006 warns that a username-only lockout can be dodged by rotating address or browser; the
+# database handler counts failures per username summed over every address and browser, so it cannot.
+# Adding "ip_address" (AXES_LOCKOUT_PARAMETERS=username,ip_address) would lock a whole clinic behind one NAT.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -117,6 +149,9 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=int(timedelta
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Absolute lifetime: however active, a session ends this many seconds after sign-in
+# (accounts/middleware.py), so a stolen or forgotten session cannot be kept alive for ever.
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 3600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
@@ -162,6 +197,30 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4, https://django-csp.readthedocs.io/en/latest/configuration.html):
+# scripts and styles only from our own static files, never inline; no framing, no plugins.
+# CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only (for a trial).
+_csp_policy = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _csp_policy["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy
+else:
+    CONTENT_SECURITY_POLICY = _csp_policy
 
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
@@ -231,6 +290,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=30 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Appointment reminders go out 24 h ahead; each run sends only what is due and not yet sent.
+CELERY_BEAT_SCHEDULE["scheduling-send-reminders"] = {
+    "task": "scheduling.tasks.send_appointment_reminders",
+    "schedule": env.int("REMINDER_INTERVAL_S", default=15 * 60),
+}
 
 LOGGING = {
     "version": 1,
@@ -242,3 +306,42 @@ LOGGING = {
 
 # Absolute address of the site, for links in e-mails (invitations, reminders).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Assessments (treadmill videos and their analysis). Videos are clinical data: they live on a
+# private storage (never under MEDIA_URL) and are streamed by an authorised view.
+# Local disk by default; S3-compatible object storage with
+# ASSESSMENT_STORAGE_BACKEND=storages.backends.s3.S3Storage and ASSESSMENT_STORAGE_OPTIONS as JSON
+# (https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html), e.g.
+# {"bucket_name": "stride-videos", "default_acl": "private", "querystring_auth": true}.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+_assessment_backend = env.str("ASSESSMENT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+STORAGES["assessments"] = {
+    "BACKEND": _assessment_backend,
+    "OPTIONS": (
+        {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None}
+        if _assessment_backend.endswith("FileSystemStorage")
+        else env.json("ASSESSMENT_STORAGE_OPTIONS", default={})
+    ),
+}
+# Upload checks: larger bodies get a 413; shorter, longer or slower clips a 400 before queueing.
+ASSESSMENT_MAX_UPLOAD_BYTES = env.int("ASSESSMENT_MAX_UPLOAD_BYTES", default=1024**3)
+ASSESSMENT_MIN_DURATION_S = env.float("ASSESSMENT_MIN_DURATION_S", default=1.0)
+ASSESSMENT_MAX_DURATION_S = env.float("ASSESSMENT_MAX_DURATION_S", default=180.0)
+ASSESSMENT_MIN_FPS = env.float("ASSESSMENT_MIN_FPS", default=15.0)
+# Processing: limits per run, and the sweeper that re-queues jobs whose worker died.
+ASSESSMENT_SOFT_TIME_LIMIT_S = env.int("ASSESSMENT_SOFT_TIME_LIMIT_S", default=20 * 60)
+ASSESSMENT_TIME_LIMIT_S = env.int("ASSESSMENT_TIME_LIMIT_S", default=25 * 60)
+ASSESSMENT_STALE_AFTER_S = env.int("ASSESSMENT_STALE_AFTER_S", default=5 * 60)
+ASSESSMENT_MAX_ATTEMPTS = env.int("ASSESSMENT_MAX_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE["assessments-requeue-stuck"] = {
+    "task": "assessments.tasks.requeue_stuck_assessments",
+    "schedule": env.int("ASSESSMENT_SWEEP_EVERY_S", default=60),
+}
+
+# Strength programs: athletes with an active programme and nothing logged for this many days
+# get one encouraging e-mail (once per quiet spell); the sweep runs every few hours.
+PROGRAM_REMINDER_AFTER_DAYS = env.int("PROGRAM_REMINDER_AFTER_DAYS", default=4)
+CELERY_BEAT_SCHEDULE["programs-inactivity-reminders"] = {
+    "task": "programs.tasks.send_inactivity_reminders",
+    "schedule": env.int("PROGRAM_REMINDER_SWEEP_EVERY_S", default=6 * 3600),
+}

@@ -3,10 +3,9 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api.views import MeView
+from accounts.api.views import MeView, TokenObtainView
 from accounts.views import home
 
 
@@ -16,8 +15,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 api_v1 = [
     path("", include("patients.api.urls")),
+    path("", include("scheduling.api.urls")),
+    path("", include("assessments.api.urls")),
+    path("", include("programs.api.urls")),
     path("users/me/", MeView.as_view(), name="users-me"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
 ]
 
 urlpatterns = [
@@ -25,9 +27,13 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("patients/", include("patients.urls")),
+    path("schedule/", include("scheduling.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("programs/", include("programs.urls")),
+    path("portal/", include("programs.portal_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -8,10 +8,17 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from tests.factories import UserFactory, VisitFactory, athlete_with_patient
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests serve static files from the finders: no collectstatic manifest exists in a test run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # A fast hasher: the suite creates many users; production keeps Django's default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

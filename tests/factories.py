@@ -69,3 +69,36 @@ def athlete_with_patient(**patient_kwargs: object) -> tuple[User, Patient]:
     user = UserFactory(role=Role.ATHLETE)
     patient = PatientFactory(user=user, **patient_kwargs)
     return user, patient
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    """An analysed assessment with summary numbers and no video file (for trends and lists).
+
+    Tests of upload and processing go through ``assessments.services`` with real clips instead.
+    """
+
+    class Meta:
+        model = "assessments.Assessment"
+
+    visit = factory.SubFactory(VisitFactory)
+    patient = factory.SelfAttribute("visit.patient")
+    view = "posterior"
+    video = factory.Sequence(lambda n: f"assessments/factory-{n}/original.mp4")
+    video_sha256 = "0" * 64
+    video_size_bytes = 1000
+    status = "done"
+    progress = 100
+    analysed_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyFunction(timezone.now)
+    analysis_version = "test"
+    quality_ok = True
+    result = factory.LazyFunction(lambda: {"quality": {"ok": True, "flags": []}, "stances": []})
+    cpd_left_mean_deg = 6.0
+    cpd_left_sd_deg = 1.2
+    cpd_right_mean_deg = 4.0
+    cpd_right_sd_deg = 1.0
+    n_left = 9
+    n_right = 9
+    mean_cpd_deg = 5.0
+    asymmetry_deg = 2.0
+    cadence_spm = 168.0

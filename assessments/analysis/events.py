@@ -189,7 +189,7 @@ def detect_stances(track: PoseTrack, *, xy: np.ndarray | None = None) -> list[St
     sample_i = np.arange(track.n_frames)
     stances: list[Stance] = []
     for side in SIDES:
-        other = "right" if side == "left" else "left"
+        other: Side = "right" if side == "left" else "left"
         heel_y, toe_y = feet[side]
         height, foot_range = heights[side]
         with np.errstate(invalid="ignore"):
@@ -218,8 +218,8 @@ def detect_stances(track: PoseTrack, *, xy: np.ndarray | None = None) -> list[St
             stances.append(
                 Stance(
                     side=side,
-                    contact_frame=round(np.interp(contact, sample_i, frames)),
-                    toe_off_frame=round(np.interp(toe_off, sample_i, frames)),
+                    contact_frame=round(float(np.interp(contact, sample_i, frames))),
+                    toe_off_frame=round(float(np.interp(toe_off, sample_i, frames))),
                     midstance_frame=int(track.frame_index[ms]),
                     contact_i=ic,
                     toe_off_i=to,

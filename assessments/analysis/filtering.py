@@ -50,11 +50,12 @@ def fill_gaps(values: np.ndarray, max_gap: int) -> np.ndarray:
 def lowpass(values: np.ndarray, fs: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> np.ndarray:
     """Zero-phase Butterworth low-pass of a 1-D series, run separately on each NaN-free run.
 
-    The cutoff is capped at 40% of the sample rate so the design stays valid at 24-30 fps.
+    The cutoff is capped at a quarter of the sample rate (half of Nyquist): at 24-30 fps the
+    10 Hz default would pass most pixel jitter, and event timing does not depend on it.
     Runs too short to filter are returned unfiltered.
     """
     out = np.array(values, dtype=float, copy=True)
-    wn = min(cutoff_hz, 0.4 * fs) / (fs / 2.0)
+    wn = min(cutoff_hz, 0.25 * fs) / (fs / 2.0)
     sos = butter(FILTER_ORDER, wn, btype="low", output="sos")
     for start, stop in nan_runs(~np.isnan(out)):
         length = stop - start

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue as queue_mod
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +38,7 @@ VIEWS = ("posterior", "anterior")
 FAST_POSE_FPS = 20.0
 FAST_MIRROR = "both"
 FAST_WORKERS = 2
-CHUNK_S = 5.0  # chunk length; clips up to this long are one chunk (no process start-up)
+CHUNK_S = 2.0  # shortest chunk; clips shorter than two of these are one chunk (no process start-up)
 CHUNK_WARMUP_S = 0.5
 
 Progress = Callable[[float], None]
@@ -95,12 +96,15 @@ def analyze(
         stances=[m.to_dict() for m in stance_metrics],
         summary=summary.to_dict(),
         quality=quality,
-        timing=Timing(decode_s=run.decode_s, pose_s=run.pose_s, total_s=0.0, duration_s=info.duration_s),
+        timing=Timing(
+            decode_s=run.decode_s, pose_s=run.pose_s, total_s=0.0, duration_s=info.duration_s, pose_cpu_s=run.cpu_s
+        ),
         pose={**pose_plan, "pose_fps": round(track.sample_fps, 3), "samples": track.n_frames},
         track=track,
     )
     report(0.92)
     if landmarks_path is not None:
+        Path(landmarks_path).parent.mkdir(parents=True, exist_ok=True)
         save_landmarks(landmarks_path, track)
         result.outputs["landmarks"] = os.fspath(landmarks_path)
     if keyframes_dir is not None or preview_path is not None:
@@ -143,11 +147,13 @@ def plan_pose(
     if not fast:
         return {"path": "plain", "stride": stride, "mirror": "both", "chunks": [(0, None)], "workers": 1}
     stride = max(stride, round(info.fps / (pose_fps or FAST_POSE_FPS)))
-    chunk = max(stride, round(CHUNK_S * info.fps) // stride * stride)
-    starts = list(range(0, max(info.frames, 1), chunk))
-    # A short tail would only carry warm-up cost: fold it into the previous chunk.
-    if len(starts) > 1 and info.frames - starts[-1] < chunk // 2:
-        starts.pop()
+    # One chunk per core of the reference machine, none shorter than CHUNK_S. The count depends
+    # on constants only, never on the processes available, so the numbers never depend on them.
+    n_chunks = int(min(FAST_WORKERS, max(1, info.duration_s // CHUNK_S)))
+    warm = round(CHUNK_WARMUP_S * info.fps) // stride * stride
+    # Later chunks also pose their warm-up: give the first chunk that much more to balance.
+    size = max(stride, (info.frames - warm) / n_chunks)
+    starts = [0] + [int(round((warm + k * size) / stride)) * stride for k in range(1, n_chunks)]
     chunks = [(s, starts[k + 1] if k + 1 < len(starts) else None) for k, s in enumerate(starts)]
     n_workers = workers if workers is not None else min(FAST_WORKERS, os.cpu_count() or 1)
     return {
@@ -166,6 +172,7 @@ def run_pose(
     stride, mirror, chunks = plan["stride"], plan["mirror"], plan["chunks"]
     expected = max(1, info.frames // stride)
     if len(chunks) == 1:
+        cpu0 = time.process_time()
         raw = pose_mod.run_streams(
             iter_frames(info, step=stride),
             width=info.width,
@@ -175,6 +182,7 @@ def run_pose(
             fps=info.fps,
             progress=(lambda n: progress(n / expected)) if progress else None,
         )
+        raw.cpu_s = time.process_time() - cpu0
     else:
         raw = _run_chunks(info, plan, progress=progress, expected=expected)
     if len(raw.frame_index) < 2:
@@ -183,8 +191,9 @@ def run_pose(
 
 
 def _chunk_job(info: VideoInfo, plan: dict[str, Any], start: int, stop: int | None, report=None):
+    cpu0 = time.process_time()
     stride = plan["stride"]
-    warm = max(0, start - round(CHUNK_WARMUP_S * info.fps) // stride * stride)
+    warm = max(0, start - round(CHUNK_WARMUP_S * info.fps) // stride * stride)  # same as plan_pose
     raw = pose_mod.run_streams(
         iter_frames(info, start=warm, stop=stop, step=stride),
         width=info.width,
@@ -195,7 +204,8 @@ def _chunk_job(info: VideoInfo, plan: dict[str, Any], start: int, stop: int | No
         progress=report,
     )
     keep = raw.frame_index >= start
-    return raw.frame_index[keep], raw.direct[keep], raw.mirrored[keep], raw.decode_s, raw.pose_s
+    cpu_s = time.process_time() - cpu0
+    return raw.frame_index[keep], raw.direct[keep], raw.mirrored[keep], raw.decode_s, raw.pose_s, cpu_s
 
 
 def _chunk_worker(info: VideoInfo, plan: dict[str, Any], k: int, queue) -> None:
@@ -222,7 +232,7 @@ def _context():
     ctx = multiprocessing.get_context("forkserver")
     if not _FORKSERVER_READY:
         # The fork server imports MediaPipe once; each worker forks from it, clean of our threads.
-        ctx.set_forkserver_preload(["cv2", "mediapipe", "assessments.analysis.pose"])
+        ctx.set_forkserver_preload(["assessments.analysis.pose_preload"])
         _FORKSERVER_READY = True
     return ctx
 
@@ -230,60 +240,91 @@ def _context():
 def _run_chunks(
     info: VideoInfo, plan: dict[str, Any], *, progress: Progress | None, expected: int
 ) -> pose_mod.RawStreams:
-    chunks = plan["chunks"]
-    results: dict[int, tuple] = {}
-    if plan["workers"] <= 1 or not _can_fork_workers():
-        done_before = 0
-        for k, (start, stop) in enumerate(chunks):
-            base = done_before
-
-            def rep(n: int, base: int = base) -> None:
-                if progress:
-                    progress((base + n) / expected)
-
-            results[k] = _chunk_job(info, plan, start, stop, report=rep)
-            done_before += len(results[k][0])
-    else:
-        ctx = _context()
-        queue = ctx.Queue()
-        pending = list(range(len(chunks)))
-        running: dict[int, Any] = {}
-        done_per_chunk = dict.fromkeys(range(len(chunks)), 0)
+    results: dict[int, tuple] | None = None
+    if plan["workers"] > 1 and _can_fork_workers():
         try:
-            while pending or running:
-                while pending and len(running) < plan["workers"]:
-                    k = pending.pop(0)
-                    proc = ctx.Process(target=_chunk_worker, args=(info, plan, k, queue), daemon=True)
-                    proc.start()
-                    running[k] = proc
-                try:
-                    kind, k, payload = queue.get(timeout=5.0)
-                except Exception:
-                    dead = [k for k, p in running.items() if not p.is_alive() and k not in results]
-                    if dead:
-                        raise VideoUnreadableError("The video could not be processed (a worker stopped).") from None
-                    continue
-                if kind == "progress":
-                    done_per_chunk[k] = payload
-                    if progress:
-                        progress(sum(done_per_chunk.values()) / expected)
-                elif kind == "done":
-                    results[k] = payload
-                    running.pop(k).join()
-                else:
-                    raise VideoUnreadableError(f"The video could not be processed: {payload}")
-        finally:
-            for p in running.values():
-                p.terminate()
-            queue.close()
-    order = [results[k] for k in range(len(chunks))]
+            results = _chunks_in_workers(info, plan, progress=progress, expected=expected)
+        except _NoWorkers:
+            results = None
+    if results is None:
+        results = _chunks_in_process(info, plan, progress=progress, expected=expected)
+    order = [results[k] for k in range(len(plan["chunks"]))]
     return pose_mod.RawStreams(
         frame_index=np.concatenate([r[0] for r in order]),
         direct=np.concatenate([r[1] for r in order]),
         mirrored=np.concatenate([r[2] for r in order]),
         decode_s=sum(r[3] for r in order),
         pose_s=sum(r[4] for r in order),
+        cpu_s=sum(r[5] for r in order),
     )
+
+
+class _NoWorkers(Exception):
+    """Worker processes cannot be started here (e.g. inside a daemonic Celery child)."""
+
+
+def _chunks_in_process(
+    info: VideoInfo, plan: dict[str, Any], *, progress: Progress | None, expected: int
+) -> dict[int, tuple]:
+    results: dict[int, tuple] = {}
+    done_before = 0
+    for k, (start, stop) in enumerate(plan["chunks"]):
+
+        def rep(n: int, base: int = done_before) -> None:
+            if progress:
+                progress((base + n) / expected)
+
+        results[k] = _chunk_job(info, plan, start, stop, report=rep)
+        done_before += len(results[k][0])
+    return results
+
+
+def _chunks_in_workers(
+    info: VideoInfo, plan: dict[str, Any], *, progress: Progress | None, expected: int
+) -> dict[int, tuple]:
+    chunks = plan["chunks"]
+    results: dict[int, tuple] = {}
+    ctx = _context()
+    queue = ctx.Queue()
+    pending = list(range(len(chunks)))
+    running: dict[int, Any] = {}
+    done_per_chunk = dict.fromkeys(range(len(chunks)), 0)
+    try:
+        while pending or running:
+            while pending and len(running) < plan["workers"]:
+                k = pending.pop(0)
+                proc = ctx.Process(target=_chunk_worker, args=(info, plan, k, queue), daemon=True)
+                try:
+                    proc.start()
+                except (AssertionError, OSError) as exc:  # daemonic parent, no fork server...
+                    if not running and not results:
+                        raise _NoWorkers(str(exc)) from exc
+                    raise
+                running[k] = proc
+            try:
+                kind, k, payload = queue.get(timeout=2.0)
+            except queue_mod.Empty:
+                # A worker that exited cleanly has already sent its result; only a crash counts.
+                crashed = [p.exitcode for p in running.values() if p.exitcode not in (None, 0)]
+                if crashed:
+                    raise VideoUnreadableError(
+                        f"The video could not be processed (a pose worker stopped with code {crashed[0]})."
+                    ) from None
+                continue
+            if kind == "progress":
+                done_per_chunk[k] = payload
+                if progress:
+                    progress(sum(done_per_chunk.values()) / expected)
+            elif kind == "done":
+                results[k] = payload
+                running.pop(k).join()
+            else:
+                raise VideoUnreadableError(f"The video could not be processed: {payload}")
+    finally:
+        for p in running.values():
+            p.terminate()
+        queue.close()
+    return results
 
 
 def default_outputs(json_path: str | os.PathLike[str]) -> dict[str, Path]:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from . import pose
 from .track import Landmark, PoseTrack
 from .video import NoPersonError, VideoInfo
 
@@ -25,7 +26,7 @@ MIN_DETECTION_TO_MEASURE = 0.1
 MIN_HIP_TO_TORSO = 0.15
 # Two trackers (direct and mirrored) farther apart than this many torso lengths are following
 # different people; so is a mid-hip jump of this size between two pose samples.
-COMPETING_DISTANCE = 0.5
+COMPETING_DISTANCE = pose.COMPETING_DISTANCE
 COMPETING_SHARE = 0.05
 MIN_VISIBILITY = 0.5
 _LOWER_BODY = (
@@ -71,7 +72,7 @@ def check_person_found(track: PoseTrack) -> float:
     rate = float(track.detected.mean()) if track.n_frames else 0.0
     if rate < MIN_DETECTION_TO_MEASURE:
         raise NoPersonError(
-            "No person could be found in the video. Film the athlete from behind, with the whole body in the "
+            "No person could be found in the video; film the athlete from behind, with the whole body in the "
             "picture and in good light."
         )
     return rate

@@ -9,6 +9,7 @@ encoder).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -47,13 +48,22 @@ _LEG = ("hip", "knee", "ankle", "heel", "foot_index")
 def _pt(xy: np.ndarray, scale: float = 1.0) -> tuple[int, int] | None:
     if not np.all(np.isfinite(xy)):
         return None
-    return int(round(xy[0] * scale)), int(round(xy[1] * scale))
+    return round(xy[0] * scale), round(xy[1] * scale)
 
 
 def _text(img: np.ndarray, text: str, org: tuple[int, int], size: float, colour=(255, 255, 255)) -> None:
-    thick = max(1, int(round(size * 2)))
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0), thick + 3, cv2.LINE_AA)
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, colour, thick, cv2.LINE_AA)
+    """Outlined text, shrunk and shifted so that it stays inside the picture."""
+    h, w = img.shape[:2]
+    thick = max(1, round(size * 2))
+    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size, thick + 3)
+    if tw > w - 10:
+        size *= (w - 10) / tw
+        thick = max(1, round(size * 2))
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size, thick + 3)
+    x = int(min(max(5, org[0]), w - tw - 5))
+    y = int(min(max(th + 5, org[1]), h - 5))
+    cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0), thick + 3, cv2.LINE_AA)
+    cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, size, colour, thick, cv2.LINE_AA)
 
 
 def draw_cpd(
@@ -61,10 +71,10 @@ def draw_cpd(
 ) -> None:
     """Hip line, horizontal reference through the stance hip, stance leg and the CPD value."""
     h = img.shape[0]
-    lw = max(2, int(round(h / 400)))
+    lw = max(2, round(h / 400))
     colour = STANCE_COLOUR[side]
     leg = [_pt(xy[JOINTS[j][side]], scale) for j in _LEG]
-    for a, b in zip(leg, leg[1:], strict=False):
+    for a, b in itertools.pairwise(leg):
         if a and b:
             cv2.line(img, a, b, colour, lw + 2, cv2.LINE_AA)
     stance_hip = _pt(xy[JOINTS["hip"][side]], scale)
@@ -81,7 +91,7 @@ def draw_cpd(
         cv2.line(img, stance_hip, (int(stance_hip[0] + dx * k), int(stance_hip[1] + dy * k)), HIP_LINE, lw, cv2.LINE_AA)
         for p in (stance_hip, swing_hip):
             cv2.circle(img, p, lw * 2, HIP_LINE, -1, cv2.LINE_AA)
-        size = h / 900
+        size = min(h, 1.6 * img.shape[1]) / 900
         value = "n/a" if not math.isfinite(cpd_deg) else f"{cpd_deg:+.1f} deg"
         _text(
             img,
@@ -111,27 +121,30 @@ def write_keyframes(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     xy = smooth_landmarks(track)
-    picks = [(side, kind, m) for side in ("left", "right") for kind, m in _side_picks(stance_metrics, side)]
+    sides: tuple[Side, Side] = ("left", "right")
+    picks = [(side, kind, m) for side in sides for kind, m in _side_picks(stance_metrics, side)]
     wanted = {m.midstance_frame for _, _, m in picks}
     frames: dict[int, np.ndarray] = {}
     if wanted:
-        for i, frame in iter_frames(info, stop=max(wanted) + 1):
+        for i, decoded in iter_frames(info, stop=max(wanted) + 1):
             if i in wanted:
-                frames[i] = frame
+                frames[i] = decoded
     written = []
     for side, kind, m in picks:
-        frame = frames.get(m.midstance_frame)
-        if frame is None:
+        picked = frames.get(m.midstance_frame)
+        if picked is None:
             continue
-        img = frame.copy()
+        img = picked.copy()
         k = int(np.searchsorted(track.frame_index, m.midstance_frame))
         k = min(k, track.n_frames - 1)
         draw_cpd(img, xy[k], side, m.cpd_midstance_deg, label=f"{side} stance, ")
+        size = min(info.height, 1.6 * info.width) / 1100
+        _text(img, f"{side} stance, {kind} CPD of the clip", (10, int(45 * size)), size)
         _text(
             img,
-            f"{side} midstance, frame {m.midstance_frame} ({m.midstance_frame / info.fps:.2f} s): {kind} CPD",
-            (10, 40),
-            info.height / 1100,
+            f"midstance: frame {m.midstance_frame}, {m.midstance_frame / info.fps:.2f} s",
+            (10, int(90 * size)),
+            size,
         )
         path = out / f"{side}_{kind}_cpd_frame{m.midstance_frame:05d}.png"
         cv2.imwrite(str(path), img)
@@ -160,17 +173,18 @@ def write_preview(
     xy = smooth_landmarks(track)
     obliquity = np.asarray(result.pelvic_obliquity_deg, dtype=float)
     scale = min(1.0, PREVIEW_MAX_HEIGHT / info.height)
-    size = (int(round(info.width * scale)) // 2 * 2, int(round(info.height * scale)) // 2 * 2)
+    size = (round(info.width * scale) // 2 * 2, round(info.height * scale) // 2 * 2)
     fps = track.sample_fps
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*PREVIEW_FOURCC), fps, size)
+    fourcc = cv2.VideoWriter_fourcc(*PREVIEW_FOURCC)  # type: ignore[attr-defined]
+    writer = cv2.VideoWriter(str(path), fourcc, fps, size)
     if not writer.isOpened():
         raise RuntimeError("This OpenCV build cannot write VP8/WebM previews.")
     by_mid = sorted(stance_metrics, key=lambda m: m.midstance_frame)
     sample_of = {int(f): k for k, f in enumerate(track.frame_index)}
     stride = int(np.median(np.diff(track.frame_index))) if track.n_frames > 1 else 1
-    text_size = size[1] / 1100
+    text_size = min(size[1], 1.6 * size[0]) / 1100
     try:
         for i, frame in iter_frames(info, start=int(track.frame_index[0]), step=stride):
             k = sample_of.get(i)
@@ -178,7 +192,7 @@ def write_preview(
                 continue
             img = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
             p = xy[k]
-            lw = max(1, int(round(size[1] / 500)))
+            lw = max(1, round(size[1] / 500))
             for a, b in BONES:
                 pa, pb = _pt(p[a], scale), _pt(p[b], scale)
                 if pa and pb:

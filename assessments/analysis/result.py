@@ -24,6 +24,7 @@ class Timing:
     total_s: float
     duration_s: float  # of the clip, the denominator of the realtime factor
     outputs_s: float = 0.0  # keyframes, preview, landmarks file: not part of the realtime factor
+    pose_cpu_s: float = 0.0  # CPU seconds spent decoding and posing, summed over processes
 
     @property
     def realtime_factor(self) -> float:
@@ -36,6 +37,7 @@ class Timing:
             "total_s": round(self.total_s, 3),
             "realtime_factor": round(self.realtime_factor, 3),
             "outputs_s": round(self.outputs_s, 3),
+            "pose_cpu_s": round(self.pose_cpu_s, 3),
         }
 
 

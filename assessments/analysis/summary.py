@@ -92,8 +92,8 @@ def cadence_spm(contact_times_s: list[tuple[Side, float]]) -> float | None:
 
     The step period is first the median interval between consecutive contacts of alternating
     feet (a missed stance leaves a same-foot pair, which is skipped, or a double interval,
-    which the median ignores); each contact is then numbered by its step count from the first,
-    and the period refined as the least-squares slope of time against step number, which uses
+    which the median ignores); each contact is then numbered by its step count from the first
+    (from the successive gaps in periods), and the period refined as the least-squares slope of time against step number, which uses
     the whole clip instead of single intervals (sub-frame precision at 30 fps).
     """
     events = sorted(contact_times_s, key=lambda e: e[1])
@@ -104,7 +104,9 @@ def cadence_spm(contact_times_s: list[tuple[Side, float]]) -> float | None:
     if period <= 0:
         return None
     times = np.array([e[1] for e in events])
-    steps = np.round((times - times[0]) / period)
+    # Step numbers from successive gaps (1 step, or 2 across a rejected stance), so a slightly
+    # off median period never miscounts steps late in the clip.
+    steps = np.concatenate([[0.0], np.cumsum(np.maximum(1.0, np.round(np.diff(times) / period)))])
     if len(np.unique(steps)) < 3:
         return 60.0 / period
     slope = float(np.polyfit(steps, times, 1)[0])

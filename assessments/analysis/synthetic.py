@@ -10,11 +10,12 @@ rolled about the image centre, and jittered. Sizes scale with the image height.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from .track import LEFT_RIGHT_PAIRS, N_LANDMARKS, PoseTrack, Side, View
+from .track import N_LANDMARKS, PoseTrack, Side, View
+from .transforms import roll_track
 
 DUTY = 0.62  # ground contact as a fraction of the step period (~0.22 s at 170 spm)
 HIP_HALF_WIDTH = 95.0  # px at 1920 px image height: hip width ~ 190 px
@@ -220,7 +221,7 @@ def generate_run(
         world[:, 27 + base] = ankle
         world[:, 29 + base] = heel
         world[:, 31 + base] = toe
-        other = "right" if side == "left" else "left"
+        other: Side = "right" if side == "left" else "left"
         add = _hip_adduction_deg(hips[side], hips[other], knee)
         peaks = [add[(t >= ci) & (t <= ci + contact_s)].max() for ci in c if t[0] <= ci <= t[-1] - contact_s]
         adduction_peak[side] = float(np.mean(peaks))
@@ -336,29 +337,3 @@ def _upper_body(world: np.ndarray, mid: np.ndarray, r: np.ndarray, stride_phase:
         world[:, 15 + base] = wrist
         for j, (dx, dy) in enumerate([(-5, 20), (5, 22), (8, 10)]):
             world[:, 17 + 2 * j + base] = wrist + np.array([sign * dx, dy]) * px
-
-
-def mirror_track(track: PoseTrack) -> PoseTrack:
-    """The track of the left-right mirrored clip, with the view unchanged (MEASUREMENT.md,
-    "Ground truth": mirror -> left and right values swap).
-
-    x -> width - x, and left/right labels exchanged, since the pose step re-labels sides from
-    the image positions and the declared view.
-    """
-    landmarks = track.landmarks.copy()
-    landmarks[..., 0] = track.width - landmarks[..., 0]
-    for a, b in LEFT_RIGHT_PAIRS:
-        landmarks[:, [a, b]] = landmarks[:, [b, a]]
-    return replace(track, landmarks=landmarks)
-
-
-def roll_track(track: PoseTrack, roll_deg: float) -> PoseTrack:
-    """The track of the clip rotated by ``roll_deg`` about the image centre (y down, so a
-    positive angle lowers the image-right side, adding ``roll_deg`` to the pelvic obliquity)."""
-    landmarks = track.landmarks.copy()
-    cx, cy = track.width / 2.0, track.height / 2.0
-    a = np.radians(roll_deg)
-    x, y = track.landmarks[..., 0] - cx, track.landmarks[..., 1] - cy
-    landmarks[..., 0] = cx + x * np.cos(a) - y * np.sin(a)
-    landmarks[..., 1] = cy + x * np.sin(a) + y * np.cos(a)
-    return replace(track, landmarks=landmarks)

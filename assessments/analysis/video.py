@@ -105,30 +105,32 @@ def sniff_container(head: bytes) -> str:
     for magic, name in _IMAGE_MAGIC:
         if head.startswith(magic):
             raise StillImageError(
-                f"This file is a still {name} picture, not a video. Please upload a video clip of the run."
+                f"This file is a still {name} picture, not a video; please upload a video clip of the run."
             )
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        raise StillImageError("This file is a still WebP picture, not a video. Please upload a video clip of the run.")
+        raise StillImageError("This file is a still WebP picture, not a video; please upload a video clip of the run.")
     if len(head) >= 12 and head[4:8] in _MP4_BOX_TYPES:
         if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
             raise StillImageError(
-                "This file is a still photo (HEIC/AVIF), not a video. Please upload a video clip of the run."
+                "This file is a still photo (HEIC/AVIF), not a video; please upload a video clip of the run."
             )
         return "mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "matroska"
     if head[:4] == b"RIFF" and head[8:11] == b"AVI":
         return "avi"
-    raise NotAVideoError("This file is not a video the clinic can read. Please upload an MP4, MOV, WebM or AVI clip.")
+    raise NotAVideoError("This file is not a video the clinic can read; please upload an MP4, MOV, WebM or AVI clip.")
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Check that ``path`` is a readable clip with at least two frames and return its properties."""
     p = Path(path)
     if not p.is_file():
-        raise VideoMissingError("The video file could not be found. Please upload it again.")
+        raise VideoMissingError("The video file could not be found; please upload it again.")
     if p.stat().st_size == 0:
-        raise VideoEmptyError("The video file is empty (0 bytes). The upload may have failed; please upload it again.")
+        raise VideoEmptyError(
+            "The video file is empty (0 bytes), so the upload probably failed; please upload it again."
+        )
     with p.open("rb") as fh:
         head = fh.read(32)
     container = sniff_container(head)
@@ -137,7 +139,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     try:
         if not cap.isOpened():
             raise VideoUnreadableError(
-                "The video could not be opened: the file is damaged or incomplete. Please export or upload it again."
+                "The video could not be opened: the file is damaged or incomplete, so please export or upload it again."
             )
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -149,22 +151,34 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             ok = cap.grab()
             if not ok:
                 break
+            if decoded == 0:
+                # Phone clips often carry a rotation tag that OpenCV applies when decoding; the
+                # decoded picture, not the container's coded size, is what landmarks refer to.
+                ok, first = cap.retrieve()
+                if ok and first is not None:
+                    height, width = first.shape[:2]
             decoded += 1
         if decoded == 0:
             raise VideoUnreadableError(
-                "No picture could be read from the video: the file is damaged or incomplete. Please upload it again."
+                "No picture could be read from the video: the file is damaged or incomplete, so please upload it again."
             )
         if decoded < MIN_FRAMES or frames == 1:
             raise TooFewFramesError(
-                "The video holds a single picture. Please record a clip of at least 10 seconds of running."
+                "The video holds a single picture; please record a clip of at least 10 seconds of running."
             )
     finally:
         cap.release()
     if width <= 0 or height <= 0 or not np.isfinite(fps) or fps <= 0 or fps > 1000:
         raise VideoUnreadableError(
-            "The video's size or frame rate could not be read: the file is damaged. Please export it again."
+            "The video's size or frame rate could not be read: the file is damaged, so please export it again."
         )
-    return VideoInfo(path=str(p), container=container, fps=fps, frames=max(frames, decoded), width=width, height=height)
+    info = VideoInfo(path=str(p), container=container, fps=fps, frames=max(frames, decoded), width=width, height=height)
+    if frames <= 0:
+        # Some WebM/MKV files carry no frame count: count by decoding (cheap without conversion).
+        info = VideoInfo(
+            path=str(p), container=container, fps=fps, frames=count_frames(info), width=width, height=height
+        )
+    return info
 
 
 def iter_frames(

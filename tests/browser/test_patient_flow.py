@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser_fixtures import sign_in
 from tests.factories import ComplaintFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,8 @@ def test_clinician_signs_in_searches_and_opens_a_patient(page, clinician, visit_
 
 def test_athlete_sees_only_their_own_record(page, athlete_a, athlete_b, visit_a):
     sign_in(page, athlete_a[0].username)
-    page.wait_for_url("**/patients/me/")
+    page.wait_for_url("**/portal/")  # athletes land on their portal (programs app)
+    page.goto("/patients/me/")
     body = page.locator("body").inner_text()
     assert "Ada Alpha" in body
     assert "Bea Beta" not in body

@@ -145,3 +145,30 @@ def test_runner_standing_still_has_no_stances() -> None:
     still[:] = run.track.landmarks[100]
     still[..., :2] += np.random.default_rng(0).normal(0.0, 1.0, still[..., :2].shape)
     assert detect_stances(replace(run.track, landmarks=still)) == []
+
+
+def test_empty_short_or_undetected_tracks_give_no_stances_without_crashing() -> None:
+    track = generate_run(duration_s=3.0, seed=10).track
+    undetected = replace(track, landmarks=np.full_like(track.landmarks, np.nan))
+    empty = replace(track, landmarks=track.landmarks[:0], frame_index=track.frame_index[:0], time_s=track.time_s[:0])
+    short = replace(track, landmarks=track.landmarks[:20], frame_index=track.frame_index[:20], time_s=track.time_s[:20])
+    assert detect_stances(undetected) == []
+    assert detect_stances(empty) == []
+    assert detect_stances(short) == []
+
+
+def test_stances_with_low_hip_visibility_are_rejected() -> None:
+    track = generate_run(duration_s=4.0, seed=11).track
+    landmarks = track.landmarks.copy()
+    landmarks[:, 23:25, 2] = 0.2  # MediaPipe unsure where the hips are
+    assert len(detect_stances(track)) >= 8
+    assert detect_stances(replace(track, landmarks=landmarks)) == []
+
+
+def test_ankle_stands_in_for_an_unseen_heel_and_forefoot() -> None:
+    run = generate_run(duration_s=6.0, seed=12)
+    landmarks = run.track.landmarks.copy()
+    landmarks[:, 29:33, 2] = 0.1  # heels and foot indices of low visibility
+    stances = detect_stances(replace(run.track, landmarks=landmarks))
+    assert len(stances) >= len(run.truth.interior_stances(EDGE_S, 6.0 - EDGE_S))
+    assert all(_match(s, run, 3 / 60) is not None for s in stances)

@@ -28,8 +28,9 @@ from assessments.analysis.metrics import (
     pelvic_obliquity_deg,
     summarize,
 )
-from assessments.analysis.synthetic import SyntheticRun, generate_run, mirror_track, roll_track
+from assessments.analysis.synthetic import SyntheticRun, generate_run
 from assessments.analysis.track import PoseTrack
+from assessments.analysis.transforms import mirror_track, roll_track
 
 CPD_TOLERANCE_DEG = 0.5
 CADENCE_TOLERANCE_SPM = 1.0
@@ -213,6 +214,15 @@ def test_cadence_survives_a_missing_stance() -> None:
     del contacts[11]  # one stance rejected: a same-foot pair and a double interval
     assert cadence_spm(contacts) == pytest.approx(172.0, abs=0.05)
     assert cadence_spm(contacts[:2]) is None
+
+
+@pytest.mark.parametrize("cadence", [150.0, 163.0, 170.0, 188.0])
+def test_cadence_from_whole_frame_contacts_at_30fps_is_within_one_step_per_minute(cadence: float) -> None:
+    # Whole frames at 30 fps quantise each step interval by 33 ms (~10% of a step): the single
+    # median interval would be several steps/min off, the whole-clip fit is not.
+    fps, step = 30.0, 60.0 / cadence
+    contacts = [("left" if k % 2 == 0 else "right", round((0.21 + k * step) * fps) / fps) for k in range(34)]
+    assert cadence_spm(contacts) == pytest.approx(cadence, abs=CADENCE_TOLERANCE_SPM)
 
 
 def test_stance_dict_has_exactly_the_reported_keys_and_is_json_safe() -> None:

@@ -107,3 +107,17 @@ def test_fast_path_stays_close_to_the_plain_path(analysed):
     common = np.isin(plain.frame_index, fast.frame_index)
     diff = np.abs(obliquity(plain)[common] - obliquity(fast))
     assert np.median(diff) < 1.0, np.median(diff)
+
+
+def test_120_fps_clip_is_posed_at_60_fps_and_reported_in_its_own_frame_numbers(clip_dir, cam03_frames):
+    from assessments.analysis.pipeline import analyze
+
+    from .conftest import write_clip
+
+    clip = write_clip(clip_dir / "cam03_as_120fps.mp4", cam03_frames[:60], 120.0)
+    result = analyze(clip, fast=False)
+    assert result.video["fps"] == 120.0
+    assert result.pose["pose_fps"] == 60.0
+    assert list(result.frame_index) == list(range(0, 60, 2))
+    np.testing.assert_allclose(result.time_s, np.arange(0, 60, 2) / 120.0)
+    assert result.detected.all()

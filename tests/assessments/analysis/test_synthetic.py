@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
-from assessments.analysis.synthetic import generate_run, mirror_track, roll_track
+from assessments.analysis.synthetic import generate_run
 from assessments.analysis.track import Landmark
+from assessments.analysis.transforms import mirror_track, roll_track
 
 
 def _cpd_from_pixels(landmarks: np.ndarray, side: str, i: int) -> float:
@@ -56,7 +59,7 @@ def test_feet_alternate_at_the_requested_cadence() -> None:
     run = generate_run(cadence_spm=176.0, fps=60.0)
     contacts = [s.contact_time_s for s in run.truth.stances]
     sides = [s.side for s in run.truth.stances]
-    assert all(a != b for a, b in zip(sides, sides[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(sides))
     assert 60.0 / np.mean(np.diff(contacts)) == pytest.approx(176.0, abs=1e-6)
 
 

@@ -1,4 +1,7 @@
-"""Headless Chromium (Debian's) driven by Playwright against pytest-django's live server."""
+"""Headless Chromium (Debian's) driven by Playwright against pytest-django's live server.
+
+A plugin of the root conftest, so every test folder shares one browser per run (Playwright's
+sync API allows one per thread)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from assessments.models import Assessment
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    """Read-mostly: uploads and processing go through the pages, API and services."""
+
+    list_display = [
+        "id",
+        "patient",
+        "visit",
+        "view",
+        "status",
+        "progress",
+        "attempts",
+        "analysis_version",
+        "created_at",
+    ]
+    list_filter = ["status", "view", "analysis_version"]
+    list_select_related = ["patient", "visit"]
+    search_fields = ["patient__last_name", "patient__first_name", "video_sha256"]
+    readonly_fields = [f.name for f in Assessment._meta.fields if f.name != "interpretation"]

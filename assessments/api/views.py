@@ -1,0 +1,186 @@
+"""Assessments over REST: upload (multipart), list, retrieve, status, result, re-analyse; the trend.
+
+Querysets come from ``assessments.selectors`` (scoped per user); writes go through services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import selectors, services
+from assessments.api import serializers as s
+from assessments.models import Assessment
+from assessments.reference import LITERATURE_CONTEXT
+from audit.models import AuditAction
+from audit.services import audit_record
+from clinic.permissions import ModelPermissionsWithView
+from patients.selectors import patient_queryset_for, visit_queryset_for
+
+
+def _too_large(size: int, limit: int) -> Response:
+    exc = services.UploadTooLarge(size, limit)
+    return Response({"video": [str(exc)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+
+
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [ModelPermissionsWithView]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["patient", "visit", "status", "view"]
+    ordering_fields = ["created_at", "analysed_at"]
+    queryset = Assessment.objects.none()  # for schema generation; see get_queryset
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.assessment_queryset_for(self.request.user)
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        if self.action == "create":
+            return s.AssessmentInputSerializer
+        if self.action == "status":
+            return s.AssessmentStatusOutputSerializer
+        if selectors.can_view_results(self.request.user):
+            return s.AssessmentOutputSerializer
+        return s.AssessmentSummaryOutputSerializer
+
+    def _require_results(self) -> None:
+        if not selectors.can_view_results(self.request.user):
+            raise PermissionDenied("You can see the summary of your own analysed assessments only.")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", []) if isinstance(response.data, dict) else response.data
+        ids = ",".join(str(row["id"]) for row in rows)
+        audit_record(actor=request.user, action=AuditAction.LIST, target=Assessment, summary=f"ids {ids}")
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        assessment = self.get_object()
+        audit_record(actor=request.user, action=AuditAction.VIEW, target=assessment, patient_id=assessment.patient_id)
+        return Response(self.get_serializer(assessment).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        limit = services.max_upload_bytes()
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        # Refuse before the body is read: a 1 GB limit is checked against the header first.
+        if declared > limit + 64 * 1024:
+            return _too_large(declared, limit)
+        serializer = s.AssessmentInputSerializer(data=request.data)
+        serializer.fields["visit"].queryset = visit_queryset_for(request.user)
+        serializer.is_valid(raise_exception=True)
+        try:
+            assessment = services.assessment_create(created_by=request.user, **serializer.validated_data)
+        except services.UploadTooLarge as exc:
+            return _too_large(exc.size, exc.limit)
+        return Response(s.AssessmentOutputSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def status(self, request: Request, pk: str | None = None) -> Response:
+        self._require_results()
+        assessment = self.get_object()
+        return Response(s.AssessmentStatusOutputSerializer(assessment).data)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def result(self, request: Request, pk: str | None = None) -> Response:
+        """The full analysis JSON (issue 3's shape) of the last successful run."""
+        self._require_results()
+        assessment = self.get_object()
+        if not assessment.has_result:
+            return Response(
+                {"detail": f"No result yet: the assessment is {assessment.get_status_display().lower()}."},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        audit_record(
+            actor=request.user, action=AuditAction.VIEW, target=assessment, patient_id=assessment.patient_id,
+            summary="result",
+        )  # fmt: skip
+        return Response(assessment.result)
+
+    @action(detail=True, methods=["post"])
+    def reanalyse(self, request: Request, pk: str | None = None) -> Response:
+        if not request.user.has_perm("assessments.change_assessment"):
+            raise PermissionDenied("Only clinicians can re-analyse a video.")
+        assessment = services.assessment_reanalyse(assessment=self.get_object(), requested_by=request.user)
+        return Response(s.AssessmentStatusOutputSerializer(assessment).data, status=status.HTTP_202_ACCEPTED)
+
+
+def trend_payload(trend: selectors.Trend, metrics: list[str]) -> dict[str, Any]:
+    return {
+        "patient": trend.patient.pk,
+        "metrics": metrics,
+        "smallest_detectable_difference_deg": trend.sdd_deg,
+        "points": [
+            {
+                "assessment_id": point.assessment_id,
+                "visit_id": point.visit_id,
+                "visit_date": point.visit_date.isoformat(),
+                "status": point.status,
+                "n_left": point.n_left,
+                "n_right": point.n_right,
+                **{metric: point.values[metric] for metric in metrics},
+            }
+            for point in trend.points
+        ],
+        "change": {
+            metric: {
+                "since_first": trend.change(metric, "first"),
+                "since_previous": trend.change(metric, "previous"),
+                "since_first_beyond_sdd": trend.beyond_sdd(metric, "first"),
+                "since_previous_beyond_sdd": trend.beyond_sdd(metric, "previous"),
+            }
+            for metric in metrics
+        },
+        "program_markers": trend.program_markers,
+        "references": [{key: ref[key] for key in ("topic", "text", "source")} for ref in LITERATURE_CONTEXT],
+    }
+
+
+DEFAULT_TREND_METRICS = ["cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg"]
+
+
+class HipDropTrendView(APIView):
+    """CPD left and right across a patient's visits (``?metrics=a,b`` or ``all`` adds others)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("metrics", str, description="Comma-separated extra metrics, or 'all'.")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        if not request.user.has_perm("assessments.view_assessment"):
+            raise PermissionDenied("You do not have access to assessments.")
+        patient = get_object_or_404(patient_queryset_for(request.user), pk=pk)
+        wanted = request.query_params.get("metrics", "").strip()
+        if wanted == "all":
+            metrics = list(selectors.TREND_METRICS)
+        elif wanted:
+            metrics = [m.strip() for m in wanted.split(",") if m.strip()]
+            unknown = [m for m in metrics if m not in selectors.TREND_METRICS]
+            if unknown:
+                return Response(
+                    {
+                        "metrics": [
+                            f"Unknown metric(s): {', '.join(unknown)}. Choose from {', '.join(selectors.TREND_METRICS)}."
+                        ]
+                    },
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        else:
+            metrics = DEFAULT_TREND_METRICS
+        trend = selectors.hip_drop_trend(user=request.user, patient=patient)
+        audit_record(
+            actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk, summary="hip-drop trend"
+        )
+        return Response(trend_payload(trend, metrics))

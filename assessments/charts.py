@@ -1,0 +1,169 @@
+"""Small inline SVG charts drawn on the server: no JavaScript library, no CDN, print-friendly."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from assessments.selectors import Trend
+
+SIDE_COLOUR = {"left": "#1f6feb", "right": "#d9480f"}
+W, H = 800, 260
+PAD_L, PAD_R, PAD_T, PAD_B = 48, 16, 16, 34
+
+
+def _nice_limit(values: Sequence[float], minimum: float) -> float:
+    biggest = max([abs(v) for v in values] + [minimum])
+    return math.ceil(biggest + 0.5)
+
+
+def _tick_step(span: float) -> float:
+    """About 5-10 horizontal lines whatever the range."""
+    return next((step for step in (1.0, 2.0, 5.0, 10.0, 20.0) if span / step <= 10), 50.0)
+
+
+def _y_scale(lo: float, hi: float):  # type: ignore[no-untyped-def]
+    def y(value: float) -> float:
+        return PAD_T + (hi - value) / (hi - lo) * (H - PAD_T - PAD_B)
+
+    return y
+
+
+def _x_scale(lo: float, hi: float):  # type: ignore[no-untyped-def]
+    span = hi - lo or 1.0
+
+    def x(value: float) -> float:
+        return PAD_L + (value - lo) / span * (W - PAD_L - PAD_R)
+
+    return x
+
+
+def _y_axis(lo: float, hi: float, y, step: float, unit: str = "°") -> list[str]:  # type: ignore[no-untyped-def]
+    parts = []
+    tick = math.ceil(lo / step) * step
+    while tick <= hi + 1e-9:
+        yy = y(tick)
+        weight = "#98a2b3" if abs(tick) < 1e-9 else "#e4e7ec"
+        parts.append(f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="{weight}"/>')
+        parts.append(f'<text x="{PAD_L - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{tick:g}{unit}</text>')
+        tick += step
+    return parts
+
+
+def _polyline(points: list[tuple[float, float]], colour: str, *, dashed: bool = False) -> str:
+    if not points:
+        return ""
+    coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+    dash = ' stroke-dasharray="4 3"' if dashed else ""
+    return f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+
+
+def obliquity_chart(result: dict[str, Any]) -> SafeString:
+    """Pelvic obliquity per frame over time, each stance phase shaded in its side's colour."""
+    frames = result.get("frames") or {}
+    times = frames.get("time_s") or []
+    values = frames.get("pelvic_obliquity_deg") or []
+    fps = float((result.get("video") or {}).get("fps") or 0) or 1.0
+    finite = [v for v in values if v is not None]
+    if len(times) < 2 or not finite:
+        return mark_safe('<p class="muted">No pelvic obliquity could be measured on this clip.</p>')
+    limit = _nice_limit(finite, 4.0)
+    y = _y_scale(-limit, limit)
+    t0, t1 = float(times[0]), float(times[-1])
+    x = _x_scale(t0, t1)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="obliquity-title" '
+        f'preserveAspectRatio="none" data-points="{len(finite)}">',
+        '<title id="obliquity-title">Pelvic obliquity over time, stance phases shaded</title>',
+    ]
+    for stance in result.get("stances") or []:
+        contact, toe_off = stance.get("contact_frame"), stance.get("toe_off_frame")
+        if contact is None or toe_off is None:
+            continue
+        xa, xb = x(max(t0, contact / fps)), x(min(t1, toe_off / fps))
+        colour = SIDE_COLOUR.get(stance.get("side"), "#999")
+        parts.append(
+            f'<rect class="stance stance-{escape(stance.get("side"))}" x="{xa:.1f}" y="{PAD_T}" '
+            f'width="{max(0.5, xb - xa):.1f}" height="{H - PAD_T - PAD_B}" fill="{colour}" fill-opacity="0.13"/>'
+        )
+    parts += _y_axis(-limit, limit, y, step=_tick_step(2 * limit))
+    second = math.ceil(t0)
+    while second <= t1:
+        parts.append(f'<text x="{x(second):.1f}" y="{H - 12}" text-anchor="middle" class="tick">{second} s</text>')
+        second += 1 if t1 - t0 < 20 else 5
+    segments: list[list[tuple[float, float]]] = [[]]
+    for t, v in zip(times, values, strict=False):
+        if v is None:
+            segments.append([])
+        else:
+            segments[-1].append((x(float(t)), y(float(v))))
+    parts += [_polyline(seg, "#1d2733") for seg in segments if seg]
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (numbers and escaped labels only)
+
+
+def trend_chart(trend: Trend) -> SafeString:
+    """CPD left and right per visit, the smallest detectable difference as a band around the first
+    value of each side, and program start/change markers."""
+    series = {
+        side: [
+            (p.visit_date, p.values[f"cpd_{side}_mean_deg"])
+            for p in trend.points
+            if p.values[f"cpd_{side}_mean_deg"] is not None
+        ]
+        for side in ("left", "right")
+    }
+    if not any(series.values()):
+        return mark_safe('<p class="muted">No analysed assessment yet.</p>')
+    dates = [p.visit_date for p in trend.points]
+    day0, day1 = min(dates).toordinal(), max(dates).toordinal()
+    if day0 == day1:
+        day0, day1 = day0 - 7, day1 + 7
+    x = _x_scale(day0 - 3, day1 + 3)
+    values = [v for pts in series.values() for _, v in pts]
+    lo = math.floor(min([*values, 0.0]) - trend.sdd_deg - 1)
+    hi = math.ceil(max(values) + trend.sdd_deg + 1)
+    y = _y_scale(lo, hi)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="trend-title" preserveAspectRatio="none">',
+        '<title id="trend-title">Pelvic drop (CPD) at midstance per visit, left and right</title>',
+    ]
+    for side, pts in series.items():
+        if not pts:
+            continue
+        base = pts[0][1]
+        top, bottom = y(base + trend.sdd_deg), y(base - trend.sdd_deg)
+        parts.append(
+            f'<rect class="sdd-band sdd-{side}" x="{PAD_L}" y="{top:.1f}" width="{W - PAD_L - PAD_R}" '
+            f'height="{bottom - top:.1f}" fill="{SIDE_COLOUR[side]}" fill-opacity="0.08"/>'
+        )
+    parts += _y_axis(lo, hi, y, step=_tick_step(hi - lo))
+    for marker in trend.program_markers:
+        day = marker["date"].toordinal()
+        if not day0 - 3 <= day <= day1 + 3:
+            continue
+        xm = x(day)
+        parts.append(
+            f'<line class="program-marker" x1="{xm:.1f}" x2="{xm:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" '
+            f'stroke="#067647" stroke-dasharray="5 4"><title>{escape(marker["label"])} ({marker["date"]:%d %b %Y})</title></line>'
+        )
+    for side, pts in series.items():
+        coords = [(x(d.toordinal()), y(v)) for d, v in pts]
+        parts.append(_polyline(coords, SIDE_COLOUR[side]))
+        for (d, v), (px, py) in zip(pts, coords, strict=True):
+            parts.append(
+                f'<circle class="point point-{side}" cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{SIDE_COLOUR[side]}">'
+                f"<title>{side} {v:.1f}° on {d:%d %b %Y}</title></circle>"
+            )
+    labelled = sorted(set(dates))
+    labelled = labelled[:: max(1, math.ceil(len(labelled) / 8))]
+    for d in labelled:
+        parts.append(
+            f'<text x="{x(d.toordinal()):.1f}" y="{H - 12}" text-anchor="middle" class="tick">{d:%d %b}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (numbers and escaped labels only)

@@ -1,0 +1,497 @@
+"""Writes to assessments: upload (checked before queueing), processing, re-analysis, notes.
+
+The processing functions are what the Celery task calls. Each queueing gives the row a new
+``job_id``; a run first *claims* the job (one conditional UPDATE: queued -> processing for that
+job id) and stores its result with another conditional UPDATE, so a re-delivered or superseded
+message cannot produce a second result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from assessments.analysis.video import VideoError, VideoInfo, probe
+from assessments.models import Assessment, AssessmentStatus, CameraView, private_storage
+from audit.models import AuditAction
+from audit.services import audit_record
+from patients.models import Visit
+
+logger = logging.getLogger(__name__)
+
+_EXTENSIONS = {"mp4": ".mp4", "matroska": ".webm", "avi": ".avi"}
+_COPY_CHUNK = 1024 * 1024
+
+
+class UploadTooLarge(Exception):
+    """The upload is over ASSESSMENT_MAX_UPLOAD_BYTES (HTTP 413)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__(
+            f"The video is {size / 1024**2:.0f} MB; the largest accepted is {limit / 1024**2:.0f} MB. "
+            "Trim the clip to 10-20 seconds and upload it again."
+        )
+
+
+class TransientAnalysisError(Exception):
+    """A failure worth retrying (storage or database briefly unavailable), not the clip's fault."""
+
+
+class JobSuperseded(Exception):
+    """The row now owes another job (re-queued by the sweeper or a re-analysis): stop quietly."""
+
+
+@dataclass(frozen=True)
+class CheckedVideo:
+    path: Path
+    info: VideoInfo
+    sha256: str
+    size_bytes: int
+
+
+# --- Upload -------------------------------------------------------------------------------
+
+
+def max_upload_bytes() -> int:
+    return int(settings.ASSESSMENT_MAX_UPLOAD_BYTES)
+
+
+@contextmanager
+def checked_video(upload: UploadedFile) -> Iterator[CheckedVideo]:
+    """Copy the upload to a private temp file, hash it and probe it with the engine.
+
+    Raises ``UploadTooLarge`` or ``ValidationError({"video": message})``; nothing is stored.
+    """
+    limit = max_upload_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise UploadTooLarge(upload.size, limit)
+    tmp_dir = Path(tempfile.mkdtemp(prefix="stride-upload-"))
+    try:
+        # Large uploads are already on disk (TemporaryUploadedFile): probe that file, copy nothing.
+        on_disk = getattr(upload, "temporary_file_path", None)
+        path = Path(on_disk()) if on_disk else tmp_dir / "upload"
+        digest = hashlib.sha256()
+        size = 0
+        upload.seek(0)
+        with open(os.devnull if on_disk else path, "wb") as out:
+            for chunk in upload.chunks(_COPY_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadTooLarge(size, limit)
+                digest.update(chunk)
+                if not on_disk:
+                    out.write(chunk)
+        try:
+            info = probe(path)
+        except VideoError as exc:
+            raise ValidationError({"video": exc.message}, code=exc.code) from None
+        _check_timing(info)
+        yield CheckedVideo(path=path, info=info, sha256=digest.hexdigest(), size_bytes=size)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _check_timing(info: VideoInfo) -> None:
+    if info.fps < settings.ASSESSMENT_MIN_FPS:
+        raise ValidationError(
+            {
+                "video": f"The video was filmed at {info.fps:.0f} frames per second; at least "
+                f"{settings.ASSESSMENT_MIN_FPS:.0f} are needed (60 or more is best). Set the phone to slow motion "
+                "or 60 fps and film again."
+            },
+            code="low_fps",
+        )
+    if info.duration_s < settings.ASSESSMENT_MIN_DURATION_S:
+        raise ValidationError(
+            {"video": f"The video lasts {info.duration_s:.1f} s; please record 10-20 seconds of steady running."},
+            code="too_short",
+        )
+    if info.duration_s > settings.ASSESSMENT_MAX_DURATION_S:
+        raise ValidationError(
+            {
+                "video": f"The video lasts {info.duration_s:.0f} s; the longest accepted is "
+                f"{settings.ASSESSMENT_MAX_DURATION_S:.0f} s. Trim it to 10-20 seconds of steady running."
+            },
+            code="too_long",
+        )
+
+
+def _validate_can_upload(visit: Visit, view: str) -> None:
+    if view not in CameraView.values:
+        raise ValidationError({"view": f"Choose one of: {', '.join(CameraView.values)}."})
+    if not visit.patient.consent_video:
+        raise ValidationError(
+            {"visit": "This patient has not consented to video recording. Record the consent on their profile first."}
+        )
+
+
+@transaction.atomic
+def assessment_create(*, visit: Visit, video: UploadedFile, view: str, created_by: Any) -> Assessment:
+    """Check the clip, store it under a server-chosen name, and queue its analysis."""
+    _validate_can_upload(visit, view)
+    with checked_video(video) as checked:
+        uid = uuid.uuid4()
+        assessment = Assessment(
+            uid=uid,
+            visit=visit,
+            patient_id=visit.patient_id,
+            view=view,
+            original_filename=os.path.basename(video.name or "")[:255],
+            video_sha256=checked.sha256,
+            video_size_bytes=checked.size_bytes,
+            video_meta=checked.info.to_dict(),
+            created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+        )
+        name = f"assessments/{uid}/original{_EXTENSIONS.get(checked.info.container, '.mp4')}"
+        with checked.path.open("rb") as fh:
+            assessment.video.save(name, File(fh), save=False)
+    stored_name = assessment.video.name
+    try:
+        _queue(assessment)
+        assessment.save()
+    except Exception:
+        # The row rolls back; the stored file must not outlive it.
+        private_storage().delete(stored_name)
+        raise
+    audit_record(
+        actor=created_by, action=AuditAction.CREATE, target=assessment, patient_id=visit.patient_id,
+        summary=f"uploaded {checked.size_bytes} bytes, {view} view",
+    )  # fmt: skip
+    return assessment
+
+
+def _queue(assessment: Assessment) -> None:
+    """Owe a new job: new job id, status queued; the message leaves once the row is committed."""
+    assessment.job_id = uuid.uuid4()
+    assessment.status = AssessmentStatus.QUEUED
+    assessment.progress = 0
+    assessment.failure_reason = ""
+    assessment.queued_at = timezone.now()
+    assessment.finished_at = None
+    job_id = assessment.job_id
+
+    def send() -> None:
+        from assessments.tasks import analyse_assessment
+
+        # Read the id at send time: a new row gets it when saved, after this call.
+        analyse_assessment.apply_async(
+            args=[assessment.pk, str(job_id)],
+            soft_time_limit=settings.ASSESSMENT_SOFT_TIME_LIMIT_S,
+            time_limit=settings.ASSESSMENT_TIME_LIMIT_S,
+        )
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def assessment_reanalyse(*, assessment: Assessment, requested_by: Any) -> Assessment:
+    """Queue the clip again (e.g. a new engine version). The stored result stays until the new one lands."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.is_running:
+        raise ValidationError({"status": "This video is already being analysed."})
+    assessment.attempts = 0
+    _queue(assessment)
+    assessment.save()
+    audit_record(
+        actor=requested_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        summary="re-analysis requested",
+    )  # fmt: skip
+    return assessment
+
+
+@transaction.atomic
+def assessment_set_interpretation(*, assessment: Assessment, interpretation: str, updated_by: Any) -> Assessment:
+    assessment.interpretation = interpretation.strip()
+    assessment.full_clean(exclude=["video", "visit", "patient"])
+    Assessment.objects.filter(pk=assessment.pk).update(
+        interpretation=assessment.interpretation, updated_at=timezone.now()
+    )
+    audit_record(
+        actor=updated_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        summary="interpretation note",
+    )  # fmt: skip
+    return assessment
+
+
+# --- Processing (called by assessments.tasks) ----------------------------------------------
+
+
+def assessment_claim(*, assessment_id: int, job_id: str) -> Assessment | None:
+    """queued -> processing for this job, or None when the job is not (or no longer) owed."""
+    now = timezone.now()
+    claimed = Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.QUEUED).update(
+        status=AssessmentStatus.PROCESSING,
+        attempts=F("attempts") + 1,
+        progress=0,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        failure_reason="",
+    )
+    return Assessment.objects.select_related("visit").get(pk=assessment_id) if claimed else None
+
+
+def assessment_report_progress(*, assessment_id: int, job_id: str, percent: int) -> None:
+    """Write progress (and the heartbeat the sweeper watches); stop if the job was taken away."""
+    updated = Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.PROCESSING).update(
+        progress=max(0, min(99, percent)), heartbeat_at=timezone.now()
+    )
+    if not updated:
+        raise JobSuperseded(f"assessment {assessment_id} no longer owes job {job_id}")
+
+
+def assessment_release(*, assessment_id: int, job_id: str) -> bool:
+    """processing -> queued for the same job, so a retry after a transient error can claim it again."""
+    return bool(
+        Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.PROCESSING).update(
+            status=AssessmentStatus.QUEUED, progress=0
+        )
+    )
+
+
+def assessment_fail(*, assessment_id: int, job_id: str, reason: str) -> bool:
+    """-> failed with a reason a clinician can act on. The last good result, if any, stays."""
+    failed = Assessment.objects.filter(
+        pk=assessment_id, job_id=job_id, status__in=[AssessmentStatus.QUEUED, AssessmentStatus.PROCESSING]
+    ).update(status=AssessmentStatus.FAILED, failure_reason=reason, finished_at=timezone.now())
+    if failed:
+        assessment = Assessment.objects.get(pk=assessment_id)
+        audit_record(
+            actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+            summary=f"analysis failed: {reason}",
+        )  # fmt: skip
+    return bool(failed)
+
+
+def assessment_process(*, assessment_id: int, job_id: str) -> str:
+    """Run one owed job end to end. Returns what happened: "skipped", or the final status.
+
+    Raises ``VideoError`` (the clip's fault), ``TransientAnalysisError`` or anything else; the
+    task decides between retry and failure.
+    """
+    from assessments.analysis.pipeline import analyze
+
+    assessment = assessment_claim(assessment_id=assessment_id, job_id=job_id)
+    if assessment is None:
+        return "skipped"
+    last = [-1]
+
+    def progress(fraction: float) -> None:
+        percent = int(fraction * 100)
+        if percent != last[0]:
+            last[0] = percent
+            assessment_report_progress(assessment_id=assessment_id, job_id=job_id, percent=percent)
+
+    work = Path(tempfile.mkdtemp(prefix=f"stride-analysis-{assessment_id}-"))
+    try:
+        t0 = time.perf_counter()
+        video_path = _local_copy(assessment, work)
+        outputs = _output_paths(work)
+        t1 = time.perf_counter()
+        result = analyze(video_path, assessment.view, fast=True, progress=progress, **outputs)
+        data = result.to_dict()
+        t2 = time.perf_counter()
+        stored = _store_outputs(assessment, job_id, data, outputs)
+        outcome = assessment_store_result(assessment_id=assessment_id, job_id=job_id, result=data, files=stored)
+        logger.info(
+            "assessment %s job %s: %s; fetch %.2f s, analysis %.2f s, store %.2f s",
+            assessment_id, job_id, outcome, t1 - t0, t2 - t1, time.perf_counter() - t2,
+        )  # fmt: skip
+        return outcome
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _local_copy(assessment: Assessment, work: Path) -> Path:
+    """A path OpenCV can open: the file itself on local disk, a temporary copy otherwise (S3)."""
+    storage = assessment.video.storage
+    try:
+        local = Path(storage.path(assessment.video.name))
+    except NotImplementedError:
+        local = None
+    if local is not None:
+        if not local.is_file():
+            raise VideoError("The uploaded video is missing from storage. Please upload it again.", code="file_missing")
+        return local
+    target = work / Path(assessment.video.name).name
+    try:
+        with storage.open(assessment.video.name, "rb") as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, _COPY_CHUNK)
+    except FileNotFoundError:
+        raise VideoError(
+            "The uploaded video is missing from storage. Please upload it again.", code="file_missing"
+        ) from None
+    except OSError as exc:
+        raise TransientAnalysisError(f"could not fetch the video: {exc}") from exc
+    return target
+
+
+def _output_paths(work: Path) -> dict[str, Path]:
+    out = {"landmarks_path": work / "landmarks.npz"}
+    try:
+        import assessments.analysis.render  # noqa: F401  (keyframes and preview need the renderer)
+    except ImportError:
+        return out
+    out["keyframes_dir"] = work / "keyframes"
+    out["preview_path"] = work / "preview.webm"
+    return out
+
+
+def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dict[str, Path]) -> dict[str, Any]:
+    """Copy the run's files to private storage under a per-job folder; return their names."""
+    storage = private_storage()
+    folder = f"assessments/{assessment.uid}/runs/{job_id}"
+    stored: dict[str, Any] = {"landmarks": "", "preview": "", "keyframes": []}
+    try:
+        if outputs["landmarks_path"].is_file():
+            with outputs["landmarks_path"].open("rb") as fh:
+                stored["landmarks"] = storage.save(f"{folder}/landmarks.npz", File(fh))
+        preview = outputs.get("preview_path")
+        if preview is not None and preview.is_file():
+            with preview.open("rb") as fh:
+                stored["preview"] = storage.save(f"{folder}/preview.webm", File(fh))
+        for item in (data.get("outputs") or {}).get("keyframes") or []:
+            path = Path(item["path"])
+            if not path.is_file():
+                continue
+            with path.open("rb") as fh:
+                name = storage.save(f"{folder}/keyframes/{path.name}", File(fh))
+            stored["keyframes"].append({k: v for k, v in item.items() if k != "path"} | {"name": name})
+    except OSError as exc:
+        _delete_files(stored)
+        raise TransientAnalysisError(f"could not store the results: {exc}") from exc
+    # Local paths of the worker mean nothing elsewhere; the stored names replace them.
+    data["outputs"] = {"landmarks": stored["landmarks"], "preview": stored["preview"], "keyframes": stored["keyframes"]}
+    return stored
+
+
+def _delete_files(files: dict[str, Any]) -> None:
+    storage = private_storage()
+    names = [files.get("landmarks"), files.get("preview"), *(k.get("name") for k in files.get("keyframes") or [])]
+    for name in names:
+        if name:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("could not delete %s", name)
+
+
+def summary_columns(result: dict[str, Any]) -> dict[str, Any]:
+    """The per-side numbers of issue 3's JSON as the model's columns (for fast trends)."""
+    summary = result.get("summary") or {}
+
+    def side(name: str, metric: str, stat: str) -> Any:
+        return ((summary.get(name) or {}).get(metric) or {}).get(stat)
+
+    return {
+        "cpd_left_mean_deg": side("left", "cpd_midstance_deg", "mean"),
+        "cpd_left_sd_deg": side("left", "cpd_midstance_deg", "sd"),
+        "cpd_right_mean_deg": side("right", "cpd_midstance_deg", "mean"),
+        "cpd_right_sd_deg": side("right", "cpd_midstance_deg", "sd"),
+        "n_left": side("left", "cpd_midstance_deg", "n") or 0,
+        "n_right": side("right", "cpd_midstance_deg", "n") or 0,
+        "mean_cpd_deg": summary.get("mean_cpd_deg"),
+        "asymmetry_deg": summary.get("asymmetry_deg"),
+        "cadence_spm": summary.get("cadence_spm"),
+        "hip_adduction_left_deg": side("left", "hip_adduction_peak_deg", "mean"),
+        "hip_adduction_right_deg": side("right", "hip_adduction_peak_deg", "mean"),
+        "fppa_left_deg": side("left", "fppa_midstance_deg", "mean"),
+        "fppa_right_deg": side("right", "fppa_midstance_deg", "mean"),
+    }
+
+
+def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str, Any], files: dict[str, Any]) -> str:
+    """processing -> done/flagged with the new result, only if this job is still the one owed.
+
+    The conditional UPDATE is the single point where a result lands: of two runs of one job
+    (a re-delivery racing the original), the second finds the row finished and discards its files.
+    """
+    quality_ok = bool((result.get("quality") or {}).get("ok"))
+    status = AssessmentStatus.DONE if quality_ok else AssessmentStatus.FLAGGED
+    now = timezone.now()
+    with transaction.atomic():
+        previous = Assessment.objects.filter(pk=assessment_id).values("landmarks", "preview", "keyframes").first()
+        stored = Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.PROCESSING).update(
+            status=status,
+            progress=100,
+            finished_at=now,
+            heartbeat_at=now,
+            analysed_at=now,
+            failure_reason="",
+            result=result,
+            analysis_version=str(result.get("analysis_version", "")),
+            quality_ok=quality_ok,
+            landmarks=files.get("landmarks") or "",
+            preview=files.get("preview") or "",
+            keyframes=files.get("keyframes") or [],
+            **summary_columns(result),
+        )
+        if not stored:
+            transaction.on_commit(lambda: _delete_files(files))
+            return "discarded"
+        assessment = Assessment.objects.get(pk=assessment_id)
+        audit_record(
+            actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+            summary=f"analysis stored: {status}, engine {assessment.analysis_version}, job {job_id}",
+        )  # fmt: skip
+        if previous and (previous["landmarks"] or previous["preview"] or previous["keyframes"]):
+            transaction.on_commit(lambda: _delete_files(previous))
+    return str(status)
+
+
+def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: int | None = None) -> dict[str, list]:
+    """Jobs in processing whose heartbeat stopped (worker died): queue again, or fail past the cap."""
+    stale_after_s = settings.ASSESSMENT_STALE_AFTER_S if stale_after_s is None else stale_after_s
+    max_attempts = settings.ASSESSMENT_MAX_ATTEMPTS if max_attempts is None else max_attempts
+    cutoff = timezone.now() - timedelta(seconds=stale_after_s)
+    stuck = Assessment.objects.filter(status=AssessmentStatus.PROCESSING).filter(
+        Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True)
+    )
+    outcome: dict[str, list] = {"requeued": [], "failed": []}
+    for assessment_id, job_id, attempts in stuck.values_list("pk", "job_id", "attempts"):
+        if attempts >= max_attempts:
+            reason = (
+                f"The analysis stopped unexpectedly {attempts} times and was not tried again. "
+                "Please try re-analysing; if it keeps stopping, contact support."
+            )
+            if assessment_fail(assessment_id=assessment_id, job_id=str(job_id), reason=reason):
+                outcome["failed"].append(assessment_id)
+            continue
+        with transaction.atomic():
+            assessment = (
+                Assessment.objects.select_for_update()
+                .filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.PROCESSING)
+                .first()
+            )
+            if assessment is None:
+                continue
+            _queue(assessment)
+            assessment.save(
+                update_fields=["job_id", "status", "progress", "failure_reason", "queued_at", "finished_at"]
+            )
+            audit_record(
+                actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+                summary=f"re-queued after the worker stopped (attempt {attempts})",
+            )  # fmt: skip
+        outcome["requeued"].append(assessment_id)
+    return outcome

@@ -1,0 +1,51 @@
+"""The visit page's assessments section (included from patients/visit_detail.html) and number filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.conf import settings
+
+from assessments import selectors
+from assessments.models import CameraView
+
+register = template.Library()
+
+
+@register.inclusion_tag("assessments/_visit_assessments.html", takes_context=True)
+def visit_assessments(context: template.Context, visit: Any) -> dict[str, Any]:
+    request = context["request"]
+    user = request.user
+    can_see = selectors.can_view_results(user)
+    return {
+        "request": request,
+        "visit": visit,
+        "patient": visit.patient,
+        "visible": can_see,
+        "assessments": selectors.visit_assessments(user=user, visit_id=visit.pk) if can_see else [],
+        "can_upload": user.has_perm("assessments.add_assessment"),
+        "views": CameraView.choices,
+        "max_upload_mb": settings.ASSESSMENT_MAX_UPLOAD_BYTES // 1024**2,
+        "max_upload_bytes": settings.ASSESSMENT_MAX_UPLOAD_BYTES,
+    }
+
+
+@register.filter
+def deg(value: float | None, digits: int = 1) -> str:
+    """A number of degrees, or a dash when it could not be measured."""
+    if value is None:
+        return "\u2013"  # en dash
+    return f"{value:.{digits}f}°"
+
+
+@register.filter
+def signed(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "\u2013"  # en dash
+    return f"{value:+.{digits}f}"
+
+
+@register.filter
+def beyond_sdd(value: float | None) -> bool:
+    return value is not None and abs(value) > selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG

@@ -1,0 +1,131 @@
+"""Forms of the programs pages: logging a session (athlete), building and prescribing (clinician)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from patients.models import Patient, Visit
+from programs.models import Exercise, Phase, PrescribedExercise, Program, ProgramExercise
+
+PAIN_CHOICES = [(n, f"{n}/10") for n in range(11)]
+
+
+class SessionForm(forms.Form):
+    performed_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="How did it go? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_performed_on(self):  # type: ignore[no-untyped-def]
+        day = self.cleaned_data["performed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("A session cannot be logged in the future.")
+        return day
+
+
+class EntryForm(forms.Form):
+    """One exercise of today's session; the prefix ties it to the prescribed exercise."""
+
+    done = forms.BooleanField(label="I did this one", required=False, initial=True)
+    sets_done = forms.IntegerField(label="Sets", min_value=0, max_value=20)
+    reps_done = forms.IntegerField(label="Reps per set", min_value=0, max_value=200, required=False)
+    hold_s_done = forms.IntegerField(label="Seconds per hold", min_value=0, max_value=600, required=False)
+    load_kg = forms.DecimalField(label="Load (kg)", min_value=Decimal("0"), max_value=Decimal("500"), decimal_places=1)
+    pain_during = forms.TypedChoiceField(label="Pain during (0-10)", choices=PAIN_CHOICES, coerce=int, initial=0)
+    note = forms.CharField(label="Note", required=False, max_length=255)
+
+    def __init__(self, *args, item: PrescribedExercise, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("prefix", f"item-{item.pk}")
+        kwargs.setdefault(
+            "initial",
+            {"sets_done": item.sets, "reps_done": item.reps, "hold_s_done": item.hold_s, "load_kg": item.load_kg},
+        )
+        super().__init__(*args, **kwargs)
+        self.item = item
+        if item.hold_s:
+            del self.fields["reps_done"]
+        else:
+            del self.fields["hold_s_done"]
+
+
+class NextMorningForm(forms.Form):
+    pain_next_morning = forms.TypedChoiceField(
+        label="Pain this morning (0-10)", choices=PAIN_CHOICES, coerce=int, initial=0
+    )
+
+
+class ProgramCreateForm(forms.Form):
+    name = forms.CharField(max_length=160)
+    template = forms.ModelChoiceField(
+        queryset=Program.objects.filter(is_template=True), required=False, empty_label="No template: pick exercises",
+        help_text="Copies its phases, dosage and progression rules.",
+    )  # fmt: skip
+    exercises = forms.ModelMultipleChoiceField(
+        queryset=Exercise.objects.filter(is_active=True), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Added with their default dosage; change it on the next page.",
+    )  # fmt: skip
+    gait_cues = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One a line, e.g. 'Run with your knees apart', 'Squeeze your buttocks'.",
+    )  # fmt: skip
+    cadence_increase_pct = forms.IntegerField(
+        label="Cadence target (% over measured)", min_value=1, max_value=15, required=False,
+        help_text="Usually 5-10%.",
+    )  # fmt: skip
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if not data.get("template") and not data.get("exercises"):
+            raise forms.ValidationError("Choose a template or at least one exercise.")
+        return data
+
+
+class DosageForm(forms.ModelForm):
+    class Meta:
+        model = ProgramExercise
+        fields = ["sets", "reps", "hold_s", "load_kg", "days_per_week"]
+
+
+class PrescribeForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=Program.objects.all())
+    phase = forms.ModelChoiceField(queryset=Phase.objects.none(), required=False, help_text="The first phase if empty.")
+    visit = forms.ModelChoiceField(queryset=Visit.objects.none(), required=False)
+    cadence_baseline_spm = forms.IntegerField(
+        label="Measured cadence (steps/min)", min_value=100, max_value=240, required=False
+    )
+
+    def __init__(self, *args, patient: Patient, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["visit"].queryset = patient.visits.all()
+        self.fields["phase"].queryset = Phase.objects.select_related("program")
+        self.fields["phase"].label_from_instance = lambda phase: f"{phase.program.name} · {phase.name}"
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        phase, program = data.get("phase"), data.get("program")
+        if phase and program and phase.program_id != program.pk:
+            self.add_error("phase", "Choose a phase of the chosen program.")
+        return data
+
+
+class ReviseItemForm(forms.Form):
+    """Edit the suggested dosage of one exercise before accepting it."""
+
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    sets = forms.IntegerField(min_value=1, max_value=10)
+    reps = forms.IntegerField(min_value=1, max_value=100, required=False)
+    hold_s = forms.IntegerField(label="Hold (s)", min_value=1, max_value=600, required=False)
+    load_kg = forms.DecimalField(label="Load (kg)", min_value=Decimal("0"), max_value=Decimal("500"), decimal_places=1)
+    days_per_week = forms.IntegerField(min_value=1, max_value=7)
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class ExerciseForm(forms.ModelForm):
+    class Meta:
+        model = Exercise
+        fields = [
+            "name", "target", "starting_position", "instructions", "key_cues", "common_faults", "evidence",
+            "default_sets", "default_reps", "default_hold_s", "default_load_kg", "load_note",
+            "default_days_per_week", "easier", "harder", "is_active",
+        ]  # fmt: skip

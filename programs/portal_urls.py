@@ -1,0 +1,11 @@
+from django.urls import path
+
+from programs import portal_views
+
+app_name = "portal"
+urlpatterns = [
+    path("", portal_views.today, name="today"),
+    path("log/", portal_views.log_session, name="log"),
+    path("sessions/<int:pk>/next-morning/", portal_views.next_morning, name="next-morning"),
+    path("history/", portal_views.history, name="history"),
+]

@@ -1,0 +1,13 @@
+"""Celery tasks of the programs app: thin, idempotent, calling services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from programs import services
+
+
+@shared_task(name="programs.tasks.send_inactivity_reminders")
+def send_inactivity_reminders() -> int:
+    """Nudge athletes who have logged nothing for a few days; safe to run twice (once per quiet spell)."""
+    return services.inactivity_reminders_send()

@@ -1,0 +1,217 @@
+"""Clinician pages: exercise library, programs, prescribing, per-patient progress, alerts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from patients.models import Patient
+from patients.selectors import patient_queryset_for
+from programs import selectors, services
+from programs.forms import DosageForm, ExerciseForm, PrescribeForm, ProgramCreateForm, ReviseItemForm
+from programs.models import Exercise, PrescriptionStatus, Program, ProgramExercise
+
+STAFF_PERM = "programs.add_prescription"
+
+
+def _form_errors_from(exc: ValidationError, form: object) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
+
+
+def _patient_for(request: HttpRequest, pk: int) -> Patient:
+    return get_object_or_404(patient_queryset_for(request.user), pk=pk)
+
+
+@login_required
+@permission_required("programs.view_exercise", raise_exception=True)
+def exercise_list(request: HttpRequest) -> HttpResponse:
+    exercises = selectors.exercise_queryset_for(request.user)
+    return render(request, "programs/exercise_list.html", {"exercises": exercises})
+
+
+@login_required
+@permission_required("programs.view_exercise", raise_exception=True)
+def exercise_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    exercise = get_object_or_404(selectors.exercise_queryset_for(request.user), slug=slug)
+    return render(request, "programs/exercise_detail.html", {"exercise": exercise})
+
+
+@login_required
+@permission_required("programs.change_exercise", raise_exception=True)
+def exercise_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    exercise = get_object_or_404(Exercise, slug=slug)
+    form = ExerciseForm(request.POST or None, instance=Exercise.objects.get(pk=exercise.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.exercise_update(exercise=exercise, updated_by=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, "Exercise saved.")
+            return redirect(exercise)
+    return render(request, "programs/form.html", {"form": form, "title": f"Edit {exercise.name}"})
+
+
+@login_required
+@permission_required("programs.add_program", raise_exception=True)
+def program_list(request: HttpRequest) -> HttpResponse:
+    programs = selectors.program_queryset_for(request.user)
+    return render(request, "programs/program_list.html", {"programs": programs})
+
+
+@login_required
+@permission_required("programs.add_program", raise_exception=True)
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    program = get_object_or_404(selectors.program_queryset_for(request.user), pk=pk)
+    return render(request, "programs/program_detail.html", {"program": program})
+
+
+@login_required
+@permission_required("programs.add_program", raise_exception=True)
+def program_create(request: HttpRequest) -> HttpResponse:
+    template = Program.objects.filter(is_template=True).first()
+    form = ProgramCreateForm(request.POST or None, initial={"template": template})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            program = services.program_create(
+                name=data["name"], created_by=request.user, template=data["template"],
+                exercises=[services.ItemDosage.default_for(exercise) for exercise in data["exercises"]],
+                gait_cues=data["gait_cues"], cadence_increase_pct=data["cadence_increase_pct"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, "Program created. Adjust the dosage of each exercise below.")
+            return redirect(program)
+    return render(request, "programs/form.html", {"form": form, "title": "New program"})
+
+
+@login_required
+@permission_required("programs.change_program", raise_exception=True)
+def program_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ProgramExercise.objects.select_related("phase__program", "exercise"), pk=pk)
+    form = DosageForm(request.POST or None, instance=ProgramExercise.objects.get(pk=item.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_item_update(item=item, updated_by=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, "Dosage saved.")
+            return redirect(item.phase.program)
+    title = f"Dosage of {item.exercise.name} in {item.phase.program.name}"
+    return render(request, "programs/form.html", {"form": form, "title": title})
+
+
+@login_required
+@permission_required(STAFF_PERM, raise_exception=True)
+def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    patient = _patient_for(request, patient_pk)
+    template = Program.objects.filter(is_template=True).first()
+    initial = {"program": template, "visit": patient.visits.first()}
+    form = PrescribeForm(request.POST or None, patient=patient, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.prescription_create(
+                patient=patient, program=data["program"], phase=data["phase"], visit=data["visit"],
+                prescribed_by=request.user, cadence_baseline_spm=data["cadence_baseline_spm"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, f"Program prescribed to {patient.full_name}.")
+            return redirect("programs:patient", patient.pk)
+    return render(request, "programs/form.html", {"form": form, "title": f"Prescribe a program to {patient.full_name}"})
+
+
+def _trend_chart(points: list[selectors.PainPoint]) -> dict[str, object] | None:
+    """Coordinates of the pain trend for an inline SVG (600 x 160; pain 0-10 upwards)."""
+    if not points:
+        return None
+    step = 560 / max(len(points) - 1, 1)
+
+    def y(pain: int) -> float:
+        return round(140 - pain * 12, 1)
+
+    during = [(round(20 + i * step, 1), y(p.pain_during)) for i, p in enumerate(points)]
+    morning = [
+        (round(20 + i * step, 1), y(p.pain_next_morning))
+        for i, p in enumerate(points)
+        if p.pain_next_morning is not None
+    ]
+    return {
+        "during": " ".join(f"{x},{y_}" for x, y_ in during),
+        "morning": " ".join(f"{x},{y_}" for x, y_ in morning),
+        "dots": [{"x": x, "y": y_, "point": p} for (x, y_), p in zip(during, points, strict=False)],
+        "safe_y": y(3), "too_much_y": y(5),
+    }  # fmt: skip
+
+
+@login_required
+@permission_required(STAFF_PERM, raise_exception=True)
+def patient_progress(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    patient = _patient_for(request, patient_pk)
+    prescription = selectors.active_prescription(user=request.user, patient=patient)
+    trend = selectors.pain_trend(patient=patient)
+    context = {
+        "patient": patient,
+        "prescription": prescription,
+        "history": selectors.prescription_history(user=request.user, patient=patient),
+        "adherence": selectors.adherence(patient=patient),
+        "trend": trend,
+        "trend_chart": _trend_chart(trend),
+        "sessions": selectors.session_log_queryset_for(request.user).filter(patient=patient)[:20],
+        "suggestions": selectors.suggestions(prescription=prescription) if prescription else [],
+    }
+    audit_record(actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk, summary="programs")
+    return render(request, "programs/patient_progress.html", context)
+
+
+@login_required
+@permission_required(STAFF_PERM, raise_exception=True)
+def revise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept a progression suggestion (one click) or edit it first; either writes a new version."""
+    prescription = get_object_or_404(
+        selectors.prescription_queryset_for(request.user).filter(status=PrescriptionStatus.ACTIVE), pk=pk
+    )
+    item_id = request.POST.get("item") or request.GET.get("item")
+    item = get_object_or_404(prescription.items.select_related("exercise"), pk=item_id)
+    suggestion = next(s.suggestion for s in selectors.suggestions(prescription=prescription) if s.item.pk == item.pk)
+    initial = {
+        "item": item.pk, "sets": suggestion.dosage.sets, "reps": suggestion.dosage.reps,
+        "hold_s": suggestion.dosage.hold_s, "load_kg": suggestion.dosage.load_kg,
+        "days_per_week": suggestion.dosage.days_per_week, "reason": suggestion.reason,
+    }  # fmt: skip
+    form = ReviseItemForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        dosage = {name: data[name] for name in services.ITEM_DOSAGE_FIELDS}
+        reason = data["reason"] or f"{item.exercise.name}: dosage changed"
+        try:
+            services.prescription_revise(
+                prescription=prescription, revised_by=request.user, dosages={item.pk: dosage},
+                reason=f"{item.exercise.name}: {reason}"[:255],
+            )  # fmt: skip
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, f"New prescription version saved for {item.exercise.name}.")
+            return redirect("programs:patient", prescription.patient_id)
+    context = {"form": form, "title": f"Change {item.exercise.name} ({item.dosage_text})", "suggestion": suggestion}
+    return render(request, "programs/form.html", context)
+
+
+@login_required
+@permission_required(STAFF_PERM, raise_exception=True)
+def alerts(request: HttpRequest) -> HttpResponse:
+    found = selectors.alerts(user=request.user)
+    audit_record(actor=request.user, action=AuditAction.LIST, target=Patient, summary=f"program alerts: {len(found)}")
+    return render(request, "programs/alerts.html", {"alerts": found})

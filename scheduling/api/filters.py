@@ -1,0 +1,16 @@
+import django_filters
+
+from scheduling.models import Appointment
+
+
+class AppointmentFilter(django_filters.FilterSet):
+    """``starts_after``/``starts_before`` take a date or an ISO datetime (clinic time when naive)."""
+
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    date_from = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Appointment
+        fields = ["clinician", "patient", "status", "appointment_type"]

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from scheduling import views
+
+app_name = "scheduling"
+urlpatterns = [
+    path("", views.calendar, name="calendar"),
+    path("slots/", views.slot_search, name="slots"),
+    path("book/", views.book, name="book"),
+    path("<int:pk>/", views.appointment_detail, name="detail"),
+    path("<int:pk>/move/", views.appointment_move, name="move"),
+    path("<int:pk>/cancel/", views.appointment_cancel, name="cancel"),
+    path("<int:pk>/outcome/", views.appointment_outcome, name="outcome"),
+    path("follow-up/<int:visit_pk>/", views.follow_up, name="follow-up"),
+    path("reminders/", views.reminders, name="reminders"),
+    path("hours/", views.working_hours, name="hours"),
+    path("hours/<int:pk>/delete/", views.working_hours_delete, name="hours-delete"),
+    path("time-off/<int:pk>/delete/", views.calendar_exception_delete, name="exception-delete"),
+    path("feed/", views.my_feed, name="my-feed"),
+    path("feeds/<str:token>.ics", views.clinician_feed, name="clinician-feed"),
+    path("patients/<int:patient_pk>/appointments.ics", views.patient_calendar, name="patient-calendar"),
+]

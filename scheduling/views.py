@@ -1,0 +1,368 @@
+"""Front desk pages: calendars, slot search, booking, moving, cancelling; feeds and reminders."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from patients.selectors import patient_queryset_for, visit_queryset_for
+from scheduling import forms, ical, selectors, services
+from scheduling.calendar import at_local, describe_span, local
+from scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    CalendarException,
+    CalendarFeed,
+    WorkingHours,
+)  # fmt: skip
+
+FOLLOW_UP_TYPE = "Follow-up"
+FEED_PAST_DAYS = 30
+MIDNIGHT = time(0, 0)
+
+
+def _form_errors_from(exc: ValidationError, form: Any) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
+    return get_object_or_404(selectors.appointment_queryset_for(request.user), pk=pk)
+
+
+@login_required
+@permission_required("scheduling.view_appointment", raise_exception=True)
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Day or week list for one clinician or the whole clinic (as far as the user may see)."""
+    day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    span = "week" if request.GET.get("view") == "week" else "day"
+    first = day - timedelta(days=day.weekday()) if span == "week" else day
+    days = 7 if span == "week" else 1
+    appointments = selectors.appointment_queryset_for(request.user).filter(
+        starts_at__gte=at_local(first, MIDNIGHT),
+        starts_at__lt=at_local(first + timedelta(days=days), MIDNIGHT),
+    )
+    clinicians = selectors.bookable_clinicians()
+    clinician_id = request.GET.get("clinician", "")
+    if clinician_id.isdigit():
+        appointments = appointments.filter(clinician_id=int(clinician_id))
+    if request.GET.get("cancelled") != "1":
+        appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
+    by_day: dict[date, list[Appointment]] = {first + timedelta(days=n): [] for n in range(days)}
+    for appointment in appointments:
+        by_day.setdefault(local(appointment.starts_at).date(), []).append(appointment)
+    step = timedelta(days=days)
+    base = {"view": span, "clinician": clinician_id}
+    context = {
+        "by_day": by_day, "span": span, "day": day, "first": first, "clinicians": clinicians, "clinician_id": clinician_id,
+        "prev_url": "?" + urlencode({**base, "date": (first - step).isoformat()}),
+        "next_url": "?" + urlencode({**base, "date": (first + step).isoformat()}),
+        "today": timezone.localdate(),
+    }  # fmt: skip
+    return render(request, "scheduling/calendar.html", context)
+
+
+def _slot_rows(slots: list[selectors.Slot], extra: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for slot in slots:
+        start = local(slot.starts_at)
+        query = {**extra, "clinician": slot.clinician.pk, "date": start.date().isoformat(), "time": f"{start:%H:%M}"}
+        rows.append({"slot": slot, "start": start, "end": local(slot.ends_at), "book_url": "?" + urlencode(query)})
+    return rows
+
+
+@login_required
+@permission_required("scheduling.add_appointment", raise_exception=True)
+def slot_search(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    patient_id = request.GET.get("patient", "")
+    patient = patient_queryset_for(request.user).filter(pk=patient_id).first() if patient_id.isdigit() else None
+    initial = {"date_from": today, "date_to": today + timedelta(days=7), "patient": patient.pk if patient else None}
+    form = forms.SlotSearchForm(request.GET if "appointment_type" in request.GET else None, initial=initial)
+    rows: list[dict[str, Any]] | None = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        slots = selectors.free_slots(
+            appointment_type=data["appointment_type"], clinician=data["clinician"], patient=patient,
+            date_from=data["date_from"], date_to=data["date_to"],
+        )  # fmt: skip
+        extra = {"appointment_type": data["appointment_type"].pk}
+        if patient is not None:
+            extra["patient"] = patient.pk
+        rows = _slot_rows(slots, extra)
+    context = {"form": form, "rows": rows, "patient": patient, "book_url": reverse("scheduling:book")}
+    return render(request, "scheduling/slot_search.html", context)
+
+
+@login_required
+@permission_required("scheduling.add_appointment", raise_exception=True)
+def book(request: HttpRequest) -> HttpResponse:
+    initial = {
+        key: request.GET[key]
+        for key in ("patient", "clinician", "appointment_type", "date", "time")
+        if key in request.GET
+    }
+    form = forms.BookingForm(request.POST or None, user=request.user, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.appointment_book(
+                patient=data["patient"], clinician=data["clinician"], appointment_type=data["appointment_type"],
+                starts_at=form.starts_at(), room=data.get("room"), booked_by=request.user,
+            )  # fmt: skip
+        except services.SlotTaken as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+            status = 400
+        else:
+            messages.success(request, f"Booked: {appointment.patient.full_name}, {_when(appointment)}.")
+            return redirect(appointment)
+    return render(request, "scheduling/book.html", {"form": form}, status=status)
+
+
+def _when(appointment: Appointment) -> str:
+    return describe_span(appointment.starts_at, appointment.ends_at)
+
+
+def _history(appointment: Appointment) -> list[Appointment]:
+    chain = []
+    previous = appointment.rescheduled_from
+    while previous is not None and len(chain) < 20:
+        chain.append(previous)
+        previous = previous.rescheduled_from
+    return chain
+
+
+def _render_detail(request: HttpRequest, appointment: Appointment, **form_overrides: Any) -> HttpResponse:
+    start = local(appointment.starts_at)
+    context = {
+        "appointment": appointment, "when": _when(appointment), "history": _history(appointment),
+        "successor": getattr(appointment, "rescheduled_to", None),
+        "started": appointment.starts_at <= timezone.now(),
+        "move_form": form_overrides.get("move_form")
+        or forms.MoveForm(initial={"date": start.date(), "time": f"{start:%H:%M}", "clinician": appointment.clinician_id}),
+        "cancel_form": form_overrides.get("cancel_form") or forms.CancelForm(),
+    }  # fmt: skip
+    status = 409 if form_overrides.get("conflict") else (400 if form_overrides else 200)
+    return render(request, "scheduling/appointment_detail.html", context, status=status)
+
+
+@login_required
+@permission_required("scheduling.view_appointment", raise_exception=True)
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _appointment_for(request, pk))
+
+
+@login_required
+@permission_required("scheduling.change_appointment", raise_exception=True)
+@require_POST
+def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk)
+    form = forms.MoveForm(request.POST)
+    conflict = False
+    if form.is_valid():
+        try:
+            new = services.appointment_move(
+                appointment=appointment, starts_at=form.starts_at(), clinician=form.cleaned_data["clinician"],
+                moved_by=request.user,
+            )  # fmt: skip
+        except services.SlotTaken as exc:
+            form.add_error(None, exc.message)
+            conflict = True
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, f"Moved to {_when(new)}.")
+            return redirect(new)
+    return _render_detail(request, _appointment_for(request, pk), move_form=form, conflict=conflict)
+
+
+@login_required
+@permission_required("scheduling.change_appointment", raise_exception=True)
+@require_POST
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk)
+    form = forms.CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appointment_cancel(
+                appointment=appointment, cancelled_by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, "Appointment cancelled; the slot is free again.")
+            return redirect(appointment)
+    return _render_detail(request, appointment, cancel_form=form)
+
+
+@login_required
+@permission_required("scheduling.change_appointment", raise_exception=True)
+@require_POST
+def appointment_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_for(request, pk)
+    outcome = request.POST.get("outcome")
+    service = {"no_show": services.appointment_mark_no_show, "completed": services.appointment_complete}.get(
+        outcome or ""
+    )
+    if service is None:
+        messages.error(request, "Unknown outcome.")
+        return redirect(appointment)
+    try:
+        service(appointment=appointment, marked_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Outcome recorded.")
+    return redirect(appointment)
+
+
+@login_required
+@permission_required("scheduling.add_appointment", raise_exception=True)
+def follow_up(request: HttpRequest, visit_pk: int) -> HttpResponse:
+    """From a visit: slots with the same clinician around N weeks after the visit."""
+    visit = get_object_or_404(visit_queryset_for(request.user), pk=visit_pk)
+    form = forms.FollowUpForm(request.GET or None, initial={"weeks": 2})
+    weeks = form.cleaned_data["weeks"] if form.is_bound and form.is_valid() else 2
+    target = visit.visit_date + timedelta(weeks=weeks)
+    date_from = max(target - timedelta(days=3), timezone.localdate())
+    # A target already past (an old visit) still offers the next few days.
+    date_to = max(target + timedelta(days=3), date_from + timedelta(days=3))
+    follow_up_type = AppointmentType.objects.filter(name=FOLLOW_UP_TYPE, is_active=True).first()
+    rows: list[dict[str, Any]] = []
+    if follow_up_type is not None:
+        slots = selectors.free_slots(
+            appointment_type=follow_up_type, clinician=visit.clinician, patient=visit.patient,
+            date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+        rows = _slot_rows(slots, {"appointment_type": follow_up_type.pk, "patient": visit.patient_id})
+    context = {
+        "visit": visit, "patient": visit.patient, "form": form, "weeks": weeks, "target": target, "rows": rows,
+        "date_from": date_from, "date_to": date_to, "book_url": reverse("scheduling:book"),
+    }  # fmt: skip
+    return render(request, "scheduling/follow_up.html", context)
+
+
+@login_required
+@permission_required("scheduling.view_any_appointment", raise_exception=True)
+def reminders(request: HttpRequest) -> HttpResponse:
+    sent = selectors.sent_reminders(user=request.user)[:200]
+    return render(request, "scheduling/reminders.html", {"sent": sent})
+
+
+# Working hours and exceptions
+
+
+@login_required
+@permission_required("scheduling.view_workinghours", raise_exception=True)
+def working_hours(request: HttpRequest) -> HttpResponse:
+    hours_form = forms.WorkingHoursForm(request.POST if request.POST.get("form") == "hours" else None)
+    exception_form = forms.CalendarExceptionForm(request.POST if request.POST.get("form") == "exception" else None)
+    if request.method == "POST":
+        if not request.user.has_perm("scheduling.add_workinghours"):
+            raise Http404
+        try:
+            if hours_form.is_bound and hours_form.is_valid():
+                services.working_hours_add(added_by=request.user, **hours_form.cleaned_data)
+                messages.success(request, "Working hours added.")
+                return redirect("scheduling:hours")
+            if exception_form.is_bound and exception_form.is_valid():
+                data = exception_form.cleaned_data
+                services.calendar_exception_add(
+                    clinician=data["clinician"], reason=data["reason"], note=data["note"], added_by=request.user,
+                    starts_at=at_local(data["first_day"], MIDNIGHT),
+                    ends_at=at_local(data["last_day"] + timedelta(days=1), MIDNIGHT),
+                )  # fmt: skip
+                messages.success(request, "Time off added.")
+                return redirect("scheduling:hours")
+        except ValidationError as exc:
+            _form_errors_from(exc, hours_form if hours_form.is_bound else exception_form)
+    context = {
+        "blocks": WorkingHours.objects.select_related("clinician").order_by("clinician__last_name", "weekday", "start"),
+        "exceptions": CalendarException.objects.select_related("clinician").filter(ends_at__gt=timezone.now()),
+        "hours_form": hours_form, "exception_form": exception_form,
+    }  # fmt: skip
+    return render(request, "scheduling/working_hours.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@permission_required("scheduling.delete_workinghours", raise_exception=True)
+@require_POST
+def working_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    services.working_hours_delete(block=get_object_or_404(WorkingHours, pk=pk), deleted_by=request.user)
+    messages.success(request, "Working hours removed.")
+    return redirect("scheduling:hours")
+
+
+@login_required
+@permission_required("scheduling.delete_calendarexception", raise_exception=True)
+@require_POST
+def calendar_exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    exception = get_object_or_404(CalendarException, pk=pk)
+    services.calendar_exception_delete(exception=exception, deleted_by=request.user)
+    messages.success(request, "Time off removed.")
+    return redirect("scheduling:hours")
+
+
+# iCalendar
+
+
+@login_required
+@permission_required("scheduling.keep_calendar", raise_exception=True)
+def my_feed(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_feed_revoke(clinician=request.user)
+            messages.success(request, "Your calendar feed was turned off; the old address no longer works.")
+        else:
+            services.calendar_feed_renew(clinician=request.user)
+            messages.success(request, "A new private feed address was created; any old address no longer works.")
+        return redirect("scheduling:my-feed")
+    feed = CalendarFeed.objects.filter(clinician=request.user).first()
+    feed_url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
+    return render(request, "scheduling/my_feed.html", {"feed": feed, "feed_url": feed_url})
+
+
+def clinician_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed: the unguessable token is the credential; revoking deletes it."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("clinician"), token=token)
+    clinician = feed.clinician
+    if not clinician.is_active or not clinician.has_perm("scheduling.keep_calendar"):
+        raise Http404
+    appointments = (
+        Appointment.objects.filter(clinician=clinician, starts_at__gte=timezone.now() - timedelta(days=FEED_PAST_DAYS))
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("patient", "appointment_type", "room")
+    )
+    body = ical.clinician_calendar(
+        clinician_name=clinician.get_full_name() or clinician.username, appointments=appointments
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@permission_required("scheduling.view_appointment", raise_exception=True)
+def patient_calendar(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    patient = get_object_or_404(patient_queryset_for(request.user), pk=patient_pk)
+    appointments = selectors.upcoming_for_patient(user=request.user, patient=patient)
+    body = ical.athlete_calendar(patient_name=patient.full_name, appointments=appointments)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointments.ics"'
+    return response

@@ -1,0 +1,39 @@
+"""The speed benchmark: its clip builder, its comparison and its last-line JSON."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+
+from assessments.analysis import bench
+
+from .conftest import CAM03, read_frames, write_clip
+
+
+def test_bench_clip_loops_forwards_then_backwards_at_1080x1920(tmp_path):
+    colours = [np.full((192, 108, 3), 40 * k, np.uint8) for k in range(5)]
+    source = write_clip(tmp_path / "source.avi", colours, 60.0, "MJPG")
+    clip = bench.build_bench_clip(tmp_path / "bench.mp4", source, seconds=0.2, fps=60.0)
+    frames = read_frames(clip)
+    assert len(frames) == 12
+    assert frames[0].shape == (1920, 1080, 3)
+    levels = [round(f.mean() / 40) for f in frames]
+    assert levels == [0, 1, 2, 3, 4, 3, 2, 1, 0, 1, 2, 3]
+
+
+def test_comparing_a_result_with_itself_finds_no_difference(analysed):
+    result = analysed(CAM03)
+    diff = bench.compare(result, result)
+    assert diff["frames_compared"] == 100
+    assert diff["max_metric_diff_deg"] == 0.0
+
+
+def test_bench_prints_a_json_last_line_with_both_realtime_factors(tmp_path, capsys, cam03_frames):
+    clip = write_clip(tmp_path / "short.mp4", [cv2.resize(f, (540, 960)) for f in cam03_frames[:24]], 60.0)
+    assert bench.main([str(clip)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    d = json.loads(last)
+    assert {"plain_rtf", "fast_rtf", "max_metric_diff_deg", "frames", "fps"} <= set(d)
+    assert d["frames"] == 24 and d["plain_rtf"] > 0 and d["fast_rtf"] > 0

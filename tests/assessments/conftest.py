@@ -1,0 +1,98 @@
+"""Clips for the assessment tests: the real cam03 clip, the engine's bad inputs, and one real
+analysis of cam03 per session shared by the tests that need a finished assessment."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CAM03 = DATA / "pose2sim_cam03_posterior.mp4"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):  # type: ignore[no-untyped-def]
+    """Pages render without a collectstatic run (the manifest storage needs one)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def upload_of(path: Path, name: str | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name or path.name, path.read_bytes(), content_type="video/mp4")
+
+
+@pytest.fixture(scope="session")
+def bad_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The engine's list of unusable inputs that can be told at upload, each as a file."""
+    folder = tmp_path_factory.mktemp("bad-clips")
+    clips = {}
+    clips["empty"] = folder / "empty.mp4"
+    clips["empty"].write_bytes(b"")
+    clips["text"] = folder / "notes.mp4"
+    clips["text"].write_text("These are my running notes, not a video.\n" * 20)
+    clips["truncated"] = folder / "truncated.mp4"
+    clips["truncated"].write_bytes(CAM03.read_bytes()[: CAM03.stat().st_size // 2])
+    frame = np.full((240, 180, 3), 90, dtype=np.uint8)
+    ok, png = cv2.imencode(".png", frame)
+    assert ok
+    clips["still"] = folder / "photo.mp4"
+    clips["still"].write_bytes(png.tobytes())
+    clips["one_frame"] = folder / "one_frame.mp4"
+    writer = cv2.VideoWriter(str(clips["one_frame"]), cv2.VideoWriter_fourcc(*"mp4v"), 60.0, (180, 240))
+    writer.write(frame)
+    writer.release()
+    return clips
+
+
+@pytest.fixture(scope="session")
+def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, Path]]:
+    """One real analysis of cam03 (with keyframes, preview and landmarks when the engine draws them)."""
+    from assessments.analysis.pipeline import analyze
+    from assessments.services import _output_paths
+
+    work = tmp_path_factory.mktemp("cam03-analysis")
+    outputs = _output_paths(work)
+    result = analyze(CAM03, "posterior", fast=True, **outputs)
+    return result.to_dict(), outputs
+
+
+@pytest.fixture
+def finish(cam03_analysis):  # type: ignore[no-untyped-def]
+    """``finish(assessment)``: give a queued assessment the shared cam03 result through the services."""
+    from assessments import services
+
+    def run(assessment):  # type: ignore[no-untyped-def]
+        data, outputs = cam03_analysis
+        data = copy.deepcopy(data)
+        job_id = str(assessment.job_id)
+        claimed = services.assessment_claim(assessment_id=assessment.pk, job_id=job_id)
+        assert claimed is not None
+        files = services._store_outputs(claimed, job_id, data, outputs)
+        services.assessment_store_result(assessment_id=assessment.pk, job_id=job_id, result=data, files=files)
+        assessment.refresh_from_db()
+        return assessment
+
+    return run
+
+
+@pytest.fixture
+def uploaded(visit_a, clinician):  # type: ignore[no-untyped-def]
+    """A queued assessment of athlete A's visit, from the real cam03 clip (no analysis run)."""
+    from assessments.services import assessment_create
+
+    return assessment_create(visit=visit_a, video=upload_of(CAM03), view="posterior", created_by=clinician)
+
+
+@pytest.fixture
+def analysed_a(uploaded, finish):  # type: ignore[no-untyped-def]
+    return finish(uploaded)
