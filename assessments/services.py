@@ -48,9 +48,16 @@ class UploadTooLarge(Exception):
     def __init__(self, size: int, limit: int) -> None:
         self.size, self.limit = size, limit
         super().__init__(
-            f"The video is {size / 1024**2:.0f} MB; the largest accepted is {limit / 1024**2:.0f} MB. "
+            f"The video is {human_size(size)}; the largest accepted is {human_size(limit)}. "
             "Trim the clip to 10-20 seconds and upload it again."
         )
+
+
+def human_size(n_bytes: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{n_bytes} bytes"
 
 
 class TransientAnalysisError(Exception):
@@ -329,9 +336,7 @@ def _local_copy(assessment: Assessment, work: Path) -> Path:
         local = Path(storage.path(assessment.video.name))
     except NotImplementedError:
         local = None
-    if local is not None:
-        if not local.is_file():
-            raise VideoError("The uploaded video is missing from storage. Please upload it again.", code="file_missing")
+    if local is not None and local.is_file():
         return local
     target = work / Path(assessment.video.name).name
     try:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.services import athlete_invite
 from audit.models import AuditAction
 from audit.services import audit_record
+from clinic.forms import add_service_errors
 from patients import selectors, services
 from patients.forms import (
     ComplaintForm,
@@ -33,11 +34,6 @@ def _patient_for(request: HttpRequest, pk: int) -> Patient:
 
 def _visit_for(request: HttpRequest, patient_pk: int, pk: int) -> Visit:
     return get_object_or_404(selectors.visit_queryset_for(request.user), patient_id=patient_pk, pk=pk)
-
-
-def _form_errors_from(exc: ValidationError, form: object) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
 
 
 @login_required
@@ -86,7 +82,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         try:
             patient = services.patient_create(created_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{patient.full_name} was added.")
             return redirect(patient)
@@ -104,7 +100,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.patient_update(patient=patient, updated_by=request.user, data=data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Saved.")
             return redirect(patient)
@@ -122,7 +118,7 @@ def visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
         try:
             visit = services.visit_create(patient=patient, created_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Visit recorded.")
             return redirect(visit)
@@ -147,7 +143,7 @@ def visit_edit(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
         try:
             services.visit_update(visit=visit, updated_by=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Visit saved.")
             return redirect(visit)
@@ -190,7 +186,7 @@ def athlete_invite_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
         try:
             athlete_invite(patient=patient, email=form.cleaned_data["email"], invited_by=request.user)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect(patient)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from clinic.forms import add_service_errors
 from patients.models import Patient
 from programs import selectors, services
 from programs.forms import EntryForm, NextMorningForm, SessionForm
@@ -112,8 +113,7 @@ def log_session(request: HttpRequest) -> HttpResponse:
                 performed_on=session_form.cleaned_data["performed_on"], note=session_form.cleaned_data["note"],
             )  # fmt: skip
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                session_form.add_error(field if field in session_form.fields else None, errors)
+            add_service_errors(session_form, exc)
         else:
             messages.success(request, "Session saved. Great work: every session builds strength.")
             return redirect("portal:today")

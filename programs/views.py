@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from clinic.forms import add_service_errors
 from patients.models import Patient
 from patients.selectors import patient_queryset_for
 from programs import selectors, services
@@ -17,11 +18,6 @@ from programs.forms import DosageForm, ExerciseForm, PrescribeForm, ProgramCreat
 from programs.models import Exercise, PrescriptionStatus, Program, ProgramExercise
 
 STAFF_PERM = "programs.add_prescription"
-
-
-def _form_errors_from(exc: ValidationError, form: object) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)  # type: ignore[attr-defined]
 
 
 def _patient_for(request: HttpRequest, pk: int) -> Patient:
@@ -51,7 +47,7 @@ def exercise_edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.exercise_update(exercise=exercise, updated_by=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Exercise saved.")
             return redirect(exercise)
@@ -86,7 +82,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
                 gait_cues=data["gait_cues"], cadence_increase_pct=data["cadence_increase_pct"],
             )  # fmt: skip
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Program created. Adjust the dosage of each exercise below.")
             return redirect(program)
@@ -102,7 +98,7 @@ def program_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.program_item_update(item=item, updated_by=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Dosage saved.")
             return redirect(item.phase.program)
@@ -125,7 +121,7 @@ def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
                 prescribed_by=request.user, cadence_baseline_spm=data["cadence_baseline_spm"],
             )  # fmt: skip
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Program prescribed to {patient.full_name}.")
             return redirect("programs:patient", patient.pk)
@@ -201,7 +197,7 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=f"{item.exercise.name}: {reason}"[:255],
             )  # fmt: skip
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"New prescription version saved for {item.exercise.name}.")
             return redirect("programs:patient", prescription.patient_id)

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from clinic.forms import add_service_errors
 from patients.selectors import patient_queryset_for, visit_queryset_for
 from scheduling import forms, ical, selectors, services
 from scheduling.calendar import at_local, describe_span, local
@@ -31,11 +32,6 @@ from scheduling.models import (
 FOLLOW_UP_TYPE = "Follow-up"
 FEED_PAST_DAYS = 30
 MIDNIGHT = time(0, 0)
-
-
-def _form_errors_from(exc: ValidationError, form: Any) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _appointment_for(request: HttpRequest, pk: int) -> Appointment:
@@ -127,7 +123,7 @@ def book(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
             status = 409
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
             status = 400
         else:
             messages.success(request, f"Booked: {appointment.patient.full_name}, {_when(appointment)}.")
@@ -185,7 +181,7 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, exc.message)
             conflict = True
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Moved to {_when(new)}.")
             return redirect(new)
@@ -204,7 +200,7 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 appointment=appointment, cancelled_by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Appointment cancelled; the slot is free again.")
             return redirect(appointment)
@@ -291,7 +287,7 @@ def working_hours(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Time off added.")
                 return redirect("scheduling:hours")
         except ValidationError as exc:
-            _form_errors_from(exc, hours_form if hours_form.is_bound else exception_form)
+            add_service_errors(hours_form if hours_form.is_bound else exception_form, exc)
     context = {
         "blocks": WorkingHours.objects.select_related("clinician").order_by("clinician__last_name", "weekday", "start"),
         "exceptions": CalendarException.objects.select_related("clinician").filter(ends_at__gt=timezone.now()),

@@ -3,15 +3,19 @@
 Two pose paths give the same kind of result:
 
 - plain: one process, every frame up to 60 fps, direct and mirror trackers on each frame;
-- fast (default): the clip is cut into overlapping chunks analysed by worker processes (one per
-  core), and pose runs at ``FAST_POSE_FPS``. MediaPipe's landmark model costs ~20 ms per call
-  on this CPU whatever the image size, and mirror averaging doubles the calls, so on two cores
-  a 60 fps clip cannot be posed frame by frame faster than ~1.2x real time; the speed target
-  (0.5x) is reached by posing fewer frames, and the bench reports what that costs in degrees.
+- fast (default): pose at ``FAST_POSE_FPS`` on two overlapping chunks of the clip, one worker
+  process each (chunks.py), started from a fork server that has MediaPipe loaded already.
 
-Chunks start ``CHUNK_WARMUP_S`` early so the trackers have settled when their samples count;
-the chunking does not depend on the number of processes, so a Celery worker (which may not
-fork) runs the same chunks one after the other and gets the same numbers.
+Why the fast path poses fewer frames: MediaPipe's landmark model costs ~20 ms per call on this
+CPU whatever the image size, and mirror averaging (pose.py) doubles the calls, so on two cores
+a 60 fps clip cannot be posed frame by frame faster than ~1.2x real time. 20 fps is the floor:
+on synthetic runs (synthetic.py) stance detection still finds every stance at 20 fps and
+breaks down at 15 fps. Measured on the 10 s bench clip (bench.py): realtime factor ~0.55-0.6
+(plain ~2.9); per-frame obliquity differs from the plain path by 0.95 deg median, 2.7 deg p90,
+because MediaPipe's tracker sees a different frame history, not because of the sample rate.
+
+The chunking depends on constants only, never on the processes available, so a worker that
+cannot start processes runs the same chunks one after the other and gets the same numbers.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from typing import Any
 import numpy as np
 
 from . import pose as pose_mod
+from .chunks import CHUNK_WARMUP_S, chunk_job, chunk_worker, worker_ready
+from .events import detect_stances
+from .metrics import measure_stances, pelvic_obliquity_deg, summarize
 from .quality import assess, check_person_found
 from .result import AnalysisResult, Timing, save_landmarks
 from .track import View
@@ -39,7 +46,6 @@ FAST_POSE_FPS = 20.0
 FAST_MIRROR = "both"
 FAST_WORKERS = 2
 CHUNK_S = 2.0  # shortest chunk; clips shorter than two of these are one chunk (no process start-up)
-CHUNK_WARMUP_S = 0.5
 
 Progress = Callable[[float], None]
 
@@ -63,9 +69,6 @@ def analyze(
     ``workers`` and ``pose_fps`` tune the fast path (defaults: one process per core,
     ``FAST_POSE_FPS``); ``progress`` receives fractions 0..1.
     """
-    from .events import detect_stances
-    from .metrics import measure_stances, pelvic_obliquity_deg, summarize
-
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
     t_start = time.perf_counter()
@@ -153,7 +156,7 @@ def plan_pose(
     warm = round(CHUNK_WARMUP_S * info.fps) // stride * stride
     # Later chunks also pose their warm-up: give the first chunk that much more to balance.
     size = max(stride, (info.frames - warm) / n_chunks)
-    starts = [0] + [int(round((warm + k * size) / stride)) * stride for k in range(1, n_chunks)]
+    starts = [0] + [round((warm + k * size) / stride) * stride for k in range(1, n_chunks)]
     chunks = [(s, starts[k + 1] if k + 1 < len(starts) else None) for k, s in enumerate(starts)]
     n_workers = workers if workers is not None else min(FAST_WORKERS, os.cpu_count() or 1)
     return {
@@ -190,35 +193,6 @@ def run_pose(
     return pose_mod.fuse(raw, info=info, view=view, mirror=mirror)
 
 
-def _chunk_job(info: VideoInfo, plan: dict[str, Any], start: int, stop: int | None, report=None):
-    cpu0 = time.process_time()
-    stride = plan["stride"]
-    warm = max(0, start - round(CHUNK_WARMUP_S * info.fps) // stride * stride)  # same as plan_pose
-    raw = pose_mod.run_streams(
-        iter_frames(info, start=warm, stop=stop, step=stride),
-        width=info.width,
-        height=info.height,
-        mirror=plan["mirror"],
-        stride=stride,
-        fps=info.fps,
-        progress=report,
-    )
-    keep = raw.frame_index >= start
-    cpu_s = time.process_time() - cpu0
-    return raw.frame_index[keep], raw.direct[keep], raw.mirrored[keep], raw.decode_s, raw.pose_s, cpu_s
-
-
-def _chunk_worker(info: VideoInfo, plan: dict[str, Any], k: int, queue) -> None:
-    start, stop = plan["chunks"][k]
-    try:
-        out = _chunk_job(
-            info, plan, start, stop, report=lambda n: queue.put(("progress", k, n)) if n % 10 == 0 else None
-        )
-        queue.put(("done", k, out))
-    except BaseException as exc:  # report, never hang the parent
-        queue.put(("error", k, f"{type(exc).__name__}: {exc}"))
-
-
 def _can_fork_workers() -> bool:
     # Celery's prefork children are daemonic, and daemonic processes may not have children.
     return not multiprocessing.current_process().daemon
@@ -232,9 +206,27 @@ def _context():
     ctx = multiprocessing.get_context("forkserver")
     if not _FORKSERVER_READY:
         # The fork server imports MediaPipe once; each worker forks from it, clean of our threads.
-        ctx.set_forkserver_preload(["assessments.analysis.pose_preload"])
+        ctx.set_forkserver_preload(["assessments.analysis.worker_preload"])
         _FORKSERVER_READY = True
     return ctx
+
+
+def prepare_workers() -> bool:
+    """Start the fast path's fork server now (MediaPipe loaded), so the first clip does not wait.
+
+    Meant for long-running processes (a Celery worker at start-up); about 1-2 s once. Returns
+    False where worker processes cannot be started (the fast path then runs in-process).
+    """
+    if not _can_fork_workers():
+        return False
+    try:
+        ctx = _context()
+        proc = ctx.Process(target=worker_ready, daemon=True)
+        proc.start()
+        proc.join()
+    except (AssertionError, OSError):
+        return False
+    return True
 
 
 def _run_chunks(
@@ -274,7 +266,7 @@ def _chunks_in_process(
             if progress:
                 progress((base + n) / expected)
 
-        results[k] = _chunk_job(info, plan, start, stop, report=rep)
+        results[k] = chunk_job(info, plan, start, stop, report=rep)
         done_before += len(results[k][0])
     return results
 
@@ -293,7 +285,7 @@ def _chunks_in_workers(
         while pending or running:
             while pending and len(running) < plan["workers"]:
                 k = pending.pop(0)
-                proc = ctx.Process(target=_chunk_worker, args=(info, plan, k, queue), daemon=True)
+                proc = ctx.Process(target=chunk_worker, args=(info, plan, k, queue), daemon=True)
                 try:
                     proc.start()
                 except (AssertionError, OSError) as exc:  # daemonic parent, no fork server...

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from assessments import selectors, services
 from assessments.api import serializers as s
+from assessments.api.filters import AssessmentFilter
 from assessments.models import Assessment
 from assessments.reference import LITERATURE_CONTEXT
 from audit.models import AuditAction
@@ -37,7 +38,7 @@ def _too_large(size: int, limit: int) -> Response:
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [ModelPermissionsWithView]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    filterset_fields = ["patient", "visit", "status", "view"]
+    filterset_class = AssessmentFilter
     ordering_fields = ["created_at", "analysed_at"]
     queryset = Assessment.objects.none()  # for schema generation; see get_queryset
 

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from assessments import selectors
 from assessments.models import CameraView
+from assessments.services import human_size
 
 register = template.Library()
 
@@ -18,15 +19,18 @@ def visit_assessments(context: template.Context, visit: Any) -> dict[str, Any]:
     request = context["request"]
     user = request.user
     can_see = selectors.can_view_results(user)
+    # An athlete (view_assessment only) reads the summaries of their own analysed assessments.
+    summaries_only = not can_see and user.has_perm("assessments.view_assessment")
     return {
         "request": request,
         "visit": visit,
         "patient": visit.patient,
         "visible": can_see,
-        "assessments": selectors.visit_assessments(user=user, visit_id=visit.pk) if can_see else [],
+        "summaries_only": summaries_only,
+        "assessments": selectors.visit_assessments(user=user, visit_id=visit.pk) if can_see or summaries_only else [],
         "can_upload": user.has_perm("assessments.add_assessment"),
         "views": CameraView.choices,
-        "max_upload_mb": settings.ASSESSMENT_MAX_UPLOAD_BYTES // 1024**2,
+        "max_upload": human_size(settings.ASSESSMENT_MAX_UPLOAD_BYTES),
         "max_upload_bytes": settings.ASSESSMENT_MAX_UPLOAD_BYTES,
     }
 

@@ -18,15 +18,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 CAM03 = DATA / "pose2sim_cam03_posterior.mp4"
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):  # type: ignore[no-untyped-def]
-    """Pages render without a collectstatic run (the manifest storage needs one)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def upload_of(path: Path, name: str | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name or path.name, path.read_bytes(), content_type="video/mp4")
 

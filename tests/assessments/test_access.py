@@ -186,3 +186,11 @@ def test_anonymous_is_sent_to_sign_in_for_every_page_action(client, analysed_a):
     ):
         response = client.post(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_filtering_by_another_patient_reveals_nothing(api_for, athlete_b, visit_a):
+    AssessmentFactory(visit=visit_a)
+    api = api_for("athlete_a")
+    assert api.get(f"/api/v1/assessments/?patient={athlete_b[1].pk}").data["results"] == []
+    assert api.get("/api/v1/assessments/?patient=999999").data["results"] == []
+    assert len(api.get(f"/api/v1/assessments/?patient={visit_a.patient_id}").data["results"]) == 1

@@ -131,3 +131,14 @@ def test_visit_report_lists_the_prescribed_exercises(signed_in, analysed_a, clin
     program_services.prescription_create(patient=analysed_a.patient, program=program, prescribed_by=clinician)
     page = signed_in.get(reverse("assessments:visit-report", args=[analysed_a.visit_id])).content.decode()
     assert f"<strong>{exercise.name}</strong>: 3 x 12 reps" in page
+
+
+def test_athlete_reads_own_summary_on_the_visit_page_without_video_links(client, athlete_a, visit_a):
+    assessment = AssessmentFactory(visit=visit_a, cpd_left_mean_deg=6.3, cpd_right_mean_deg=3.9)
+    AssessmentFactory(visit=visit_a, status=AssessmentStatus.PROCESSING, analysed_at=None, cpd_left_mean_deg=None)
+    client.force_login(athlete_a[0])
+    page = client.get(visit_a.get_absolute_url()).content.decode()
+    assert "Your running assessment" in page and "6.3°" in page and "3.9°" in page
+    assert page.count("<tr><td>From behind") == 1  # the one still processing is not shown
+    assert assessment.get_absolute_url() not in page and "/video/" not in page and 'name="video"' not in page
+    assert "weak" not in page.lower()

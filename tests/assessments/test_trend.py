@@ -120,3 +120,19 @@ def test_trend_page_shows_chart_band_table_and_changes(client, clinician, three_
     assert "9.0°" in page and "4.0°" in page
     assert "-5.0°" in page and "beyond measurement noise" in page and "within measurement noise" in page
     assert "Dingenen" in page and "no validated cut-off" in page
+
+
+def test_benchmark_command_reports_trend_queries_and_latency(db):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from assessments.models import Assessment
+
+    out = StringIO()
+    call_command("bench_assessments", "--skip-upload", "--requests", "3", stdout=out)
+    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert report["trend_points"] == 100 and report["trend_queries"] <= 5
+    assert report["trend_median_ms"] > 0
+    assert not Assessment.objects.exists()  # the benchmark leaves nothing behind

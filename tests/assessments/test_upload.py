@@ -140,3 +140,16 @@ def test_large_upload_streamed_to_disk_is_checked_in_place(api_as, clinician, vi
     assessment = Assessment.objects.get()
     assert assessment.video_sha256 == hashlib.sha256(CAM03.read_bytes()).hexdigest()
     assert Path(assessment.video.path).read_bytes() == CAM03.read_bytes()
+
+
+def test_visit_page_upload_over_the_limit_is_refused_before_reading_the_body(client, clinician, visit_a, settings):
+    settings.ASSESSMENT_MAX_UPLOAD_BYTES = 100_000
+    client.force_login(clinician)
+    url = reverse("assessments:upload", args=[visit_a.pk])
+    response = client.post(
+        url, {"view": "posterior", "video": upload_of(CAM03)}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 413
+    assert "the largest accepted is 0 MB" not in response.json()["error"]
+    assert "Trim the clip" in response.json()["error"]
+    assert Assessment.objects.count() == 0

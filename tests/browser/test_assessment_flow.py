@@ -15,14 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 CAM03 = "tests/data/pose2sim_cam03_posterior.mp4"
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):  # type: ignore[no-untyped-def]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def test_clinician_uploads_a_video_watches_progress_sees_the_result_and_opens_the_trend(
     page, clinician, visit_a, celery_worker_process
 ):

@@ -17,15 +17,6 @@ from tests.programs.conftest import HIP_THREE, TEMPLATE_NAME, ensure_exercise_li
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):  # type: ignore[no-untyped-def]
-    """Pages render without a collectstatic run (the manifest storage needs one)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def hip_template(transactional_db):  # type: ignore[no-untyped-def]
     ensure_exercise_library()  # other transactional tests flush what the data migration seeded

@@ -17,15 +17,6 @@ HIP_THREE = {"Side-lying hip abduction", "Side plank on the knees with top-leg h
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_files(settings):  # type: ignore[no-untyped-def]
-    """Pages render without a collectstatic run (the manifest storage needs one)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
 def _exercise_library(request):  # type: ignore[no-untyped-def]
     """The library and template the data migration seeds.
 

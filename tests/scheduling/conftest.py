@@ -31,15 +31,6 @@ def give_working_week(clinician, start: time = time(8), end: time = time(18)) ->
         WorkingHours.objects.create(clinician=clinician, weekday=weekday, start=start, end=end)
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):  # type: ignore[no-untyped-def]
-    """Pages render without a collectstatic run (the manifest storage needs one)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def follow_up(db) -> AppointmentType:  # type: ignore[no-untyped-def]
     # get_or_create: transactional tests flush the rows the data migration seeded.

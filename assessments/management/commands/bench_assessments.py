@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -34,6 +34,9 @@ from assessments.models import Assessment, AssessmentStatus
 from patients.models import Patient, Visit
 
 CAM03 = Path(settings.BASE_DIR) / "tests" / "data" / "pose2sim_cam03_posterior.mp4"
+
+
+MAX_TREND_QUERIES = 5
 
 
 class _Rollback(Exception):
@@ -52,6 +55,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report: dict[str, Any] = {}
         report.update(self.bench_trend(options["requests"]))
+        if report["trend_queries"] > MAX_TREND_QUERIES:
+            raise CommandError(
+                f"The trend endpoint took {report['trend_queries']} queries (at most {MAX_TREND_QUERIES})."
+            )
         if not options["skip_upload"]:
             report.update(self.bench_upload(Path(options["clip"]), use_worker=options["worker"]))
         self.stdout.write(json.dumps(report))

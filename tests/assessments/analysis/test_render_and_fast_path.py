@@ -107,3 +107,8 @@ def test_fast_path_poses_frames_at_a_lower_rate_in_the_clips_time_base(analysed)
     assert fast.pose["pose_fps"] == pytest.approx(pipeline.FAST_POSE_FPS)
     assert np.all(np.diff(fast.frame_index) == 3)
     np.testing.assert_allclose(fast.time_s, fast.frame_index / 60.0)
+
+
+def test_worker_processes_can_be_prepared_ahead_of_the_first_clip():
+    assert pipeline.prepare_workers() is True
+    assert pipeline.prepare_workers() is True  # idempotent: the fork server is reused
