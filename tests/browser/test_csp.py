@@ -9,15 +9,6 @@ from tests.browser_fixtures import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):  # type: ignore[no-untyped-def]
-    """The live server serves static files without a collectstatic run."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 # Injected by Playwright before any page script (not subject to the page's CSP).
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
