@@ -315,7 +315,8 @@ def assessment_process(*, assessment_id: int, job_id: str) -> str:
         video_path = _local_copy(assessment, work)
         outputs = _output_paths(work)
         t1 = time.perf_counter()
-        result = analyze(video_path, assessment.view, fast=True, progress=progress, **outputs)
+        fast = settings.ASSESSMENT_FAST_PATH
+        result = analyze(video_path, assessment.view, fast=fast, progress=progress, **outputs)
         data = result.to_dict()
         t2 = time.perf_counter()
         stored = _store_outputs(assessment, job_id, data, outputs)

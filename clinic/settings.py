@@ -324,6 +324,9 @@ STORAGES["assessments"] = {
     ),
 }
 # Upload checks: larger bodies get a 413; shorter, longer or slower clips a 400 before queueing.
+# The fast analysis path (pose at 20 fps across processes) is ~4x quicker but differs from the
+# plain path by up to several degrees per frame (manage.py bench_analysis): off until it matches.
+ASSESSMENT_FAST_PATH = env.bool("ASSESSMENT_FAST_PATH", default=False)
 ASSESSMENT_MAX_UPLOAD_BYTES = env.int("ASSESSMENT_MAX_UPLOAD_BYTES", default=1024**3)
 ASSESSMENT_MIN_DURATION_S = env.float("ASSESSMENT_MIN_DURATION_S", default=1.0)
 ASSESSMENT_MAX_DURATION_S = env.float("ASSESSMENT_MAX_DURATION_S", default=180.0)

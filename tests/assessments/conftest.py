@@ -53,7 +53,7 @@ def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
 
     work = tmp_path_factory.mktemp("cam03-analysis")
     outputs = _output_paths(work)
-    result = analyze(CAM03, "posterior", fast=True, **outputs)
+    result = analyze(CAM03, "posterior", **outputs)
     return result.to_dict(), outputs
 
 
