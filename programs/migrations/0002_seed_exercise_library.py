@@ -182,7 +182,7 @@ TEMPLATE_CUES = "Run with your knees apart\nSqueeze your buttocks\nRun tall and 
 # (name, weeks, goal, rule overrides, [(slug, sets, reps, hold_s, load_kg, days)])
 TEMPLATE_PHASES = (
     (
-        "Phase 1: wake up the hip", 2,
+        "Phase 1: learn the movements", 2,
         "Learn the three hip exercises with good form and no more than mild pain.",
         {"reps_min": 8, "reps_max": 15, "sets_max": 3},
         [("side-lying-hip-abduction", 2, 10, None, "0", 3), ("side-plank-knees-bent-hip-abduction", 2, 8, None, "0", 3),
