@@ -6,6 +6,7 @@ app_name = "assessments"
 urlpatterns = [
     path("visits/<int:visit_pk>/upload/", views.upload, name="upload"),
     path("visits/<int:visit_pk>/report/", views.visit_report, name="visit-report"),
+    path("visits/<int:visit_pk>/report.pdf", views.visit_report_pdf, name="visit-report-pdf"),
     path("patients/<int:patient_pk>/trend/", views.trend, name="trend"),
     path("patients/<int:patient_pk>/compare/", views.compare, name="compare"),
     path("<int:pk>/", views.detail, name="detail"),

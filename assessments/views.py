@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -14,8 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assessments import charts, selectors, services
-from assessments.models import Assessment, CameraView
+from assessments.models import Assessment, CameraView, private_storage
 from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
+from assessments.report_pdf import render_visit_report_pdf
 from assessments.streaming import is_first_read, ranged_file_response
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -260,6 +262,22 @@ COMPARE_ROWS = (
 @permission_required(RESULTS_PERM, raise_exception=True)
 def visit_report(request: HttpRequest, visit_pk: int) -> HttpResponse:
     """A printable page for the athlete or the referring doctor, in plain and positive words."""
+    return render(request, "assessments/visit_report.html", _visit_report_context(request, visit_pk, "visit report"))
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
+def visit_report_pdf(request: HttpRequest, visit_pk: int) -> HttpResponse:
+    """The same report as a PDF download, with a server-chosen file name."""
+    context = _visit_report_context(request, visit_pk, "visit report PDF")
+    context["clinic_name"] = settings.CLINIC_NAME
+    pdf = render_visit_report_pdf(context, storage=private_storage())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="running-assessment-visit-{context["visit"].pk}.pdf"'
+    return response
+
+
+def _visit_report_context(request: HttpRequest, visit_pk: int, what: str) -> dict[str, Any]:
     visit = get_object_or_404(visit_queryset_for(request.user), pk=visit_pk)
     assessments = list(
         selectors.visit_assessments(user=request.user, visit_id=visit.pk).filter(analysed_at__isnull=False)
@@ -269,10 +287,8 @@ def visit_report(request: HttpRequest, visit_pk: int) -> HttpResponse:
         .filter(analysed_at__isnull=False, visit__visit_date__lt=visit.visit_date)
         .first()
     )
-    audit_record(
-        actor=request.user, action=AuditAction.EXPORT, target=visit, patient_id=visit.patient_id, summary="visit report"
-    )
-    context = {
+    audit_record(actor=request.user, action=AuditAction.EXPORT, target=visit, patient_id=visit.patient_id, summary=what)
+    return {
         "visit": visit,
         "patient": visit.patient,
         "items": [{"assessment": a, "keyframes": _keyframes(a)} for a in assessments],
@@ -281,7 +297,6 @@ def visit_report(request: HttpRequest, visit_pk: int) -> HttpResponse:
         "references": REPORT_CONTEXT,
         "exercises": _prescribed_exercises(visit.patient),
     }
-    return render(request, "assessments/visit_report.html", context)
 
 
 def _prescribed_exercises(patient: Patient) -> list[dict[str, str]]:

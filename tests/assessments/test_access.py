@@ -144,6 +144,7 @@ PAGES = {
     "trend": lambda a: reverse("assessments:trend", args=[a.patient_id]),
     "compare": lambda a: reverse("assessments:compare", args=[a.patient_id]),
     "report": lambda a: reverse("assessments:visit-report", args=[a.visit_id]),
+    "report_pdf": lambda a: reverse("assessments:visit-report-pdf", args=[a.visit_id]),
 }
 
 

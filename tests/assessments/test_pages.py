@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentStatus
+from audit.models import AuditEvent
 from tests.factories import AssessmentFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,32 @@ def test_visit_report_is_printable_plain_and_positive(signed_in, analysed_a):
     lowered = page.lower()
     for word in ("weak", "dead butt", "fail", "abnormal"):
         assert word not in lowered
+
+
+def test_visit_report_pdf_carries_the_numbers_keyframes_and_plan_in_plain_words(signed_in, analysed_a):
+    import io
+
+    from pypdf import PdfReader
+
+    Assessment.objects.filter(pk=analysed_a.pk).update(interpretation="Great progress on the left.")
+    response = signed_in.get(reverse("assessments:visit-report-pdf", args=[analysed_a.visit_id]))
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="running-assessment-visit-{analysed_a.visit_id}.pdf"'
+    )
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Running assessment: Ada Alpha" in text
+    assert f"{analysed_a.cpd_left_mean_deg:.1f}°" in text
+    assert "Great progress on the left." in text
+    assert "builds the control" in text
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == min(len(analysed_a.keyframes or []), 4)
+    for word in ("weak", "dead butt", "fail", "abnormal"):
+        assert word not in text.lower()
+    assert AuditEvent.objects.filter(
+        action="export", summary="visit report PDF", patient_id=analysed_a.patient_id
+    ).exists()
 
 
 def test_visit_report_lists_the_prescribed_exercises(signed_in, analysed_a, clinician):

@@ -1,0 +1,135 @@
+"""The visit report as a PDF (reportlab), with the same plain, positive words as the printable page."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.core.files.storage import Storage
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+KEYFRAME_HEIGHT = 70 * mm
+BRAND = colors.HexColor("#0b6e6e")
+NOT_MEASURED = "\u2013"  # en dash, as on the page
+
+
+def _deg(value: float | None) -> str:
+    return NOT_MEASURED if value is None else f"{value:.1f}°"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle("title", parent=base["Title"], alignment=0, textColor=BRAND),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], textColor=BRAND),
+        "body": base["BodyText"],
+        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=8, textColor=colors.grey),
+    }
+
+
+def _keyframe_row(storage: Storage, keyframes: list[dict[str, Any]], style: ParagraphStyle) -> list[Flowable]:
+    cells = []
+    for frame in keyframes[:4]:
+        name = frame.get("name", "")
+        if not name or not storage.exists(name):
+            continue
+        with storage.open(name, "rb") as fh:
+            image = Image(io.BytesIO(fh.read()))
+        image.drawWidth *= KEYFRAME_HEIGHT / image.drawHeight
+        image.drawHeight = KEYFRAME_HEIGHT
+        caption = (
+            f"{str(frame.get('side', '')).capitalize()} foot on the ground · {_deg(frame.get('cpd_midstance_deg'))}"
+        )
+        cells.append([image, Paragraph(escape(caption), style)])
+    if not cells:
+        return []
+    return [Table([[c[0] for c in cells], [c[1] for c in cells]]), Spacer(1, 4 * mm)]
+
+
+def render_visit_report_pdf(context: dict[str, Any], *, storage: Storage) -> bytes:
+    """``context`` is the printable page's context (assessments.views.visit_report_context)."""
+    s = _styles()
+    visit, patient = context["visit"], context["patient"]
+    clinician = visit.clinician.get_full_name() or str(visit.clinician)
+    story: list[Flowable] = [
+        Paragraph(escape(f"Running assessment: {patient.full_name}"), s["title"]),
+        Paragraph(
+            escape(f"{context['clinic_name']} · visit of {visit.visit_date:%d %B %Y} with {clinician}"), s["small"]
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph("What we measured", s["h2"]),
+        Paragraph(
+            "We filmed you running on the treadmill and measured how level your pelvis stays when each foot is on "
+            "the ground (pelvic drop, in degrees). A steadier pelvis shows good control from the hip muscles, which "
+            "is what your program builds. Smaller numbers mean a more level pelvis.",
+            s["body"],
+        ),
+    ]
+    baseline = context.get("baseline")
+    for item in context["items"]:
+        a = item["assessment"]
+        story.append(Paragraph(escape(a.get_view_display()), s["h2"]))
+        rows = [
+            ["Left foot on the ground", f"{_deg(a.cpd_left_mean_deg)} pelvic drop on average"],
+            ["Right foot on the ground", f"{_deg(a.cpd_right_mean_deg)} pelvic drop on average"],
+            ["Step rate", NOT_MEASURED if a.cadence_spm is None else f"{a.cadence_spm:.0f} steps per minute"],
+        ]
+        table = Table(rows, colWidths=[55 * mm, 100 * mm])
+        table.setStyle(TableStyle([("TEXTCOLOR", (0, 0), (0, -1), colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 10)]))
+        story += [table, Spacer(1, 3 * mm)]
+        if (
+            baseline is not None
+            and baseline.pk != a.pk
+            and None not in (a.cpd_left_mean_deg, baseline.cpd_left_mean_deg)
+        ):
+            story.append(
+                Paragraph(
+                    escape(
+                        f"Since {baseline.visit.visit_date:%d %B %Y}: left {_deg(baseline.cpd_left_mean_deg)} → "
+                        f"{_deg(a.cpd_left_mean_deg)}, right {_deg(baseline.cpd_right_mean_deg)} → "
+                        f"{_deg(a.cpd_right_mean_deg)}. Changes smaller than {context['sdd']}° are within what the "
+                        "video method can tell apart, so we look at the trend over several visits."
+                    ),
+                    s["body"],
+                )
+            )
+        if a.flags:
+            notes = " ".join(flag.get("message", "") for flag in a.flags)
+            story.append(Paragraph(escape(f"Filming notes: {notes}"), s["small"]))
+        story += _keyframe_row(storage, item["keyframes"], s["small"])
+        if a.interpretation:
+            story.append(Paragraph(f"<b>Your clinician's note:</b> {escape(a.interpretation)}", s["body"]))
+    if not context["items"]:
+        story.append(Paragraph("No analysed video for this visit yet.", s["body"]))
+
+    story.append(Paragraph("Your plan", s["h2"]))
+    if visit.plan:
+        story.append(Paragraph(escape(visit.plan).replace("\n", "<br/>"), s["body"]))
+    for exercise in context.get("exercises") or []:
+        line = f"<b>{escape(exercise['name'])}</b>: {escape(exercise['dosage'])}"
+        story.append(Paragraph(line, s["body"], bulletText="•"))
+    story.append(
+        Paragraph(
+            "Strength work for the hip muscles, done regularly, builds the control that keeps the pelvis level when "
+            "you run. We will film again at a later visit to follow your progress.",
+            s["body"],
+        )
+    )
+    story.append(Paragraph("Context from the research", s["h2"]))
+    for reference in context.get("references") or ():
+        text = f"<b>{escape(reference.get('topic', ''))}.</b> {escape(reference.get('text', ''))}"
+        story.append(Paragraph(text, s["body"]))
+        if reference.get("source"):
+            story.append(Paragraph(escape(reference["source"]), s["small"]))
+
+    buffer = io.BytesIO()
+    title = f"Running assessment: {patient.full_name}"
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author=context["clinic_name"], leftMargin=18 * mm)
+    doc.build(story)
+    return buffer.getvalue()
