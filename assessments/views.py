@@ -22,7 +22,7 @@ from assessments.streaming import is_first_read, ranged_file_response
 from audit.models import AuditAction
 from audit.services import audit_record
 from patients.models import Patient
-from patients.selectors import patient_queryset_for, visit_queryset_for
+from patients.selectors import patient_get_for, visit_queryset_for
 
 RESULTS_PERM = "assessments.view_assessment_result"
 
@@ -167,14 +167,10 @@ def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     return _stream(request, assessment, frames[index].get("name", ""), "image/png", f"keyframe {index}")
 
 
-def _patient_for(request: HttpRequest, pk: int) -> Patient:
-    return get_object_or_404(patient_queryset_for(request.user), pk=pk)
-
-
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
 def trend(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = patient_get_for(user=request.user, pk=patient_pk)
     data = selectors.hip_drop_trend(user=request.user, patient=patient)
     audit_record(actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk, summary="trend")
     rows = []
@@ -206,7 +202,7 @@ def trend(request: HttpRequest, patient_pk: int) -> HttpResponse:
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
 def compare(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = patient_get_for(user=request.user, pk=patient_pk)
     analysed = selectors.patient_assessments(user=request.user, patient=patient).filter(analysed_at__isnull=False)
     choices = list(analysed)
     by_id = {a.pk: a for a in choices}

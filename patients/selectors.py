@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from patients.models import Patient, Visit
 
@@ -24,6 +25,11 @@ def patient_queryset_for(user: Any) -> QuerySet[Patient]:
     if not user.has_perm("patients.view_any_patient"):
         patients = patients.filter(user=user)
     return patients
+
+
+def patient_get_for(*, user: Any, pk: int) -> Patient:
+    """One patient the user may see, or Http404: another athlete's record does not exist for them."""
+    return get_object_or_404(patient_queryset_for(user), pk=pk)
 
 
 def patient_list(*, user: Any, search: str = "", include_inactive: bool = False) -> QuerySet[Patient]:

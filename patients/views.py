@@ -28,10 +28,6 @@ from patients.models import Intake, Patient, Visit
 PAGE_SIZE = 20
 
 
-def _patient_for(request: HttpRequest, pk: int) -> Patient:
-    return get_object_or_404(selectors.patient_queryset_for(request.user), pk=pk)
-
-
 def _visit_for(request: HttpRequest, patient_pk: int, pk: int) -> Visit:
     return get_object_or_404(selectors.visit_queryset_for(request.user), patient_id=patient_pk, pk=pk)
 
@@ -59,7 +55,7 @@ def _render_record(request: HttpRequest, patient: Patient) -> HttpResponse:
 @login_required
 @permission_required("patients.view_any_patient", raise_exception=True)
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_record(request, _patient_for(request, pk))
+    return _render_record(request, selectors.patient_get_for(user=request.user, pk=pk))
 
 
 @login_required
@@ -92,7 +88,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("patients.change_patient", raise_exception=True)
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = _patient_for(request, pk)
+    patient = selectors.patient_get_for(user=request.user, pk=pk)
     form_class = _patient_form_class(request)
     form = form_class(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
     if request.method == "POST" and form.is_valid():
@@ -111,7 +107,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("patients.add_visit", raise_exception=True)
 def visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = selectors.patient_get_for(user=request.user, pk=patient_pk)
     initial = {"visit_date": timezone.localdate(), "clinician": request.user.pk}
     form = VisitForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +150,7 @@ def visit_edit(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
 @login_required
 @permission_required("patients.add_complaint", raise_exception=True)
 def complaint_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = selectors.patient_get_for(user=request.user, pk=patient_pk)
     form = ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.complaint_create(patient=patient, created_by=request.user, **form.cleaned_data)
@@ -167,7 +163,7 @@ def complaint_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
 @login_required
 @permission_required("patients.change_intake", raise_exception=True)
 def intake_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = selectors.patient_get_for(user=request.user, pk=patient_pk)
     form = IntakeForm(request.POST or None, instance=Intake.objects.filter(patient=patient).first())
     if request.method == "POST" and form.is_valid():
         services.intake_save(patient=patient, updated_by=request.user, data=form.cleaned_data)
@@ -180,7 +176,7 @@ def intake_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
 @login_required
 @permission_required("accounts.invite_athlete", raise_exception=True)
 def athlete_invite_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = selectors.patient_get_for(user=request.user, pk=patient_pk)
     form = InviteForm(request.POST or None, initial={"email": patient.email})
     if request.method == "POST" and form.is_valid():
         try:

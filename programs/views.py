@@ -12,16 +12,12 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.forms import add_service_errors
 from patients.models import Patient
-from patients.selectors import patient_queryset_for
+from patients.selectors import patient_get_for
 from programs import selectors, services
 from programs.forms import DosageForm, ExerciseForm, PrescribeForm, ProgramCreateForm, ReviseItemForm
 from programs.models import Exercise, PrescriptionStatus, Program, ProgramExercise
 
 STAFF_PERM = "programs.add_prescription"
-
-
-def _patient_for(request: HttpRequest, pk: int) -> Patient:
-    return get_object_or_404(patient_queryset_for(request.user), pk=pk)
 
 
 @login_required
@@ -109,7 +105,7 @@ def program_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(STAFF_PERM, raise_exception=True)
 def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = patient_get_for(user=request.user, pk=patient_pk)
     template = Program.objects.filter(is_template=True).first()
     initial = {"program": template, "visit": patient.visits.first()}
     form = PrescribeForm(request.POST or None, patient=patient, initial=initial)
@@ -154,7 +150,7 @@ def _trend_chart(points: list[selectors.PainPoint]) -> dict[str, object] | None:
 @login_required
 @permission_required(STAFF_PERM, raise_exception=True)
 def patient_progress(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = _patient_for(request, patient_pk)
+    patient = patient_get_for(user=request.user, pk=patient_pk)
     prescription = selectors.active_prescription(user=request.user, patient=patient)
     trend = selectors.pain_trend(patient=patient)
     context = {

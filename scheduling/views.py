@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from clinic.forms import add_service_errors
-from patients.selectors import patient_queryset_for, visit_queryset_for
+from patients.selectors import patient_get_for, patient_queryset_for, visit_queryset_for
 from scheduling import forms, ical, selectors, services
 from scheduling.calendar import at_local, describe_span, local
 from scheduling.models import (
@@ -356,7 +356,7 @@ def clinician_feed(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @permission_required("scheduling.view_appointment", raise_exception=True)
 def patient_calendar(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = get_object_or_404(patient_queryset_for(request.user), pk=patient_pk)
+    patient = patient_get_for(user=request.user, pk=patient_pk)
     appointments = selectors.upcoming_for_patient(user=request.user, patient=patient)
     body = ical.athlete_calendar(patient_name=patient.full_name, appointments=appointments)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

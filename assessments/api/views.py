@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -27,7 +26,7 @@ from assessments.reference import LITERATURE_CONTEXT
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.permissions import ModelPermissionsWithView
-from patients.selectors import patient_queryset_for, visit_queryset_for
+from patients.selectors import patient_get_for, visit_queryset_for
 
 
 def _too_large(size: int, limit: int) -> Response:
@@ -162,7 +161,7 @@ class HipDropTrendView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         if not request.user.has_perm("assessments.view_assessment"):
             raise PermissionDenied("You do not have access to assessments.")
-        patient = get_object_or_404(patient_queryset_for(request.user), pk=pk)
+        patient = patient_get_for(user=request.user, pk=pk)
         wanted = request.query_params.get("metrics", "").strip()
         if wanted == "all":
             metrics = list(selectors.TREND_METRICS)
