@@ -37,3 +37,17 @@ def test_bench_prints_a_json_last_line_with_both_realtime_factors(tmp_path, caps
     d = json.loads(last)
     assert {"plain_rtf", "fast_rtf", "max_metric_diff_deg", "frames", "fps"} <= set(d)
     assert d["frames"] == 24 and d["plain_rtf"] > 0 and d["fast_rtf"] > 0
+
+
+def test_the_restart_floor_is_zero_when_the_second_run_starts_at_the_same_frame(analysed):
+    result = analysed(CAM03)
+    floor = bench.restart_floor(CAM03, "posterior", result, start_s=0.0, settle_s=0.0)
+    assert floor["restart_frames_compared"] == 100
+    assert floor["restart_obliquity_diff_max_deg"] == 0.0
+
+
+def test_the_restart_floor_compares_only_frames_after_the_late_run_has_settled(analysed):
+    result = analysed(CAM03)  # 100 frames at 60 fps
+    floor = bench.restart_floor(CAM03, "posterior", result, start_s=0.5, settle_s=0.5)
+    assert floor["restart_frames_compared"] == 40  # frames 60..99
+    assert 0.0 <= floor["restart_obliquity_diff_median_deg"] <= floor["restart_obliquity_diff_max_deg"]
