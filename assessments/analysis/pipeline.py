@@ -9,13 +9,14 @@ Two pose paths give the same kind of result:
   It misses issue 3's target (within 0.3 deg of plain; see the figures below), so nothing
   clinical uses it until it does.
 
-Why the fast path poses fewer frames: MediaPipe's landmark model costs ~20 ms per call on this
-CPU whatever the image size, and mirror averaging (pose.py) doubles the calls, so on two cores
-a 60 fps clip cannot be posed frame by frame faster than ~1.2x real time. 20 fps is the floor:
-on synthetic runs (synthetic.py) stance detection still finds every stance at 20 fps and
-breaks down at 15 fps. Measured on the 10 s bench clip (bench.py): realtime factor ~0.55-0.6
-(plain ~2.9); per-frame obliquity differs from the plain path by 0.95 deg median, 2.7 deg p90,
-because MediaPipe's tracker sees a different frame history, not because of the sample rate.
+Why the fast path poses fewer frames: MediaPipe's landmark model costs ~24 ms per call on this
+CPU whatever the image size, and mirror averaging (pose.py) doubles the calls, so the plain path
+needs ~35 CPU-seconds for a 10 s, 60 fps clip: realtime factor 0.5 would take 8 such cores.
+20 fps is the floor: on synthetic runs (synthetic.py) stance detection still finds every stance
+at 20 fps and breaks down at 15 fps. Measured on the 10 s bench clip (bench.py): realtime factor
+~0.7 warm (plain ~3.1); per-frame obliquity differs from the plain path by 0.95 deg median,
+2.7 deg p90, because MediaPipe's tracker sees a different frame history. For scale, the plain
+path against itself started 1 s later differs by 0.05 deg median, 0.28 deg p90, 1.0 deg max.
 
 The chunking depends on constants only, never on the processes available, so a worker that
 cannot start processes runs the same chunks one after the other and gets the same numbers.
