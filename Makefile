@@ -8,8 +8,9 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+LOAD_ARGS ?=
 
-.PHONY: setup run test lint format check-migrations bench clean
+.PHONY: setup run test lint format check-migrations bench load clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -49,6 +50,11 @@ check-migrations: setup
 
 bench: setup
 	$(PY) manage.py bench_analysis
+
+# Load run on gunicorn + PostgreSQL + Redis (127.0.0.1): seeds the stride_load database, 50 users
+# for 60 s, prints req/s and read/write percentiles (loadtest/run.py --help for LOAD_ARGS).
+load: setup
+	$(PY) loadtest/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf .venv .tools var

@@ -1,4 +1,5 @@
-"""The Django admin for people: deactivating someone ends their sessions and API token at once."""
+"""The Django admin for people: deactivating someone ends their sessions and API token at once;
+resetting someone's two-factor sign-in makes them set up a new authenticator app."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from django.http import HttpRequest
 
 from accounts.models import User
 from accounts.services import user_deactivate
+from accounts.two_factor import two_factor_reset
 
 
 @admin.register(User)
 class ClinicUserAdmin(UserAdmin):
-    actions = ["deactivate_users"]
+    actions = ["deactivate_users", "reset_two_factor"]
 
     @admin.action(
         description="Deactivate the selected people (ends their sessions and API tokens)", permissions=["change"]
@@ -27,6 +29,19 @@ class ClinicUserAdmin(UserAdmin):
         self.message_user(request, f"{len(users)} people deactivated; their sessions and API tokens are revoked.")
         if queryset.filter(pk=request.user.pk).exists():
             self.message_user(request, "You cannot deactivate yourself.", level=messages.WARNING)
+
+    @admin.action(
+        description="Reset two-factor sign-in of the selected people (they set up their app again)",
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset)
+        for user in users:
+            two_factor_reset(user=user, by=request.user)
+        self.message_user(
+            request,
+            f"Two-factor sign-in reset for {len(users)} people; they set up an authenticator app at their next sign-in.",
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))

@@ -61,7 +61,11 @@ class Assessment(models.Model):
     failure_reason = models.TextField(blank=True)
     # The job now owed: a new id per queueing, so a re-delivered or superseded message is a no-op.
     job_id = models.UUIDField(default=uuid.uuid4)
+    # Runs started for the job (each delivery that claims it): capped by ASSESSMENT_MAX_ATTEMPTS.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The broker message (Celery task id) whose run holds the job: only its own redelivery or
+    # retry may take the job over (services.assessment_claim).
+    message_id = models.CharField(max_length=64, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

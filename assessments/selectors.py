@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from assessments.models import Assessment
 from patients.models import Patient
@@ -36,6 +36,12 @@ def assessment_queryset_for(user: Any) -> QuerySet[Assessment]:
     if not can_view_results(user):
         assessments = assessments.filter(analysed_at__isnull=False)
     return assessments.select_related("visit", "patient")
+
+
+def assessment_list_for(user: Any) -> QuerySet[Assessment]:
+    """``assessment_queryset_for`` for lists: each row's quality flags (as ``quality_flags``)
+    without its whole analysis JSON, tens of kB a row that a list never shows."""
+    return assessment_queryset_for(user).defer("result").annotate(quality_flags=F("result__quality__flags"))
 
 
 def visit_assessments(*, user: Any, visit_id: int) -> QuerySet[Assessment]:

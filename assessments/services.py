@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import time
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assessments.analysis.video import VideoError, VideoInfo, probe
+from assessments.analysis.container import check_whole
+from assessments.analysis.video import VideoError, VideoInfo, human_size, probe
 from assessments.models import Assessment, AssessmentStatus, CameraView, private_storage
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -53,19 +55,18 @@ class UploadTooLarge(Exception):
         )
 
 
-def human_size(n_bytes: int) -> str:
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:.1f} {unit}".replace(".0 ", " ")
-    return f"{n_bytes} bytes"
-
-
 class TransientAnalysisError(Exception):
     """A failure worth retrying (storage or database briefly unavailable), not the clip's fault."""
 
 
 class JobSuperseded(Exception):
     """The row now owes another job (re-queued by the sweeper or a re-analysis): stop quietly."""
+
+
+class VideoChanged(VideoError):
+    """The stored file's SHA-256 differs from the one taken at upload."""
+
+    code = "video_changed"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,18 @@ class CheckedVideo:
 
 def max_upload_bytes() -> int:
     return int(settings.ASSESSMENT_MAX_UPLOAD_BYTES)
+
+
+def declared_too_large(content_length: str | None) -> UploadTooLarge | None:
+    """Refuse before the body is read: a 1 GB limit is checked against the Content-Length header
+    first (with room for the form's other fields). A header that is not a number proves nothing:
+    the body is then measured as it streams in, as Django itself does."""
+    try:
+        declared = int(content_length or 0)
+    except ValueError:
+        return None
+    limit = max_upload_bytes()
+    return UploadTooLarge(declared, limit) if declared > limit + 64 * 1024 else None
 
 
 @contextmanager
@@ -109,6 +122,7 @@ def checked_video(upload: UploadedFile) -> Iterator[CheckedVideo]:
                 if not on_disk:
                     out.write(chunk)
         try:
+            check_whole(path)  # a copy cut short is refused here, though the engine could read its start
             info = probe(path)
         except VideoError as exc:
             raise ValidationError({"video": exc.message}, code=exc.code) from None
@@ -143,6 +157,14 @@ def _check_timing(info: VideoInfo) -> None:
         )
 
 
+def display_filename(name: str) -> str:
+    """The client's file name, kept only to show people: no folders, no control or direction
+    characters (a right-to-left override shows "clip\u202egpj.exe" as "clipexe.jpg"). Never a storage path."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return name.strip()[:255]
+
+
 def _validate_can_upload(visit: Visit, view: str) -> None:
     if view not in CameraView.values:
         raise ValidationError({"view": f"Choose one of: {', '.join(CameraView.values)}."})
@@ -163,7 +185,7 @@ def assessment_create(*, visit: Visit, video: UploadedFile, view: str, created_b
             visit=visit,
             patient_id=visit.patient_id,
             view=view,
-            original_filename=os.path.basename(video.name or "")[:255],
+            original_filename=display_filename(video.name or ""),
             video_sha256=checked.sha256,
             video_size_bytes=checked.size_bytes,
             video_meta=checked.info.to_dict(),
@@ -196,18 +218,19 @@ def _queue(assessment: Assessment) -> None:
     assessment.queued_at = timezone.now()
     assessment.finished_at = None
     job_id = assessment.job_id
+    # robust: with the broker down the row still commits as queued, and the sweeper sends it later
+    # (assessment_resend_lost). A new row has its pk by the time this runs.
+    transaction.on_commit(lambda: _send(assessment.pk, job_id), robust=True)
 
-    def send() -> None:
-        from assessments.tasks import analyse_assessment
 
-        # Read the id at send time: a new row gets it when saved, after this call.
-        analyse_assessment.apply_async(
-            args=[assessment.pk, str(job_id)],
-            soft_time_limit=settings.ASSESSMENT_SOFT_TIME_LIMIT_S,
-            time_limit=settings.ASSESSMENT_TIME_LIMIT_S,
-        )
+def _send(assessment_id: int, job_id: uuid.UUID | str) -> None:
+    from assessments.tasks import analyse_assessment
 
-    transaction.on_commit(send)
+    analyse_assessment.apply_async(
+        args=[assessment_id, str(job_id)],
+        soft_time_limit=settings.ASSESSMENT_SOFT_TIME_LIMIT_S,
+        time_limit=settings.ASSESSMENT_TIME_LIMIT_S,
+    )
 
 
 @transaction.atomic
@@ -229,7 +252,8 @@ def assessment_reanalyse(*, assessment: Assessment, requested_by: Any) -> Assess
 @transaction.atomic
 def assessment_set_interpretation(*, assessment: Assessment, interpretation: str, updated_by: Any) -> Assessment:
     assessment.interpretation = interpretation.strip()
-    assessment.full_clean(exclude=["video", "visit", "patient"])
+    # Only the note is written; the uploader may be gone (created_by is SET_NULL on delete).
+    assessment.full_clean(exclude=["video", "visit", "patient", "created_by"])
     Assessment.objects.filter(pk=assessment.pk).update(
         interpretation=assessment.interpretation, updated_at=timezone.now()
     )
@@ -243,19 +267,48 @@ def assessment_set_interpretation(*, assessment: Assessment, interpretation: str
 # --- Processing (called by assessments.tasks) ----------------------------------------------
 
 
-def assessment_claim(*, assessment_id: int, job_id: str) -> Assessment | None:
-    """queued -> processing for this job, or None when the job is not (or no longer) owed."""
+def attempts_cap() -> int:
+    return int(settings.ASSESSMENT_MAX_ATTEMPTS)
+
+
+def stopped_too_often(attempts: int) -> str:
+    return (
+        f"The analysis stopped unexpectedly {attempts} times on this video and was not tried again. "
+        "Please try re-analysing; if it keeps stopping, upload the clip again or contact support."
+    )
+
+
+def assessment_claim(*, assessment_id: int, job_id: str, message_id: str = "") -> Assessment | None:
+    """queued -> processing for this job, counting the attempt; None when the job is not owed.
+
+    Every delivery that starts the job counts. A message the broker delivers again because its
+    worker died (``task_reject_on_worker_lost``), or a retry, has the ``message_id`` (Celery task
+    id) of the run that claimed the job, and takes the job over from that dead run; any other
+    message for the job (the sweeper's re-send) finds it taken. Once ASSESSMENT_MAX_ATTEMPTS
+    runs have started, the claim is refused and the job fails: a video that kills its worker
+    is not tried forever.
+    """
+    owed = Q(status=AssessmentStatus.QUEUED)
+    if message_id:
+        owed |= Q(status=AssessmentStatus.PROCESSING, message_id=message_id)
+    job = Assessment.objects.filter(owed, pk=assessment_id, job_id=job_id)
     now = timezone.now()
-    claimed = Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.QUEUED).update(
+    claimed = job.filter(attempts__lt=attempts_cap()).update(
         status=AssessmentStatus.PROCESSING,
         attempts=F("attempts") + 1,
+        message_id=message_id,
         progress=0,
         started_at=now,
         heartbeat_at=now,
         finished_at=None,
         failure_reason="",
     )
-    return Assessment.objects.select_related("visit").get(pk=assessment_id) if claimed else None
+    if claimed:
+        return Assessment.objects.select_related("visit").get(pk=assessment_id)
+    attempts = job.values_list("attempts", flat=True).first()
+    if attempts is not None:  # still owed, but every attempt has been used
+        assessment_fail(assessment_id=assessment_id, job_id=job_id, reason=stopped_too_often(attempts))
+    return None
 
 
 def assessment_report_progress(*, assessment_id: int, job_id: str, percent: int) -> None:
@@ -267,13 +320,22 @@ def assessment_report_progress(*, assessment_id: int, job_id: str, percent: int)
         raise JobSuperseded(f"assessment {assessment_id} no longer owes job {job_id}")
 
 
+UNREACHABLE = "The analysis could not reach the file store or database. Please try re-analysing later."
+
+
 def assessment_release(*, assessment_id: int, job_id: str) -> bool:
-    """processing -> queued for the same job, so a retry after a transient error can claim it again."""
-    return bool(
-        Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.PROCESSING).update(
-            status=AssessmentStatus.QUEUED, progress=0
-        )
-    )
+    """processing -> queued for the same job after a transient error, so a retry can claim it again.
+
+    False when the job failed instead because its attempts are used up. A job that was not
+    claimed (the error came first) has nothing to give back: True, the retry's claim decides.
+    """
+    running = Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.PROCESSING)
+    if running.filter(attempts__lt=attempts_cap()).update(status=AssessmentStatus.QUEUED, progress=0):
+        return True
+    if not running.exists():
+        return True
+    assessment_fail(assessment_id=assessment_id, job_id=job_id, reason=UNREACHABLE)
+    return False
 
 
 def assessment_fail(*, assessment_id: int, job_id: str, reason: str) -> bool:
@@ -290,15 +352,15 @@ def assessment_fail(*, assessment_id: int, job_id: str, reason: str) -> bool:
     return bool(failed)
 
 
-def assessment_process(*, assessment_id: int, job_id: str) -> str:
+def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "") -> str:
     """Run one owed job end to end. Returns what happened: "skipped", or the final status.
 
-    Raises ``VideoError`` (the clip's fault), ``TransientAnalysisError`` or anything else; the
-    task decides between retry and failure.
+    Raises ``VideoError`` (the clip's fault, or a stored file that changed), ``TransientAnalysisError``
+    or anything else; the task decides between retry and failure.
     """
     from assessments.analysis.pipeline import analyze
 
-    assessment = assessment_claim(assessment_id=assessment_id, job_id=job_id)
+    assessment = assessment_claim(assessment_id=assessment_id, job_id=job_id, message_id=message_id)
     if assessment is None:
         return "skipped"
     last = [-1]
@@ -313,6 +375,7 @@ def assessment_process(*, assessment_id: int, job_id: str) -> str:
     try:
         t0 = time.perf_counter()
         video_path = _local_copy(assessment, work)
+        _check_unchanged(assessment, video_path)
         outputs = _output_paths(work)
         t1 = time.perf_counter()
         fast = settings.ASSESSMENT_FAST_PATH
@@ -350,6 +413,29 @@ def _local_copy(assessment: Assessment, work: Path) -> Path:
     except OSError as exc:
         raise TransientAnalysisError(f"could not fetch the video: {exc}") from exc
     return target
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_unchanged(assessment: Assessment, path: Path) -> None:
+    """The file analysed must be the file uploaded: its SHA-256 is compared with the upload's."""
+    found = file_sha256(path)
+    if found == assessment.video_sha256:
+        return
+    audit_record(
+        actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        summary=f"stored video failed its integrity check: SHA-256 {found} instead of {assessment.video_sha256}",
+    )  # fmt: skip
+    raise VideoChanged(
+        "The stored video no longer matches the uploaded file (its SHA-256 fingerprint differs), so it was "
+        "not analysed. Please upload the original clip again."
+    )
 
 
 def _output_paths(work: Path) -> dict[str, Path]:
@@ -476,10 +562,7 @@ def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: 
     outcome: dict[str, list] = {"requeued": [], "failed": []}
     for assessment_id, job_id, attempts in stuck.values_list("pk", "job_id", "attempts"):
         if attempts >= max_attempts:
-            reason = (
-                f"The analysis stopped unexpectedly {attempts} times and was not tried again. "
-                "Please try re-analysing; if it keeps stopping, contact support."
-            )
+            reason = stopped_too_often(attempts)
             if assessment_fail(assessment_id=assessment_id, job_id=str(job_id), reason=reason):
                 outcome["failed"].append(assessment_id)
             continue
@@ -501,3 +584,26 @@ def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: 
             )  # fmt: skip
         outcome["requeued"].append(assessment_id)
     return outcome
+
+
+def assessment_resend_lost(*, resend_after_s: int | None = None) -> list[int]:
+    """Jobs queued for longer than ASSESSMENT_QUEUED_RESEND_AFTER_S: send their message again.
+
+    The database, not the broker, is the record of pending work: a message lost with the broker
+    (Redis restarted without persistence) goes out again. It carries the same job id, so if the
+    first message was only slow, whichever comes second finds the job claimed and does nothing.
+    """
+    resend_after_s = settings.ASSESSMENT_QUEUED_RESEND_AFTER_S if resend_after_s is None else resend_after_s
+    now = timezone.now()
+    waiting = Assessment.objects.filter(status=AssessmentStatus.QUEUED).filter(
+        Q(queued_at__lte=now - timedelta(seconds=resend_after_s)) | Q(queued_at__isnull=True)
+    )
+    resent = []
+    for assessment_id, job_id, queued_at in waiting.values_list("pk", "job_id", "queued_at"):
+        # Moving queued_at on is the re-send's claim: a second sweeper running now skips the row.
+        if Assessment.objects.filter(pk=assessment_id, job_id=job_id, queued_at=queued_at).update(queued_at=now):
+            _send(assessment_id, job_id)
+            resent.append(assessment_id)
+    if resent:
+        logger.warning("re-sent the analysis jobs of assessments %s (queued too long: message lost?)", resent)
+    return resent

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from django.core.files.storage import Storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 CHUNK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -47,7 +48,10 @@ def _read(storage: Storage, name: str, start: int, length: int) -> Iterator[byte
             yield chunk
 
 
-def ranged_file_response(request: HttpRequest, *, storage: Storage, name: str, content_type: str) -> HttpResponse:
+def ranged_file_response(
+    request: HttpRequest, *, storage: Storage, name: str, content_type: str, filename: str = ""
+) -> HttpResponse:
+    """``filename`` is what a saved copy is called; the server chooses it (default: the stored name's last part)."""
     size = storage.size(name)
     wanted = parse_range(request.headers.get("Range", ""), size)
     if wanted == "unsatisfiable":
@@ -68,6 +72,7 @@ def ranged_file_response(request: HttpRequest, *, storage: Storage, name: str, c
     # Clinical media: never kept by shared caches, revalidated by the browser.
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = content_disposition_header(False, filename or name.rsplit("/", 1)[-1])
     return response
 
 

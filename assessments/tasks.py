@@ -11,14 +11,16 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 from assessments import services
 from assessments.analysis.video import VideoError
 
 logger = logging.getLogger(__name__)
 
-MAX_TRANSIENT_RETRIES = 3
+# Retries while the database itself cannot be reached (so the attempts cannot even be counted);
+# past them the job waits in the database for the sweeper.
+MAX_TRANSIENT_RETRIES = 5
 GENERIC_FAILURE = (
     "The analysis stopped because of an internal error, not because of the video. "
     "Please try re-analysing; if it happens again, contact support."
@@ -50,7 +52,7 @@ def _warm_up_engine(**kwargs: object) -> None:
 def analyse_assessment(self, assessment_id: int, job_id: str) -> str:  # type: ignore[no-untyped-def]
     """Analyse the assessment's video for job ``job_id``. Safe to run twice: see services."""
     try:
-        return services.assessment_process(assessment_id=assessment_id, job_id=job_id)
+        return services.assessment_process(assessment_id=assessment_id, job_id=job_id, message_id=self.request.id)
     except services.JobSuperseded:
         return "superseded"
     except VideoError as exc:
@@ -65,14 +67,14 @@ def analyse_assessment(self, assessment_id: int, job_id: str) -> str:  # type: i
         return "failed"
     except (services.TransientAnalysisError, OperationalError, InterfaceError) as exc:
         # The clip is fine; storage or database hiccuped. Give the job back and retry later.
-        services.assessment_release(assessment_id=assessment_id, job_id=job_id)
-        if self.request.retries >= MAX_TRANSIENT_RETRIES:
-            services.assessment_fail(
-                assessment_id=assessment_id,
-                job_id=job_id,
-                reason="The analysis could not reach the file store or database. Please try re-analysing later.",
-            )
-            return "failed"
+        if not connection.in_atomic_block:  # an eager run inside a caller's transaction keeps it
+            close_old_connections()  # a connection the database dropped must go before the next query
+        try:
+            if not services.assessment_release(assessment_id=assessment_id, job_id=job_id):
+                return "failed"  # its attempts are used up
+        except DatabaseError:
+            # Still unreachable: the retry has this message's id, so it may take the job over.
+            logger.warning("database unreachable for assessment %s (job %s); retrying", assessment_id, job_id)
         raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
     except Exception:
         logger.exception("analysis of assessment %s (job %s) failed", assessment_id, job_id)
@@ -82,5 +84,6 @@ def analyse_assessment(self, assessment_id: int, job_id: str) -> str:  # type: i
 
 @shared_task(acks_late=True)
 def requeue_stuck_assessments() -> dict[str, list]:
-    """Periodic (CELERY_BEAT_SCHEDULE): jobs stuck in processing are queued again, up to the attempts cap."""
-    return services.assessment_requeue_stuck()
+    """Periodic (CELERY_BEAT_SCHEDULE): jobs stuck in processing are queued again, up to the attempts
+    cap; jobs queued too long (their message lost with the broker) are sent again."""
+    return {**services.assessment_requeue_stuck(), "resent": services.assessment_resend_lost()}

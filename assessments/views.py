@@ -41,12 +41,11 @@ def _wants_json(request: HttpRequest) -> bool:
 def upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
     """The visit page's upload form (sent by XMLHttpRequest for the progress bar, or plainly)."""
     visit = get_object_or_404(visit_queryset_for(request.user), pk=visit_pk)
-    limit = services.max_upload_bytes()
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    too_large = services.declared_too_large(request.META.get("CONTENT_LENGTH"))
     error: str | None = None
     status = 400
-    if declared > limit + 64 * 1024:
-        error, status = str(services.UploadTooLarge(declared, limit)), 413
+    if too_large is not None:
+        error, status = str(too_large), 413
     elif "video" not in request.FILES:
         error = "Choose a video file to upload."
     else:
@@ -85,9 +84,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "keyframes": _keyframes(assessment),
         "stances": result.get("stances") or [],
         "obliquity_chart": charts.obliquity_chart(result) if result else "",
-        "others": selectors.patient_assessments(user=request.user, patient=assessment.patient)
+        # The earliest other analysed assessment to compare with: its id only, not every row's result JSON.
+        "compare_with": selectors.patient_assessments(user=request.user, patient=assessment.patient)
         .filter(analysed_at__isnull=False)
-        .exclude(pk=assessment.pk),
+        .exclude(pk=assessment.pk)
+        .values_list("pk", flat=True)
+        .first(),
     }
     return render(request, "assessments/assessment_detail.html", context)
 
@@ -124,7 +126,9 @@ def reanalyse(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(assessment)
 
 
-def _stream(request: HttpRequest, assessment: Assessment, name: str, content_type: str, what: str) -> HttpResponse:
+def _stream(
+    request: HttpRequest, assessment: Assessment, name: str, content_type: str, what: str, filename: str
+) -> HttpResponse:
     if not name:
         raise Http404("This file is not available.")
     if is_first_read(request):
@@ -135,7 +139,7 @@ def _stream(request: HttpRequest, assessment: Assessment, name: str, content_typ
     storage = assessment.video.storage
     if not storage.exists(name):
         raise Http404("This file is not available.")
-    return ranged_file_response(request, storage=storage, name=name, content_type=content_type)
+    return ranged_file_response(request, storage=storage, name=name, content_type=content_type, filename=filename)
 
 
 _VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".avi": "video/x-msvideo", ".mov": "video/quicktime"}
@@ -146,15 +150,19 @@ _VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".avi": "video/x-msv
 def video(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment_for(request, pk)
     name = assessment.video.name
-    content_type = _VIDEO_TYPES.get(name[name.rfind(".") :].lower(), "application/octet-stream")
-    return _stream(request, assessment, name, content_type, "original video")
+    ext = name[name.rfind(".") :].lower()
+    content_type = _VIDEO_TYPES.get(ext, "application/octet-stream")
+    # Server-chosen names only: the uploader's file name never reaches a header.
+    filename = f"assessment-{assessment.pk}-video{ext if ext in _VIDEO_TYPES else ''}"
+    return _stream(request, assessment, name, content_type, "original video", filename)
 
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment_for(request, pk)
-    return _stream(request, assessment, assessment.preview.name or "", "video/webm", "annotated preview")
+    filename = f"assessment-{assessment.pk}-preview.webm"
+    return _stream(request, assessment, assessment.preview.name or "", "video/webm", "annotated preview", filename)
 
 
 @login_required
@@ -164,7 +172,8 @@ def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     frames = assessment.keyframes or []
     if index >= len(frames):
         raise Http404("No such keyframe.")
-    return _stream(request, assessment, frames[index].get("name", ""), "image/png", f"keyframe {index}")
+    name, filename = frames[index].get("name", ""), f"assessment-{assessment.pk}-keyframe-{index}.png"
+    return _stream(request, assessment, name, "image/png", f"keyframe {index}", filename)
 
 
 @login_required

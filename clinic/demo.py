@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from base64 import b32decode
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
+from accounts.two_factor import totp_device_of
 from assessments.demo import seed_assessments_demo
 from patients import services as patient_services
 from patients.models import Patient
@@ -35,6 +38,11 @@ DEMO_LOGINS = (
     DemoLogin("admin", "demo-admin-pass", Role.ADMIN, "Robin", "Hale", "robin@stride.example"),
 )
 
+# The demo's staff share one published authenticator key, so anyone trying the clinic can add
+# it to an app (or run `manage.py demo_code`) and pass the two-factor step. Real staff set up
+# their own key at their first sign-in.
+DEMO_TOTP_SECRET = "STRIDECLINICDEMOTWOFACTORSIGNIN2"  # noqa: S105 (published on purpose, like the demo passwords)
+
 # (first, last, born, sex, weekly km, goal, complaint, region, side, scuffs)
 DEMO_PATIENTS = (
     ("Alex", "Morgan", date(1990, 4, 12), "female", 45, "Half marathon", "itb_syndrome", "thigh", "right", True),
@@ -55,6 +63,9 @@ def _user(login: DemoLogin) -> User:
             username=login.username, email=login.email, role=login.role, password=login.password,
             first_name=login.first_name, last_name=login.last_name,
         )  # fmt: skip
+    if login.role != Role.ATHLETE and totp_device_of(user) is None:
+        key = b32decode(DEMO_TOTP_SECRET).hex()
+        TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
     return user
 
 

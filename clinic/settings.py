@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -65,8 +67,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.AbsoluteSessionLifetimeMiddleware",
+    "accounts.middleware.StaffTwoFactorMiddleware",
     "audit.context.AuditOriginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
@@ -152,6 +156,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Absolute lifetime: however active, a session ends this many seconds after sign-in
 # (accounts/middleware.py), so a stolen or forgotten session cannot be kept alive for ever.
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 3600)
+# Two-factor sign-in (django-otp TOTP, https://django-otp-official.readthedocs.io/en/stable/):
+# staff enter a code from an authenticator app before any page or session API call
+# (accounts/two_factor.py). Wrong codes double the wait before the next try (1, 2, 4 ... s).
+TWO_FACTOR_REQUIRED_FOR_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=True)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows an authenticator's key
+# API tokens expire this many hours after issue (accounts/api/authentication.py).
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
@@ -181,6 +192,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stride Clinic <clini
 
 CLINIC_NAME = env.str("CLINIC_NAME", default="Stride Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+44 20 7946 0000")
+OTP_TOTP_ISSUER = CLINIC_NAME  # the account's label in authenticator apps
 
 # HTTPS hardening, on when the site is served over TLS (production): `manage.py check --deploy`.
 HTTPS = env.bool("HTTPS", default=False)
@@ -226,7 +238,7 @@ else:
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -256,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema maps every endpoint: for signed-in users, not for anyone on the internet.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -336,6 +350,8 @@ ASSESSMENT_SOFT_TIME_LIMIT_S = env.int("ASSESSMENT_SOFT_TIME_LIMIT_S", default=2
 ASSESSMENT_TIME_LIMIT_S = env.int("ASSESSMENT_TIME_LIMIT_S", default=25 * 60)
 ASSESSMENT_STALE_AFTER_S = env.int("ASSESSMENT_STALE_AFTER_S", default=5 * 60)
 ASSESSMENT_MAX_ATTEMPTS = env.int("ASSESSMENT_MAX_ATTEMPTS", default=3)
+# Jobs still queued after this long have their message sent again (lost with the broker?).
+ASSESSMENT_QUEUED_RESEND_AFTER_S = env.int("ASSESSMENT_QUEUED_RESEND_AFTER_S", default=10 * 60)
 CELERY_BEAT_SCHEDULE["assessments-requeue-stuck"] = {
     "task": "assessments.tasks.requeue_stuck_assessments",
     "schedule": env.int("ASSESSMENT_SWEEP_EVERY_S", default=60),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from patients.models import Patient, Visit
@@ -32,10 +33,15 @@ def patient_get_for(*, user: Any, pk: int) -> Patient:
     return get_object_or_404(patient_queryset_for(user), pk=pk)
 
 
+def _visit_count() -> Coalesce:
+    """Visits per patient as a correlated subquery: computed only for the rows of the page shown,
+    and left out of the paginator's count (a join and GROUP BY would count every patient's visits)."""
+    visits = Visit.objects.filter(patient=OuterRef("pk")).order_by().values("patient").annotate(n=Count("pk"))
+    return Coalesce(Subquery(visits.values("n")), 0)
+
+
 def patient_list(*, user: Any, search: str = "", include_inactive: bool = False) -> QuerySet[Patient]:
-    patients = (
-        patient_queryset_for(user).annotate(visit_count=Count("visits")).order_by("last_name", "first_name", "id")
-    )
+    patients = patient_queryset_for(user).annotate(visit_count=_visit_count()).order_by("last_name", "first_name", "id")
     if not include_inactive:
         patients = patients.filter(is_active=True)
     for term in search.split():

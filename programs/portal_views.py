@@ -37,17 +37,22 @@ def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[s
         return []
     from assessments.selectors import patient_assessments
 
-    rows = [a for a in patient_assessments(user=request.user, patient=patient) if a.mean_cpd_deg is not None]
+    # Two columns, not whole rows: an assessment's row carries its analysis JSON (tens of kB).
+    rows = list(
+        patient_assessments(user=request.user, patient=patient)
+        .filter(mean_cpd_deg__isnull=False)
+        .values_list("visit__visit_date", "mean_cpd_deg")
+    )
     summaries = []
-    for index, assessment in enumerate(rows):
-        text = f"Your pelvis dipped {assessment.mean_cpd_deg:.1f}° on average on the swing side while you ran."
+    for index, (visit_date, mean_cpd_deg) in enumerate(rows):
+        text = f"Your pelvis dipped {mean_cpd_deg:.1f}° on average on the swing side while you ran."
         if index:
-            steadier = rows[0].mean_cpd_deg - assessment.mean_cpd_deg
+            steadier = rows[0][1] - mean_cpd_deg
             if steadier > SDD_DEG:
                 text += f" That is {steadier:.1f}° steadier than at your first check: great progress!"
             else:
                 text += " Strength takes a few weeks to show in your running: keep building it."
-        summaries.append({"date": assessment.visit.visit_date, "text": text})
+        summaries.append({"date": visit_date, "text": text})
     return list(reversed(summaries))
 
 

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from patients.models import Patient
@@ -64,15 +65,28 @@ def program_queryset_for(user: Any) -> QuerySet[Program]:
 def session_log_queryset_for(user: Any) -> QuerySet[SessionLog]:
     if not user.is_authenticated or not user.has_perm("programs.view_sessionlog") or not can_view_clinical(user):
         return SessionLog.objects.none()
+    # Logs are listed by the dozen with three to six exercises each: of the exercise, its name is
+    # all a log shows, not its instructions and evidence (the bulk of each Exercise row).
+    entries = ExerciseLog.objects.select_related("item__exercise").only(
+        "session_id", "item__exercise__name", "sets_done", "reps_done", "hold_s_done", "load_kg", "pain_during", "note"
+    )
     return (
         SessionLog.objects.filter(patient__in=patient_queryset_for(user))
         .select_related("patient", "prescription")
-        .prefetch_related(Prefetch("entries", queryset=ExerciseLog.objects.select_related("item__exercise")))
+        .prefetch_related(Prefetch("entries", queryset=entries))
     )
 
 
 def active_prescription(*, user: Any, patient: Patient) -> Prescription | None:
-    return prescription_queryset_for(user).filter(patient=patient, status=PrescriptionStatus.ACTIVE).first()
+    """The prescription in force, with what its pages use: programme, phase and exercises (the
+    athlete's portal loads it on every visit, so no joins to the prescriber or the visit)."""
+    return (
+        prescription_queryset_for(user)
+        .select_related(None)
+        .select_related("patient", "program", "phase")
+        .filter(patient=patient, status=PrescriptionStatus.ACTIVE)
+        .first()
+    )
 
 
 def week_start(day: date) -> date:
@@ -164,51 +178,55 @@ class Alert:
 
 
 def alerts(*, user: Any, today: date | None = None) -> list[Alert]:
-    """Clinic-wide alerts over patients with an active prescription that the user may see."""
+    """Clinic-wide alerts over patients with an active prescription that the user may see.
+
+    A fixed number of queries however many patients: each session's peak pain and each
+    patient's last session day are computed by the database, not by loading every log.
+    """
     if not user.has_perm("patients.view_any_patient"):
         return []  # alerts are a staff view across patients; an athlete has their own portal
     today = today or timezone.localdate()
     found: list[Alert] = []
-    prescriptions = prescription_queryset_for(user).filter(status=PrescriptionStatus.ACTIVE)
+    prescriptions = list(
+        prescription_queryset_for(user)
+        .filter(status=PrescriptionStatus.ACTIVE)
+        .prefetch_related(None)
+        .select_related(None)
+        .select_related("patient")
+    )
     patient_ids = [p.patient_id for p in prescriptions]
-    sessions_by_patient: dict[int, list[SessionLog]] = defaultdict(list)
+    sessions_by_patient: dict[int, list[PainPoint]] = defaultdict(list)
     recent = (
         SessionLog.objects.filter(patient_id__in=patient_ids, performed_on__gte=today - timedelta(days=28))
-        .prefetch_related("entries")
+        .annotate(pain_during_peak=Coalesce(Max("entries__pain_during"), 0))
         .order_by("performed_on", "id")
+        .values_list("patient_id", "performed_on", "pain_during_peak", "pain_next_morning")
     )
-    for session in recent:
-        sessions_by_patient[session.patient_id].append(session)
-    last_by_patient: dict[int, date] = {}
-    for patient_id, day in SessionLog.objects.filter(patient_id__in=patient_ids).values_list(
-        "patient_id", "performed_on"
-    ):
-        last_by_patient[patient_id] = max(day, last_by_patient.get(patient_id, day))
+    for patient_id, performed_on, pain_during, pain_next_morning in recent:
+        sessions_by_patient[patient_id].append(PainPoint(performed_on, pain_during, pain_next_morning))
+    last_by_patient: dict[int, date] = dict(
+        SessionLog.objects.filter(patient_id__in=patient_ids)
+        .values("patient_id")
+        .annotate(last=Max("performed_on"))
+        .values_list("patient_id", "last")
+    )
     for prescription in prescriptions:
         patient = prescription.patient
         sessions = sessions_by_patient.get(patient.pk, [])
         high = [s for s in sessions if s.performed_on >= today - timedelta(days=14)]
-        worst = max(
-            high, key=lambda s: (max(s.pain_during_max, s.pain_next_morning or 0), s.performed_on), default=None
-        )
-        if worst is not None:
-            level = max(worst.pain_during_max, worst.pain_next_morning or 0)
-            if level >= PAIN_ALERT_AT:
-                when = (
-                    "the next morning"
-                    if (worst.pain_next_morning or 0) > worst.pain_during_max
-                    else "during the session"
+        worst = max(high, key=lambda s: (s.worst, s.performed_on), default=None)
+        if worst is not None and worst.worst >= PAIN_ALERT_AT:
+            when = "the next morning" if (worst.pain_next_morning or 0) > worst.pain_during else "during the session"
+            found.append(
+                Alert(
+                    patient,
+                    "pain_high",
+                    f"Pain {worst.worst}/10 {when} on {worst.performed_on:%d %b}",
+                    worst.performed_on,
                 )
-                found.append(
-                    Alert(
-                        patient,
-                        "pain_high",
-                        f"Pain {level}/10 {when} on {worst.performed_on:%d %b}",
-                        worst.performed_on,
-                    )
-                )
+            )
         if len(sessions) >= RISING_SESSIONS:
-            last = [max(s.pain_during_max, s.pain_next_morning or 0) for s in sessions[-RISING_SESSIONS:]]
+            last = [s.worst for s in sessions[-RISING_SESSIONS:]]
             if all(a < b for a, b in itertools.pairwise(last)):
                 found.append(Alert(
                     patient, "pain_rising",

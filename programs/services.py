@@ -305,14 +305,16 @@ def session_log_create(
         prescription=prescription, patient=patient, performed_on=performed_on, note=note,
         pain_next_morning=pain_next_morning, logged_by=logged_by,
     )  # fmt: skip
-    session.full_clean()
+    # The related rows are the instances checked above: full_clean need not look each one up again
+    # (a query per foreign key, per exercise); uniqueness per session is the `seen` check.
+    session.full_clean(exclude=["prescription", "patient", "logged_by"])
     session.save()
     for entry in entries:
         log = ExerciseLog(
             session=session, item=items[entry.item_id], sets_done=entry.sets_done, reps_done=entry.reps_done,
             hold_s_done=entry.hold_s_done, load_kg=entry.load_kg, pain_during=entry.pain_during, note=entry.note,
         )  # fmt: skip
-        log.full_clean()
+        log.full_clean(exclude=["session", "item"])
         log.save()
     audit_record(
         actor=logged_by, action=AuditAction.CREATE, target=session, patient_id=patient.pk,

@@ -68,7 +68,13 @@ class BookingForm(WhenMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = patient_queryset_for(user).filter(is_active=True)
+        patients = patient_queryset_for(user).filter(is_active=True)
+        chosen = str((self.data if self.is_bound else self.initial).get("patient") or "")
+        if chosen.isdigit():
+            # Booking for a patient picked on the slot search or their record: that one patient
+            # is the choice, instead of an <option> for every patient in the clinic.
+            patients = patients.filter(pk=int(chosen))
+        self.fields["patient"].queryset = patients
         self.fields["clinician"].queryset = selectors.bookable_clinicians()
         self.fields["appointment_type"].queryset = selectors.active_appointment_types()
         if not Room.objects.exists():

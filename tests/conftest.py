@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from accounts.two_factor import two_factor_required
 from tests.factories import UserFactory, VisitFactory, athlete_with_patient
+from tests.two_factor import authenticator_for
 
 pytest_plugins = ["tests.browser_fixtures"]
 
@@ -24,6 +28,26 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     }
     # A fast hasher: the suite creates many users; production keeps Django's default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):  # type: ignore[no-untyped-def]
+    """``client.force_login(staff)`` gives a session that has also passed the two-factor step.
+
+    As a real sign-in would after the code: the user gets a confirmed authenticator and the
+    session names it (django-otp's session key). Production code is untouched; the real
+    two-factor flow is tested in tests/accounts/test_two_factor.py and the browser's sign_in.
+    """
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):  # type: ignore[no-untyped-def]
+        force_login(self, user, backend)
+        if two_factor_required(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,11 +28,14 @@ def database_url_for_tests() -> str:
 
 
 @contextmanager
-def celery_worker(*, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    *, log_path: Path, extra_env: dict[str, str] | None = None, app: str = "clinic"
+) -> Iterator[subprocess.Popen]:
+    """``app``: the Celery app module; tests may name one that patches the engine before the pool forks."""
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), **(extra_env or {})}
     env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
     env["CELERY_RESULT_BACKEND"] = settings.CELERY_RESULT_BACKEND
-    command = [sys.executable, "-m", "celery", "--app", "clinic", "worker", "--concurrency", "1",
+    command = [sys.executable, "-m", "celery", "--app", app, "worker", "--concurrency", "1",
                "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -60,3 +63,14 @@ def _wait_until_ready(log_path: Path, process: subprocess.Popen, timeout_s: floa
             raise RuntimeError(f"Celery worker exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
     raise RuntimeError(f"Celery worker not ready after {timeout_s}s:\n{log_path.read_text(errors='replace')[-3000:]}")
+
+
+def wait_until(condition: Callable[[], object], *, timeout_s: float, what: str, every_s: float = 0.2) -> object:
+    """Poll ``condition`` until it returns something truthy; fail saying ``what`` was awaited."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")

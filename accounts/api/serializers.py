@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from accounts.models import User
 from accounts.roles import role_of
@@ -20,3 +21,17 @@ class MeOutputSerializer(serializers.ModelSerializer):
     def get_patient_id(self, user: User) -> int | None:
         patient = getattr(user, "patient", None)
         return patient.pk if patient else None
+
+
+class TokenObtainInputSerializer(AuthTokenSerializer):
+    otp_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Staff only: the current 6-digit code from their authenticator app.",
+    )
+
+
+class TokenObtainOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()

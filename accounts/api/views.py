@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -6,8 +7,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import MeOutputSerializer
+from accounts.api.serializers import MeOutputSerializer, TokenObtainInputSerializer, TokenObtainOutputSerializer
+from accounts.api_tokens import api_token_issue, token_expires_at
 from accounts.lockout import lockout_message, retry_after_s
+from accounts.models import User
+from accounts.two_factor import totp_code_check, totp_device_of, two_factor_required
+
+OTP_MISSING = (
+    "Staff need a two-factor code for an API token: send otp_token, the 6-digit code from your authenticator app."
+)
+NO_DEVICE = "Set up two-factor sign-in first: sign in once on the website, then ask for a token again."
 
 
 class MeView(APIView):
@@ -19,19 +28,53 @@ class MeView(APIView):
 
 
 class TokenObtainView(ObtainAuthToken):
-    """POST username + password -> an API token; locked out like the sign-in page.
+    """POST username + password (+ otp_token for staff) -> an API token and when it expires.
 
-    django-axes marks a locked-out attempt on the request it was given; here that is DRF's
-    Request wrapper, which AxesMiddleware never sees, so the lockout is answered here.
+    Locked out like the sign-in page. django-axes marks a locked-out attempt on the request it
+    was given; here that is DRF's Request wrapper, which AxesMiddleware never sees, so the
+    lockout is answered here. Staff tokens need a fresh TOTP code (accounts/two_factor.py),
+    so API calls with a token are as verified as a signed-in session.
     """
 
+    serializer_class = TokenObtainInputSerializer
+    # Credentials are in the body; a session cookie alongside them must not get in the way.
+    authentication_classes = ()
+
+    @extend_schema(request=TokenObtainInputSerializer, responses=TokenObtainOutputSerializer)
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             if getattr(request, "axes_locked_out", False):
-                response = Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-                if retry_after := retry_after_s():
-                    response["Retry-After"] = retry_after
-                return response
+                return _too_many_requests(lockout_message(), retry_after_s())
             raise
+        user = serializer.validated_data["user"]
+        if two_factor_required(user):
+            refused = _second_factor_refusal(user, serializer.validated_data.get("otp_token"))
+            if refused is not None:
+                return refused
+        token = api_token_issue(user=user)
+        return Response(TokenObtainOutputSerializer({"token": token.key, "expires_at": token_expires_at(token)}).data)
+
+
+def _second_factor_refusal(user: User, otp_token: str | None) -> Response | None:
+    if not otp_token:
+        return Response({"otp_token": [OTP_MISSING]}, status=status.HTTP_400_BAD_REQUEST)
+    device = totp_device_of(user)
+    if device is None:
+        return Response({"otp_token": [NO_DEVICE]}, status=status.HTTP_400_BAD_REQUEST)
+    try:
+        totp_code_check(device=device, code=otp_token)
+    except DjangoValidationError as error:
+        if error.code == "locked":
+            return _too_many_requests(error.message, str(error.params["retry_after_s"]))
+        return Response({"otp_token": error.messages}, status=status.HTTP_400_BAD_REQUEST)
+    return None
+
+
+def _too_many_requests(detail: str, retry_after: str | None) -> Response:
+    response = Response({"detail": detail}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    if retry_after:
+        response["Retry-After"] = retry_after
+    return response

@@ -28,7 +28,32 @@ _IMAGE_MAGIC = (
     (b"II*\x00", "TIFF"),
     (b"MM\x00*", "TIFF"),
 )
+# Other files people pick by mistake (or on purpose), named so the refusal says what the file is.
+_OTHER_MAGIC = (
+    (b"\x7fELF", "a program (ELF executable)"),
+    (b"MZ", "a Windows program (EXE or DLL)"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"PK\x05\x06", "a ZIP archive (or an Office document)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "compressed (gzip) data"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"ID3", "a sound recording (MP3)"),
+    (b"\xff\xfb", "a sound recording (MP3)"),
+    (b"\xff\xf3", "a sound recording (MP3)"),
+    (b"fLaC", "a sound recording (FLAC)"),
+)
+_TEXT_STARTS = (
+    (b"<?php", "a PHP script"),
+    (b"<!doctype html", "a web page (HTML)"),
+    (b"<html", "a web page (HTML)"),
+    (b"<script", "a web page (HTML)"),
+    (b"<svg", "an SVG drawing"),
+    (b"#!", "a script"),
+)
+_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P "}
 MIN_FRAMES = 2
+SNIFF_BYTES = 512  # enough to tell a web page or script from a video
 
 
 class VideoError(Exception):
@@ -96,6 +121,14 @@ class VideoInfo:
         return d
 
 
+def human_size(n_bytes: int) -> str:
+    """A file size in words a clinician reads ("1.6 MB", "8 GB", "1 byte")."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}".replace(".0 ", " ")
+    return "1 byte" if n_bytes == 1 else f"{n_bytes} bytes"
+
+
 def sniff_container(head: bytes) -> str:
     """Name the container from the first bytes of the file, or raise if it is not a video.
 
@@ -104,9 +137,8 @@ def sniff_container(head: bytes) -> str:
     """
     for magic, name in _IMAGE_MAGIC:
         if head.startswith(magic):
-            raise StillImageError(
-                f"This file is a still {name} picture, not a video; please upload a video clip of the run."
-            )
+            kind = "GIF picture" if name == "GIF" else f"still {name} picture"  # a GIF may be animated
+            raise StillImageError(f"This file is a {kind}, not a video; please upload a video clip of the run.")
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         raise StillImageError("This file is a still WebP picture, not a video; please upload a video clip of the run.")
     if len(head) >= 12 and head[4:8] in _MP4_BOX_TYPES:
@@ -114,12 +146,44 @@ def sniff_container(head: bytes) -> str:
             raise StillImageError(
                 "This file is a still photo (HEIC/AVIF), not a video; please upload a video clip of the run."
             )
+        if head[4:8] == b"ftyp" and head[8:12] in _AUDIO_BRANDS:
+            raise _not_a_video("a sound recording (M4A)")
         return "mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "matroska"
     if head[:4] == b"RIFF" and head[8:11] == b"AVI":
         return "avi"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        raise _not_a_video("a sound recording (WAV)")
+    what = describe_other_file(head)
+    if what:
+        raise _not_a_video(what)
     raise NotAVideoError("This file is not a video the clinic can read; please upload an MP4, MOV, WebM or AVI clip.")
+
+
+def _not_a_video(what: str) -> NotAVideoError:
+    return NotAVideoError(f"This file is {what}, not a video; please upload an MP4, MOV, WebM or AVI clip of the run.")
+
+
+def describe_other_file(head: bytes) -> str | None:
+    """What a file that is not a video is, from its first bytes, in words ("a PDF document")."""
+    for magic, what in _OTHER_MAGIC:
+        if head.startswith(magic):
+            return what
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    for start, what in _TEXT_STARTS:
+        if text.startswith(start):
+            return what
+    if text.startswith(b"<?xml"):
+        return "an SVG drawing" if b"<svg" in text else "an XML document"
+    try:
+        decoded = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The sniffed bytes may end inside a character: judge the part before it.
+        decoded = head[: exc.start].decode("utf-8") if exc.start >= len(head) - 3 else ""
+    if decoded and all(ch.isprintable() or ch in "\r\n\t" for ch in decoded):
+        return "a text document"
+    return None
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
@@ -132,7 +196,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             "The video file is empty (0 bytes), so the upload probably failed; please upload it again."
         )
     with p.open("rb") as fh:
-        head = fh.read(32)
+        head = fh.read(SNIFF_BYTES)
     container = sniff_container(head)
 
     cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)

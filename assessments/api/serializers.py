@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import Assessment, CameraView
@@ -26,7 +27,7 @@ class AssessmentSummaryOutputSerializer(serializers.ModelSerializer):
 
 
 class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
-    flags = serializers.ListField(read_only=True)
+    flags = serializers.SerializerMethodField()
     urls = serializers.SerializerMethodField()
 
     class Meta(AssessmentSummaryOutputSerializer.Meta):
@@ -38,6 +39,12 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
             "interpretation", "flags", "urls", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_flags(self, assessment: Assessment) -> list[dict]:
+        if hasattr(assessment, "quality_flags"):  # a list row (selectors.assessment_list_for)
+            return list(assessment.quality_flags or [])
+        return assessment.flags
 
     def get_urls(self, assessment: Assessment) -> dict[str, str]:
         return {

@@ -42,6 +42,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     queryset = Assessment.objects.none()  # for schema generation; see get_queryset
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
+        if self.action == "list":
+            return selectors.assessment_list_for(self.request.user)
         return selectors.assessment_queryset_for(self.request.user)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
@@ -70,11 +72,9 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(self.get_serializer(assessment).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        limit = services.max_upload_bytes()
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        # Refuse before the body is read: a 1 GB limit is checked against the header first.
-        if declared > limit + 64 * 1024:
-            return _too_large(declared, limit)
+        too_large = services.declared_too_large(request.META.get("CONTENT_LENGTH"))
+        if too_large is not None:
+            return _too_large(too_large.size, too_large.limit)
         serializer = s.AssessmentInputSerializer(data=request.data)
         serializer.fields["visit"].queryset = visit_queryset_for(request.user)
         serializer.is_valid(raise_exception=True)

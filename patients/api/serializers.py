@@ -74,6 +74,7 @@ class VisitOutputSerializer(serializers.ModelSerializer):
 class VisitInputSerializer(serializers.ModelSerializer):
     """``patient`` choices are limited by the view to patients the user may see."""
 
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     clinician = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), required=False
     )

@@ -21,6 +21,7 @@ from patients.api.views import ClinicalListAuditMixin
 from patients.selectors import patient_queryset_for, visit_queryset_for
 from programs import selectors, services
 from programs.api import serializers as s
+from programs.api.filters import PrescriptionFilter, SessionLogFilter
 from programs.models import Exercise, Prescription, PrescriptionStatus, Program, SessionLog
 
 
@@ -71,7 +72,7 @@ class PrescriptionViewSet(
     permission_classes = [ModelPermissionsWithView]
     serializer_class = s.PrescriptionOutputSerializer
     queryset = Prescription.objects.none()
-    filterset_fields = ["patient", "status"]
+    filterset_class = PrescriptionFilter
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.prescription_queryset_for(self.request.user)
@@ -140,7 +141,7 @@ class SessionLogViewSet(
     permission_classes = [ModelPermissionsWithView]
     serializer_class = s.SessionLogOutputSerializer
     queryset = SessionLog.objects.none()
-    filterset_fields = ["patient", "prescription"]
+    filterset_class = SessionLogFilter
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.session_log_queryset_for(self.request.user)

@@ -6,6 +6,10 @@ from scheduling.models import Appointment
 class AppointmentFilter(django_filters.FilterSet):
     """``starts_after``/``starts_before`` take a date or an ISO datetime (clinic time when naive)."""
 
+    # Plain ids, not model choices: an unknown id and one the user may not see both give an
+    # empty list, so a filter cannot tell which patients or people exist.
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    clinician = django_filters.NumberFilter(field_name="clinician_id")
     starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     date_from = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte")

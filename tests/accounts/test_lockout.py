@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from tests.two_factor import authenticator_for, current_code
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
@@ -28,8 +30,9 @@ def _sign_in(client, username: str, password: str, **extra):  # type: ignore[no-
     return client.post(reverse("login"), {"username": username, "password": password}, **extra)
 
 
-def _token(api, username: str, password: str, **extra):  # type: ignore[no-untyped-def]
-    return api.post(reverse("api:auth-token"), {"username": username, "password": password}, format="json", **extra)
+def _token(api, username: str, password: str, **fields):  # type: ignore[no-untyped-def]
+    body = {"username": username, "password": password, **fields}
+    return api.post(reverse("api:auth-token"), body, format="json")
 
 
 def test_sign_in_page_locks_the_account_after_the_failure_limit_with_a_clear_message(client, clinician):
@@ -108,7 +111,7 @@ def test_api_token_endpoint_answers_a_lockout_with_429_json_and_a_message(api, c
 
 
 def test_api_token_endpoint_gives_a_token_when_not_locked(api, clinician):
-    response = _token(api, "clin", PASSWORD)
+    response = _token(api, "clin", PASSWORD, otp_token=current_code(authenticator_for(clinician)))
     assert response.status_code == 200
     assert response.json()["token"] == Token.objects.get(user=clinician).key
 

@@ -17,6 +17,7 @@ from accounts.middleware import SIGNED_IN_AT_KEY
 from accounts.models import User
 from accounts.services import user_deactivate
 from audit.models import AuditEvent
+from tests.two_factor import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,7 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 def _signed_in_client(user: User) -> Client:
     client = Client()
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
+    sign_in_with_code(client, user, PASSWORD)
     return client
 
 

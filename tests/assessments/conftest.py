@@ -46,6 +46,21 @@ def bad_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def short_cam03(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 1.1 s of cam03 at half size: a real runner, analysed in a few seconds (worker tests)."""
+    path = tmp_path_factory.mktemp("short-clip") / "cam03_short.mp4"
+    source = cv2.VideoCapture(str(CAM03))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 60.0, (544, 960))
+    for _ in range(66):
+        ok, frame = source.read()
+        assert ok
+        writer.write(cv2.resize(frame, (544, 960)))
+    writer.release()
+    source.release()
+    return path
+
+
+@pytest.fixture(scope="session")
 def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, Path]]:
     """One real analysis of cam03 (with keyframes, preview and landmarks when the engine draws them)."""
     from assessments.analysis.pipeline import analyze

@@ -77,6 +77,15 @@ def test_clinician_saves_an_interpretation_note(signed_in, analysed_a):
     assert "Left drop easing." in signed_in.get(analysed_a.get_absolute_url()).content.decode()
 
 
+def test_interpretation_is_saved_after_the_uploaders_account_is_gone(signed_in, visit_a):
+    # created_by is SET_NULL when the uploader's account is deleted; the note must still save.
+    assessment = AssessmentFactory(visit=visit_a, created_by=None)
+    url = reverse("assessments:interpretation", args=[assessment.pk])
+    assert signed_in.post(url, {"interpretation": "Steadier pelvis."}).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.interpretation == "Steadier pelvis."
+
+
 def test_reanalyse_button_queues_and_keeps_the_result_visible(
     signed_in, analysed_a, django_capture_on_commit_callbacks
 ):

@@ -50,7 +50,7 @@ def test_clinician_upload_stores_the_video_privately_and_queues_it(
     [
         ("empty", "empty"),
         ("text", "not a video"),
-        ("truncated", "damaged or incomplete"),
+        ("truncated", "cut short"),
         ("still", "still PNG picture"),
         ("one_frame", "single picture"),
     ],

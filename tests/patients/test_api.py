@@ -6,6 +6,7 @@ import pytest
 
 from audit.models import AuditEvent
 from patients.models import Patient, Visit
+from tests.two_factor import authenticator_for, current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +168,10 @@ def test_users_me_tells_role_and_linked_patient(api_as, athlete_a, clinician):
 
 
 def test_token_authentication_works(api, clinician):
-    response = api.post("/api/v1/auth/token/", {"username": "clin", "password": "correct-horse-battery"})
+    code = current_code(authenticator_for(clinician))  # staff tokens need a two-factor code
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "clin", "password": "correct-horse-battery", "otp_token": code}
+    )
     token = response.json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/users/me/").json()["username"] == "clin"

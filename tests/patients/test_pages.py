@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from patients.models import Patient, Visit
 from tests.factories import ComplaintFactory, PatientFactory
+from tests.two_factor import authenticator_for, current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,10 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_login_page_signs_in_and_lands_on_patients(client, clinician):
+    device = authenticator_for(clinician)
     response = client.post(reverse("login"), {"username": "clin", "password": "correct-horse-battery"}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:two-factor"))  # staff: the code first
+    response = client.post(response.redirect_chain[-1][0], {"code": current_code(device)}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("patients:list")
     assert b"Patients" in response.content
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from clinic.demo import seed_demo
+from clinic.demo import DEMO_TOTP_SECRET, seed_demo
 
 
 class Command(BaseCommand):
@@ -11,3 +11,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
         for login in logins:
             self.stdout.write(f"  {login.role.label:<11} {login.username:<10} / {login.password}")
+        self.stdout.write(
+            "Staff then enter a code from an authenticator app: add the key "
+            f"{DEMO_TOTP_SECRET} (time-based, 6 digits),\n"
+            "  or print the current code with: .venv/bin/python manage.py demo_code"
+        )

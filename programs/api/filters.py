@@ -1,0 +1,23 @@
+"""Filters of the programs API: plain ids, so an unknown id and another patient's give the same
+empty list and a filter cannot tell which ids exist."""
+
+import django_filters
+
+from programs.models import Prescription, SessionLog
+
+
+class PrescriptionFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="patient_id")
+
+    class Meta:
+        model = Prescription
+        fields = ["patient", "status"]
+
+
+class SessionLogFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    prescription = django_filters.NumberFilter(field_name="prescription_id")
+
+    class Meta:
+        model = SessionLog
+        fields = ["patient", "prescription"]

@@ -1,0 +1,66 @@
+"""The athlete portal and the clinic's alerts make a fixed number of queries whatever the
+number of logged sessions, programme versions or patients."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from programs import services
+from tests.factories import AssessmentFactory, VisitFactory, athlete_with_patient
+from tests.programs.conftest import log, prescribe
+from tests.query_counts import MANY, assert_fixed_queries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def add_sessions(prescription_a):  # type: ignore[no-untyped-def]
+    """``add(n)``: n more sessions of athlete A today (on the active version), every exercise logged."""
+    patient = prescription_a.patient
+
+    def add(n):  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            log(patient.prescriptions.get(status="active"), pain=2, morning=1)
+
+    return add
+
+
+def test_portal_today_queries_do_not_grow_with_sessions_and_assessments(client, athlete_a, clinician, add_sessions):
+    def add(n):  # type: ignore[no-untyped-def]
+        add_sessions(n)
+        for _ in range(n):
+            AssessmentFactory(visit=VisitFactory(patient=athlete_a[1], clinician=clinician), mean_cpd_deg=4.0)
+
+    client.force_login(athlete_a[0])
+    response = assert_fixed_queries(client, reverse("portal:today"), add=add, budget=21)
+    assert response.content.decode().count("Your pelvis dipped 4.0°") == MANY
+
+
+def test_portal_history_queries_do_not_grow_with_sessions_and_versions(client, athlete_a, prescription_a, add_sessions):
+    def add(n):  # type: ignore[no-untyped-def]
+        add_sessions(n)
+        current = prescription_a.patient.prescriptions.get(status="active")
+        for _ in range(n):
+            item = current.items.first()
+            current = services.prescription_revise(
+                prescription=current, revised_by=current.prescribed_by, dosages={item.pk: {"sets": 3}}, reason="More"
+            )
+
+    client.force_login(athlete_a[0])
+    response = assert_fixed_queries(client, reverse("portal:history"), add=add, budget=19)
+    html = response.content.decode()
+    assert html.count("next morning 1/10") == MANY
+    assert html.count("Side-lying hip abduction:") == MANY
+
+
+def test_alerts_queries_do_not_grow_with_patients(client, clinician, hip_template):
+    def add(n):  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            _, patient = athlete_with_patient(last_name="Sore")
+            prescription = prescribe(patient, clinician, hip_template, starts_days_ago=10)
+            log(prescription, days_ago=3, pain=8)
+
+    client.force_login(clinician)
+    response = assert_fixed_queries(client, reverse("programs:alerts"), add=add, budget=15)
+    assert response.content.decode().count('data-kind="pain_high"') == MANY
