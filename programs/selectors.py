@@ -160,13 +160,19 @@ class PainPoint:
         return max(self.pain_during, self.pain_next_morning or 0)
 
 
+def _with_pain_during_peak(sessions: QuerySet[SessionLog]) -> QuerySet[SessionLog]:
+    """Each session's highest pain during any exercise (0 without entries), computed by the database."""
+    return sessions.annotate(pain_during_peak=Coalesce(Max("entries__pain_during"), 0))
+
+
 def pain_trend(*, patient: Patient, limit: int = 20) -> list[PainPoint]:
     """Per session, the highest pain during any exercise and the next-morning pain, oldest first."""
     sessions = (
-        SessionLog.objects.filter(patient=patient).prefetch_related("entries").order_by("-performed_on", "-id")[:limit]
+        _with_pain_during_peak(SessionLog.objects.filter(patient=patient))
+        .order_by("-performed_on", "-id")
+        .values_list("performed_on", "pain_during_peak", "pain_next_morning")[:limit]
     )
-    points = [PainPoint(s.performed_on, s.pain_during_max, s.pain_next_morning) for s in sessions]
-    return list(reversed(points))
+    return [PainPoint(*row) for row in reversed(sessions)]
 
 
 @dataclass(frozen=True)
@@ -197,8 +203,9 @@ def alerts(*, user: Any, today: date | None = None) -> list[Alert]:
     patient_ids = [p.patient_id for p in prescriptions]
     sessions_by_patient: dict[int, list[PainPoint]] = defaultdict(list)
     recent = (
-        SessionLog.objects.filter(patient_id__in=patient_ids, performed_on__gte=today - timedelta(days=28))
-        .annotate(pain_during_peak=Coalesce(Max("entries__pain_during"), 0))
+        _with_pain_during_peak(
+            SessionLog.objects.filter(patient_id__in=patient_ids, performed_on__gte=today - timedelta(days=28))
+        )
         .order_by("performed_on", "id")
         .values_list("patient_id", "performed_on", "pain_during_peak", "pain_next_morning")
     )

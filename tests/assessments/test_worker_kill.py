@@ -16,21 +16,21 @@ from assessments import services
 from assessments.models import Assessment, AssessmentStatus
 from audit.models import AuditEvent
 from tests.assessments.conftest import CAM03, upload_of
-from tests.worker import celery_worker
+from tests.worker import celery_worker, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
 def wait_for(assessment_id: int, condition, timeout_s: float, what: str) -> Assessment:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def reached() -> Assessment | None:
         row = Assessment.objects.get(pk=assessment_id)
-        if condition(row):
-            return row
-        time.sleep(0.1)
-    raise AssertionError(
-        f"timed out waiting for {what}: {Assessment.objects.values('status', 'progress').get(pk=assessment_id)}"
-    )
+        return row if condition(row) else None
+
+    try:
+        return wait_until(reached, timeout_s=timeout_s, what=what, every_s=0.1)  # type: ignore[return-value]
+    except AssertionError as exc:
+        state = Assessment.objects.values("status", "progress").get(pk=assessment_id)
+        raise AssertionError(f"{exc}: {state}") from None
 
 
 def test_job_of_a_killed_worker_is_requeued_and_finishes_exactly_once(visit_a, clinician, tmp_path):
