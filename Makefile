@@ -17,7 +17,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python "$(PYTHON)"
+	$(UV) sync --frozen --compile-bytecode --python "$(PYTHON)"
 	@touch $@
 
 setup: .venv/.synced

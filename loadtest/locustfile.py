@@ -183,6 +183,9 @@ class ClinicUser(HttpUser):
     def on_start(self) -> None:
         self.account, cookies = next(SESSION_TURNS[self.role])
         self.client.cookies.update(cookies.copy())
+        # Locust starts each second's -r users in one batch, all clicking in the same millisecond;
+        # people arriving at that rate arrive spread over the second.
+        gevent.sleep(random.uniform(0, 1))
 
     def csrf(self) -> str:
         return self.client.cookies.get("csrftoken", "")

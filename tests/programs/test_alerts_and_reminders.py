@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -117,3 +118,51 @@ def test_reminder_task_runs_in_a_real_worker_once(celery_worker_process, athlete
     assert tasks.send_inactivity_reminders.delay().get(timeout=60) == 1
     assert tasks.send_inactivity_reminders.delay().get(timeout=60) == 0
     assert InactivityReminder.objects.get().patient == athlete_a[1]
+
+
+def _reference_alerts(sessions_by_last_name, starts_on, today):  # type: ignore[no-untyped-def]
+    """The alert rules read straight off every session, with no database help: what the
+    selector, which lets the database pick the few sessions that matter, must agree with."""
+    found = []
+    for last_name, sessions in sessions_by_last_name.items():
+        sessions = sorted(sessions, key=lambda s: (s.performed_on, s.pk))
+        points = [(s.performed_on, max(s.pain_during_max, s.pain_next_morning or 0), s) for s in sessions]
+        recent = [p for p in points if p[0] >= today - timedelta(days=28)]
+        high = [p for p in recent if p[0] >= today - timedelta(days=14)]
+        worst = max(high, key=lambda p: (p[1], p[0]), default=None)
+        if worst is not None and worst[1] >= selectors.PAIN_ALERT_AT:
+            found.append((last_name, "pain_high", worst[0], f"Pain {worst[1]}/10"))
+        last = [p[1] for p in recent[-selectors.RISING_SESSIONS :]]
+        if len(last) == selectors.RISING_SESSIONS and all(a < b for a, b in itertools.pairwise(last)):
+            found.append((last_name, "pain_rising", recent[-1][0], " → ".join(f"{p}/10" for p in last)))
+        since = points[-1][0] if points else starts_on
+        if (today - since).days >= selectors.QUIET_ALERT_DAYS:
+            found.append((last_name, "quiet", since, f"Nothing logged for {(today - since).days} days"))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_alerts_agree_with_the_rules_applied_to_every_session(seed, clinician, hip_template):
+    import random
+
+    from tests.factories import PatientFactory
+    from tests.programs.conftest import prescribe
+
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    sessions_by_last_name = {}
+    for n in range(12):
+        patient = PatientFactory(last_name=f"Runner{n:02d}")
+        prescription = prescribe(patient, clinician, hip_template, starts_days_ago=40)
+        days = sorted((rng.randint(0, 38) for _ in range(rng.randint(0, 9))), reverse=True)
+        sessions_by_last_name[patient.last_name] = [
+            log(prescription, days_ago=d, pain=rng.randint(0, 9), morning=rng.choice([None, *range(0, 10)]))
+            for d in days
+        ]
+    expected = _reference_alerts(sessions_by_last_name, today - timedelta(days=40), today)
+
+    got = sorted((a.patient.last_name, a.kind, a.on, a.message) for a in selectors.alerts(user=clinician, today=today))
+
+    assert [g[:3] for g in got] == [e[:3] for e in expected]
+    assert all(e[3] in g[3] for g, e in zip(got, expected, strict=True))
+    assert {kind for _, kind, _, _ in expected} >= {"pain_high", "quiet"}  # the data exercises the rules

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from scheduling.models import Appointment, AppointmentStatus, CalendarException, WorkingHours
+from scheduling.models import Appointment, AppointmentStatus, CalendarException, Room, WorkingHours
 from tests.factories import VisitFactory
 from tests.scheduling.conftest import monday_at, next_monday
 
@@ -189,3 +189,32 @@ def test_booking_from_a_patient_record_carries_the_patient_through_the_search(
         f"/schedule/slots/?patient={athlete_a[1].pk}&appointment_type={follow_up.pk}&date_from={monday}&date_to={monday}"
     ).content.decode()
     assert f"patient={athlete_a[1].pk}&amp;clinician={working_clinician.pk}" in results
+
+
+def test_calendar_line_shows_time_in_clinic_time_people_type_room_status_and_reminder(
+    client, front_desk, book, working_clinician, other_clinician, athlete_a, athlete_b
+):
+    room = Room.objects.create(name="Gym 2")
+    seen = book(athlete_a[1], working_clinician, monday_at(9, 30), room=room)
+    Appointment.objects.filter(pk=seen.pk).update(reminder_sent_at=monday_at(9, 30) - timedelta(days=1, hours=2))
+    missed = book(athlete_b[1], other_clinician, monday_at(11))
+    Appointment.objects.filter(pk=missed.pk).update(status=AppointmentStatus.NO_SHOW)
+    cancelled = book(athlete_b[1], working_clinician, monday_at(14))
+    Appointment.objects.filter(pk=cancelled.pk).update(status=AppointmentStatus.CANCELLED)
+    client.force_login(front_desk)
+
+    page = client.get(f"/schedule/?view=week&date={next_monday()}").content.decode()
+
+    assert f'<a href="/schedule/{seen.pk}/">09:30\N{EN DASH}10:00</a>' in page
+    assert "<td>Ada Alpha</td>\n        <td>Dana Okafor</td>" in page
+    assert "Follow-up · Gym 2" in page
+    assert '<span class="badge ok">Booked</span>' in page
+    assert f"Sent {(next_monday() - timedelta(days=1)).day} {(next_monday() - timedelta(days=1)):%b} 07:30" in page
+    assert f'<a href="/schedule/{missed.pk}/">11:00\N{EN DASH}11:30</a>' in page and "<td>Lee Park</td>" in page
+    assert '<span class="badge bad">Did not attend</span>' in page
+    assert f"/schedule/{cancelled.pk}/" not in page
+    with_cancelled = client.get(f"/schedule/?view=week&date={next_monday()}&cancelled=1").content.decode()
+    assert f'<a href="/schedule/{cancelled.pk}/">14:00\N{EN DASH}14:30</a>' in with_cancelled
+    assert '<span class="badge warn">Cancelled</span>' in with_cancelled
+    only_lee = client.get(f"/schedule/?view=week&date={next_monday()}&clinician={other_clinician.pk}").content.decode()
+    assert f"/schedule/{missed.pk}/" in only_lee and f"/schedule/{seen.pk}/" not in only_lee
