@@ -30,9 +30,8 @@ def template_names(directories: list[Path] | tuple[Path, ...]) -> list[str]:
     return sorted(names)
 
 
-def load_templates() -> list[str]:
-    """Compile every template into the cached loader; returns the names loaded."""
-    loaded = []
+def load_templates() -> None:
+    """Compile every template into the cached loader."""
     for engine in engines.all():
         for name in template_names([Path(d) for d in engine.template_dirs]):
             try:
@@ -41,8 +40,6 @@ def load_templates() -> list[str]:
                 # A third-party file this site never renders (e.g. needing an app it doesn't
                 # install); the site's own templates are checked by tests/test_warmup.py.
                 continue
-            loaded.append(name)
-    return loaded
 
 
 def import_api_settings() -> None:
@@ -59,10 +56,10 @@ def load_cache_clients() -> None:
         getattr(caches[alias], "_cache", None)  # RedisCache's lazily built client
 
 
-def warm_up() -> dict[str, int]:
+def warm_up() -> None:
     resolver = get_resolver()
     resolver.url_patterns  # noqa: B018 - imports the URLconf and every view module
     resolver.reverse_dict  # noqa: B018 - builds reverse()'s lookup table
     import_api_settings()
     load_cache_clients()
-    return {"templates": len(load_templates())}
+    load_templates()

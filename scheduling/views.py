@@ -47,7 +47,8 @@ def _calendar_row(values: dict[str, Any], detail_url: Callable[[int], str]) -> d
     """One appointment's line on the calendar, formatted here rather than by template filters:
     a whole clinic's week is hundreds of lines, and the template engine's per-variable cost
     made it the slowest page of the load run."""
-    start, end, reminder = local(values["starts_at"]), local(values["ends_at"]), values["reminder_sent_at"]
+    start, end = local(values["starts_at"]), local(values["ends_at"])
+    reminder = local(values["reminder_sent_at"]) if values["reminder_sent_at"] else None
     clinician = f"{values['clinician__first_name']} {values['clinician__last_name']}".strip()
     kind = values["appointment_type__name"] + (f" · {values['room__name']}" if values["room__name"] else "")
     return {
@@ -58,7 +59,7 @@ def _calendar_row(values: dict[str, Any], detail_url: Callable[[int], str]) -> d
         "kind": kind,
         "status": AppointmentStatus(values["status"]).label,
         "badge": BADGES.get(values["status"], ""),
-        "reminder": f"Sent {local(reminder).day} {local(reminder):%b %H:%M}" if reminder else "",
+        "reminder": f"Sent {reminder.day} {reminder:%b %H:%M}" if reminder else "",
     }
 
 
