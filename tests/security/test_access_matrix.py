@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 import pytest
-from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditAction, AuditEvent
@@ -112,12 +111,6 @@ def _cases() -> list[Any]:
         for method in route.methods
         for role in ROLES
     ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():  # type: ignore[no-untyped-def]
-    # DRF counts requests per user id and per address in the cache; ids repeat across cases.
-    cache.clear()
 
 
 @pytest.fixture

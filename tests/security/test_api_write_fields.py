@@ -11,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 from rest_framework import serializers
@@ -21,7 +20,6 @@ from programs.models import Prescription, SessionLog
 from scheduling.models import Appointment
 from tests.factories import UserFactory
 from tests.scheduling.conftest import monday_at
-from tests.security.access_world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -93,17 +91,6 @@ def test_writable_links_to_patient_records_start_with_no_choices():
 
 
 # Through the API -------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():  # type: ignore[no-untyped-def]
-    cache.clear()
-
-
-@pytest.fixture
-def world(athlete_a, athlete_b, front_desk, clinician):  # type: ignore[no-untyped-def]
-    users = {"athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk, "clinician": clinician}
-    return World(users=users, patients={"athlete_a": athlete_a[1], "athlete_b": athlete_b[1]})
 
 
 @pytest.mark.parametrize("method", ["patch", "put", "post"])

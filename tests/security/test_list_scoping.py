@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.roles import Role
 from tests.factories import UserFactory
 from tests.scheduling.conftest import next_monday
-from tests.security.access_world import Records, World
+from tests.security.access_world import Records
 
 pytestmark = pytest.mark.django_db
 
@@ -44,15 +43,9 @@ FILTERS = [
 UNKNOWN_ID = 987654
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():  # type: ignore[no-untyped-def]
-    cache.clear()
-
-
 @pytest.fixture
-def world(athlete_a, athlete_b, front_desk, clinician):  # type: ignore[no-untyped-def]
-    users = {"athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk, "clinician": clinician}
-    world = World(users=users, patients={"athlete_a": athlete_a[1], "athlete_b": athlete_b[1]})
+def world(world):  # type: ignore[no-untyped-def]
+    """tests/security/conftest.py's world, with every listed record of A and B built up front."""
     for records in (world.a, world.b):
         for name in set(LISTS.values()):
             getattr(records, name)
