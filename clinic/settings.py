@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "assessments",
     "programs",
     "scheduling",
+    # Management commands only (seed_demo, seed_load, demo_code); no models, nothing served.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
+                "accounts.context_processors.role",
             ],
         },
     },
