@@ -37,9 +37,10 @@ import numpy as np
 from . import pose as pose_mod
 from .chunks import CHUNK_WARMUP_S, chunk_job, chunk_worker, worker_ready
 from .events import detect_stances
-from .metrics import measure_stances, pelvic_obliquity_deg, summarize
+from .metrics import measure_stances, pelvic_obliquity_deg
 from .quality import assess, check_person_found
 from .result import AnalysisResult, Timing, save_landmarks
+from .summary import summarize
 from .track import View
 from .video import VideoError, VideoInfo, VideoUnreadableError, iter_frames, probe
 
