@@ -33,7 +33,7 @@ run: setup
 
 # Each run gets its own var/ (test database file, broker folders), so runs never share state.
 test: setup
-	@scripts/ensure-chromium
+	@.ci/ensure-chromium
 	STRIDE_VAR_DIR="$${STRIDE_VAR_DIR:-$$(mktemp -d -t stride-test-XXXXXX)}" $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -358,7 +358,7 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
     Raises ``VideoError`` (the clip's fault, or a stored file that changed), ``TransientAnalysisError``
     or anything else; the task decides between retry and failure.
     """
-    from assessments.analysis.pipeline import analyze
+    from assessments.analysis.pipeline import analyse
 
     assessment = assessment_claim(assessment_id=assessment_id, job_id=job_id, message_id=message_id)
     if assessment is None:
@@ -379,7 +379,7 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
         outputs = _output_paths(work)
         t1 = time.perf_counter()
         fast = settings.ASSESSMENT_FAST_PATH
-        result = analyze(video_path, assessment.view, fast=fast, progress=progress, **outputs)
+        result = analyse(video_path, assessment.view, fast=fast, progress=progress, **outputs)
         data = result.to_dict()
         t2 = time.perf_counter()
         stored = _store_outputs(assessment, job_id, data, outputs)

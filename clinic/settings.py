@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "assessments",
     "programs",
     "scheduling",
+    # Management commands only (seed_demo, seed_load, demo_code); no models, nothing served.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
+                "accounts.context_processors.role",
             ],
         },
     },
@@ -282,13 +285,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = str(VAR_DIR / "celery" / "queue")
     # kombu's filesystem transport expects its folders to exist before web or worker use them.
-    for _folder in ("queue", "processed", "results"):
+    for _folder in ("queue", "processed", "results", "control"):
         (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _queue_dir,
         "data_folder_out": _queue_dir,
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # The exchange tables; kombu's default is "control" in the working directory, which
+        # left broker files (with the host's name) in the repository.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # Longer than the hard time limit of any task, so a running job is not redelivered.

@@ -104,7 +104,7 @@ def recreate_database(args: argparse.Namespace) -> None:
     connection.close()
 
 
-def analyze_database(args: argparse.Namespace) -> None:
+def analyse_database(args: argparse.Namespace) -> None:
     """Planner statistics for the fresh rows, as a database in service has (autovacuum would
     gather them only minutes later; until then PostgreSQL plans with the empty tables' guesses)."""
     import psycopg2
@@ -198,7 +198,7 @@ def main() -> int:
         recreate_database(args)
         manage(env, "migrate", "--noinput", "--verbosity", "0")
         manage(env, "seed_load", "--manifest", str(var_dir / "manifest.json"))
-        analyze_database(args)
+        analyse_database(args)
     if not (var_dir / "staticfiles" / "staticfiles.json").exists():
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     flush_cache(args)

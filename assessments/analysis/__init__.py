@@ -1,11 +1,11 @@
-"""The Django-free hip-drop engine: ``analyze(path, view)`` -> ``AnalysisResult`` (pipeline.py).
+"""The Django-free hip-drop engine: ``analyse(path, view)`` -> ``AnalysisResult`` (pipeline.py).
 
 Nothing here imports Django or the apps; MEASUREMENT.md is the contract it implements.
 """
 
 from typing import Any
 
-_PUBLIC = {"ANALYSIS_VERSION", "AnalysisResult", "VideoError", "analyze"}
+_PUBLIC = {"ANALYSIS_VERSION", "AnalysisResult", "VideoError", "analyse"}
 
 
 def __getattr__(name: str) -> Any:

@@ -134,10 +134,10 @@ def restart_floor(path: Path, view: str, plain: Any, *, start_s: float = 1.0, se
 
 
 def _run(label: str, path: Path, view: str, **kwargs: Any) -> tuple[Any, float]:
-    from .pipeline import analyze
+    from .pipeline import analyse
 
     t0 = time.perf_counter()
-    result = analyze(path, view, **kwargs)
+    result = analyse(path, view, **kwargs)
     wall = time.perf_counter() - t0
     v = result.video
     print(

@@ -112,13 +112,13 @@ def format_summary(d: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .pipeline import analyze
+    from .pipeline import analyse
     from .video import VideoError
 
     out = Path(args.json_out) if args.json_out else None
     try:
         with native_stderr_silenced():
-            result = analyze(
+            result = analyse(
                 args.path,
                 args.view,
                 fast=args.fast,

@@ -1,8 +1,8 @@
 """Per-stance frontal-plane metrics: CPD, hip adduction, knee FPPA, step width.
 
 Implements MEASUREMENT.md, "Metrics, per stance", on the smoothed landmarks of ``filtering``
-(the same ones the events were found on). The per-clip summary lives in ``summary`` and is
-re-exported here.
+(the same ones the events were found on). The per-clip summary of these metrics, and cadence,
+live in ``summary``, which imports this module's ``StanceMetrics`` (import them from there).
 """
 
 from __future__ import annotations
@@ -224,14 +224,9 @@ def measure_stances(
     return out
 
 
-from .summary import GaitSummary, MetricSummary, cadence_spm, summarize  # noqa: E402
-
 __all__ = [
     "METRIC_NAMES",
-    "GaitSummary",
-    "MetricSummary",
     "StanceMetrics",
-    "cadence_spm",
     "cpd_deg",
     "fppa_deg",
     "hip_adduction_deg",
@@ -239,5 +234,4 @@ __all__ = [
     "measure_stances",
     "pelvic_obliquity_deg",
     "step_width_ratio",
-    "summarize",
 ]

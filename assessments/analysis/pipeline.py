@@ -1,4 +1,4 @@
-"""``analyze()``: one clip in, an ``AnalysisResult`` out (decode -> pose -> events -> metrics -> gate).
+"""``analyse()``: one clip in, an ``AnalysisResult`` out (decode -> pose -> events -> metrics -> gate).
 
 Two pose paths give the same kind of result:
 
@@ -37,9 +37,10 @@ import numpy as np
 from . import pose as pose_mod
 from .chunks import CHUNK_WARMUP_S, chunk_job, chunk_worker, worker_ready
 from .events import detect_stances
-from .metrics import measure_stances, pelvic_obliquity_deg, summarize
+from .metrics import measure_stances, pelvic_obliquity_deg
 from .quality import assess, check_person_found
 from .result import AnalysisResult, Timing, save_landmarks
+from .summary import summarize
 from .track import View
 from .video import VideoError, VideoInfo, VideoUnreadableError, iter_frames, probe
 
@@ -54,7 +55,7 @@ CHUNK_S = 2.0  # shortest chunk; clips shorter than two of these are one chunk (
 Progress = Callable[[float], None]
 
 
-def analyze(
+def analyse(
     video_path: str | os.PathLike[str],
     view: str = "posterior",
     *,
@@ -329,4 +330,4 @@ def default_outputs(json_path: str | os.PathLike[str]) -> dict[str, Path]:
     return {"landmarks": p.with_suffix(".landmarks.npz"), "preview": p.with_suffix(".preview.webm")}
 
 
-__all__ = ["ANALYSIS_VERSION", "AnalysisResult", "VideoError", "analyze", "plan_pose", "run_pose"]
+__all__ = ["ANALYSIS_VERSION", "AnalysisResult", "VideoError", "analyse", "plan_pose", "run_pose"]

@@ -23,7 +23,7 @@ from accounts.middleware import OPEN_BEFORE_TWO_FACTOR
 from accounts.models import User
 from accounts.services import user_deactivate
 from audit.models import AuditEvent
-from clinic.demo import DEMO_TOTP_SECRET, seed_demo
+from demo.seed import DEMO_TOTP_SECRET, seed_demo
 from tests.browser_fixtures import sign_in
 from tests.two_factor import authenticator_for, current_code, sign_in_with_code
 

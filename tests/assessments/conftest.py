@@ -63,12 +63,12 @@ def short_cam03(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, Path]]:
     """One real analysis of cam03 (with keyframes, preview and landmarks when the engine draws them)."""
-    from assessments.analysis.pipeline import analyze
+    from assessments.analysis.pipeline import analyse
     from assessments.services import _output_paths
 
     work = tmp_path_factory.mktemp("cam03-analysis")
     outputs = _output_paths(work)
-    result = analyze(CAM03, "posterior", **outputs)
+    result = analyse(CAM03, "posterior", **outputs)
     return result.to_dict(), outputs
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assessments.models import Assessment, AssessmentStatus
-from clinic.demo import seed_demo
+from demo.seed import seed_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,7 @@
-"""`manage.py analyze_video PATH [--view posterior|anterior] [--json OUT] [--keyframes DIR]`."""
+"""`manage.py analyze_video PATH [--view posterior|anterior] [--json OUT] [--keyframes DIR]`.
+
+The command keeps its published name (README, people's scripts); identifiers spell "analyse".
+"""
 
 import sys
 

@@ -130,14 +130,14 @@ class Command(BaseCommand):
         return out
 
     def bench_upload(self, clip: Path, *, use_worker: bool) -> dict[str, Any]:
-        from assessments.analysis.pipeline import analyze
+        from assessments.analysis.pipeline import analyse
         from assessments.services import _output_paths
         from assessments.tasks import analyse_assessment
 
         with tempfile.TemporaryDirectory() as work:
-            analyze(clip, "posterior", fast=settings.ASSESSMENT_FAST_PATH)  # warm-up: model load, file cache
+            analyse(clip, "posterior", fast=settings.ASSESSMENT_FAST_PATH)  # warm-up: model load, file cache
             start = time.perf_counter()
-            analyze(clip, "posterior", fast=settings.ASSESSMENT_FAST_PATH, **_output_paths(Path(work)))
+            analyse(clip, "posterior", fast=settings.ASSESSMENT_FAST_PATH, **_output_paths(Path(work)))
             engine_s = time.perf_counter() - start
         self.stdout.write(f"Engine alone (with keyframes, preview, landmarks): {engine_s:.2f} s")
 

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from assessments.analysis.pipeline import analyze
+from assessments.analysis.pipeline import analyse
 from assessments.analysis.video import (
     NoPersonError,
     NotAVideoError,
@@ -31,7 +31,7 @@ def ten_fps_clip(clip_dir: Path, cam03_frames) -> Path:
 
 def refusal(path: Path) -> VideoError:
     with pytest.raises(VideoError) as info:
-        analyze(path)
+        analyse(path)
     assert info.value.message.endswith(".")
     assert "Traceback" not in info.value.message
     return info.value
@@ -75,7 +75,7 @@ def test_truncated_mp4_with_its_index_first_is_analysed_and_flagged_truncated(tm
     data = SPORTS2D.read_bytes()
     path = tmp_path / "cut.mp4"
     path.write_bytes(data[: int(len(data) * 0.4)])
-    result = analyze(path)
+    result = analyse(path)
     codes = {f.code for f in result.quality.flags}
     assert "truncated" in codes
     assert result.frame_index[-1] < 0.6 * result.video["frames"]
@@ -112,7 +112,7 @@ def test_video_without_a_person_is_refused_as_no_person(tmp_path):
 
 
 def test_10_fps_video_is_analysed_but_flagged_low_fps(ten_fps_clip):
-    result = analyze(ten_fps_clip)
+    result = analyse(ten_fps_clip)
     flags = {f.code: f.message for f in result.quality.flags}
     assert "low_fps" in flags
     assert "10 frames per second" in flags["low_fps"]
@@ -135,7 +135,7 @@ def test_two_people_side_by_side_are_flagged_as_competing_for_the_track(clip_dir
         half = cv2.resize(f, (f.shape[1] // 2, f.shape[0] // 2), interpolation=cv2.INTER_AREA)
         frames.append(np.hstack([half, cv2.flip(half, 1)]))
     path = write_clip(clip_dir / "two_people.mp4", frames, 60.0)
-    result = analyze(path)
+    result = analyse(path)
     flags = {f.code: f.message for f in result.quality.flags}
     assert "multiple_people" in flags, result.quality.measures
     assert "More than one person" in flags["multiple_people"]

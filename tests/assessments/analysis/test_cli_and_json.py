@@ -115,8 +115,8 @@ def test_cli_rejects_an_unknown_view(tmp_path):
     assert info.value.code != 0
 
 
-def test_analyze_rejects_a_view_other_than_posterior_or_anterior():
-    from assessments.analysis import analyze
+def test_analyse_rejects_a_view_other_than_posterior_or_anterior():
+    from assessments.analysis import analyse
 
     with pytest.raises(ValueError, match="view"):
-        analyze(CAM03, "lateral")
+        analyse(CAM03, "lateral")

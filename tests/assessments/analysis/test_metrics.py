@@ -19,15 +19,13 @@ from assessments.analysis.events import detect_stances
 from assessments.analysis.filtering import smooth_landmarks
 from assessments.analysis.metrics import (
     METRIC_NAMES,
-    GaitSummary,
     StanceMetrics,
-    cadence_spm,
     cpd_deg,
     level_reference_deg,
     measure_stances,
     pelvic_obliquity_deg,
-    summarize,
 )
+from assessments.analysis.summary import GaitSummary, cadence_spm, summarize
 from assessments.analysis.synthetic import SyntheticRun, generate_run
 from assessments.analysis.track import PoseTrack
 from assessments.analysis.transforms import mirror_track, roll_track

@@ -89,10 +89,10 @@ def test_mirrored_clip_swaps_left_and_right_landmarks(analysed, derived_clip):
 
 
 def test_analysing_the_same_file_twice_gives_identical_output(analysed):
-    from assessments.analysis.pipeline import analyze
+    from assessments.analysis.pipeline import analyse
 
     first = analysed(CAM03).to_dict()
-    second = analyze(CAM03, "posterior", fast=False).to_dict()
+    second = analyse(CAM03, "posterior", fast=False).to_dict()
     for d in (first, second):
         d.pop("timing")
     assert first == second
@@ -110,12 +110,12 @@ def test_fast_path_stays_close_to_the_plain_path(analysed):
 
 
 def test_120_fps_clip_is_posed_at_60_fps_and_reported_in_its_own_frame_numbers(clip_dir, cam03_frames):
-    from assessments.analysis.pipeline import analyze
+    from assessments.analysis.pipeline import analyse
 
     from .conftest import write_clip
 
     clip = write_clip(clip_dir / "cam03_as_120fps.mp4", cam03_frames[:60], 120.0)
-    result = analyze(clip, fast=False)
+    result = analyse(clip, fast=False)
     assert result.video["fps"] == 120.0
     assert result.pose["pose_fps"] == 60.0
     assert list(result.frame_index) == list(range(0, 60, 2))

@@ -94,8 +94,8 @@ def test_fast_path_gives_the_same_numbers_in_one_process_and_in_two(monkeypatch)
     # Short chunks so the 1.7 s clip is split; chunking, not process count, decides the numbers.
     monkeypatch.setattr(pipeline, "CHUNK_S", 0.5)
     seen: list[float] = []
-    two = pipeline.analyze(CAM03, fast=True, workers=2, progress=seen.append)
-    one = pipeline.analyze(CAM03, fast=True, workers=1)
+    two = pipeline.analyse(CAM03, fast=True, workers=2, progress=seen.append)
+    one = pipeline.analyse(CAM03, fast=True, workers=1)
     assert len(two.pose["chunks"]) == 2 and two.pose["workers"] == 2
     np.testing.assert_array_equal(two.frame_index, one.frame_index)
     np.testing.assert_allclose(two.pelvic_obliquity_deg, one.pelvic_obliquity_deg)

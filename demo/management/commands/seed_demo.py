@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from clinic.demo import DEMO_TOTP_SECRET, seed_demo
+from demo.seed import DEMO_TOTP_SECRET, seed_demo
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.load_data import LoadSize, seed_load
+from demo.load_data import LoadSize, seed_load
 
 
 class Command(BaseCommand):

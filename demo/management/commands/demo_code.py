@@ -1,4 +1,4 @@
-"""Print the current two-factor code of the demo staff (clinic/demo.py's published key)."""
+"""Print the current two-factor code of the demo staff (demo/seed.py's published key)."""
 
 import time
 from base64 import b32decode
@@ -6,7 +6,7 @@ from base64 import b32decode
 from django.core.management.base import BaseCommand
 from django_otp.oath import TOTP
 
-from clinic.demo import DEMO_TOTP_SECRET
+from demo.seed import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
