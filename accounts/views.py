@@ -8,6 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
 from accounts.roles import Role, role_of
+from audit.models import AuditAction
+from audit.services import audit_record
 
 
 @login_required
@@ -25,5 +27,10 @@ class InviteAcceptView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
+        patient = getattr(form.user, "patient", None)
+        audit_record(
+            actor=form.user, action=AuditAction.UPDATE, target=form.user,
+            patient_id=patient.pk if patient else None, summary="Accepted the portal invitation: password set",
+        )  # fmt: skip
         messages.success(self.request, "Your password is set. Sign in to see your programme.")
         return response
