@@ -36,7 +36,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, its sign-in rate-limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -299,7 +299,7 @@ else:
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
-# Failed sign-ins (page) per address, across usernames; the per-account lockout is AXES_* above.
+# Failed sign-ins (page and admin) per address, across usernames; the per-account lockout is AXES_* above.
 # Only failures count: a clinic's staff share one address and all sign in each morning.
 RATE_LIMIT_SIGN_IN_FAILURES_PER_IP = env.str("RATE_LIMIT_SIGN_IN_FAILURES_PER_IP", default="30/15m")
 # Password reset requests per e-mail address (mails to one inbox) and per address.

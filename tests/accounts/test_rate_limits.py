@@ -124,3 +124,14 @@ def test_limits_can_be_turned_off(client, settings):
     settings.RATELIMIT_ENABLE = False
     settings.RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = "1/h"
     assert [_reset(client, "x@example.org").status_code for _ in range(3)] == [302, 302, 302]
+
+
+def test_admin_sign_in_failures_count_with_the_sign_in_pages(client, settings, admin_user):
+    settings.RATE_LIMIT_SIGN_IN_FAILURES_PER_IP = "2/h"
+    admin_login = reverse("admin:login")
+    assert client.post(admin_login, {"username": "ada", "password": "guess"}).status_code == 200
+    assert _sign_in(client, "bea", "guess").status_code == 200
+    response = client.post(admin_login, {"username": "boss", "password": PASSWORD})
+    assert response.status_code == 429
+    assert SIGN_IN_LIMITED in response.content.decode()
+    assert _sign_in(client, "boss", PASSWORD).status_code == 429
