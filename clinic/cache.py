@@ -5,7 +5,7 @@ Django's file cache is shared between processes, but its ``add`` and ``incr`` re
 so two web workers counting the same request could both see 4 and both write 5. Here both hold an
 exclusive lock on one file in the cache folder, which makes them atomic across processes, and
 ``incr`` keeps the entry's expiry (Django's sets a new default timeout, which would stretch a
-rate-limit window for as long as requests keep coming).
+rate-limit window for as long as requests keep coming). A full cache drops expired windows first.
 """
 
 from __future__ import annotations
@@ -34,6 +34,20 @@ class LockingFileBasedCache(FileBasedCache):
                 yield
             finally:
                 locks.unlock(lock_file)
+
+    def _cull(self) -> None:
+        """Past MAX_ENTRIES, expired windows go first; Django's cull drops entries at random, and a
+        dropped live counter would let its requests through again."""
+        filelist = self._list_cache_files()
+        if len(filelist) < self._max_entries:
+            return
+        for fname in filelist:
+            try:
+                with open(fname, "rb") as f:
+                    self._is_expired(f)  # deletes the file when expired
+            except FileNotFoundError:
+                pass
+        super()._cull()
 
     def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         with self._locked():

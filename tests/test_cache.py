@@ -56,3 +56,13 @@ def test_django_ratelimits_cache_check_passes_and_would_refuse_a_per_process_cac
     assert ratelimit_errors() == []
     settings.CACHES = {**settings.CACHES, "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert ratelimit_errors() == ["django_ratelimit.E003"]
+
+
+def test_a_full_cache_drops_expired_windows_before_live_counters(tmp_path):
+    cache = LockingFileBasedCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 4, "CULL_FREQUENCY": 1}})
+    for n in range(3):
+        cache.add(f"old{n}", 1, timeout=1)
+    time.sleep(1.1)
+    for n in range(3):
+        cache.add(f"live{n}", 1, timeout=60)  # the cache is full at the third: the expired ones go
+    assert [cache.get(f"live{n}") for n in range(3)] == [1, 1, 1]
