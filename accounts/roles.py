@@ -32,9 +32,9 @@ _CLINICAL = [
     "patients.view_intake", "patients.add_intake", "patients.change_intake",
     "accounts.invite_athlete",
 ]  # fmt: skip
+# No "invite_athlete": a portal account opens the clinical record, which the front desk may not read.
 _DEMOGRAPHICS = [
-    "patients.view_patient", "patients.add_patient", "patients.change_patient",
-    "patients.view_any_patient", "accounts.invite_athlete",
+    "patients.view_patient", "patients.add_patient", "patients.change_patient", "patients.view_any_patient",
 ]  # fmt: skip
 # An athlete's permissions apply to their own record only: selectors scope every query.
 _OWN_RECORD = ["patients.view_patient", "patients.view_clinical_record", "patients.view_visit"]

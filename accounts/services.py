@@ -1,4 +1,8 @@
-"""Accounts: creating staff and athletes, and inviting an athlete to the portal."""
+"""Accounts: creating staff and athletes, invitation links, and locking a person out.
+
+Inviting a patient to the portal is a patients service (patients.services.athlete_invite): it
+reads the patient record, and accounts imports nothing from patients.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -24,7 +25,6 @@ from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
 from audit.models import AuditAction
 from audit.services import audit_record
-from patients.models import Patient
 
 
 def user_create(
@@ -48,40 +48,6 @@ def invitation_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return settings.SITE_URL + reverse("accounts:invite-accept", args=[uid, token])
-
-
-@transaction.atomic
-def athlete_invite(*, patient: Patient, email: str, invited_by: Any) -> User:
-    """Give the patient a portal account (or renew the link) and e-mail them the link."""
-    email = email.strip().lower()
-    user = patient.user
-    if user is None:
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError({"email": "A person with this e-mail address already has an account."})
-        user = user_create(
-            username=email, email=email, role=Role.ATHLETE,
-            first_name=patient.first_name, last_name=patient.last_name,
-        )  # fmt: skip
-        patient.user = user
-        patient.save(update_fields=["user", "updated_at"])
-    elif user.has_usable_password():
-        raise ValidationError({"email": "This athlete has already set a password; they can use 'Forgot password'."})
-    context = {
-        "patient": patient,
-        "link": invitation_link(user),
-        "clinic_name": settings.CLINIC_NAME,
-        "clinic_phone": settings.CLINIC_PHONE,
-        "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
-    }
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=f"Your {settings.CLINIC_NAME} athlete portal",
-            message=render_to_string("accounts/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
-        )
-    )
-    return user
 
 
 def user_session_keys(user: User) -> list[str]:

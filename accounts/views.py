@@ -1,4 +1,5 @@
-"""Account pages: the landing redirect by role and accepting an invitation."""
+"""Account pages: the landing redirect by role, sign-in and password reset (rate-limited), accepting
+an invitation."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -6,8 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 
 from accounts.roles import Role, role_of
+from audit.models import AuditAction
+from audit.services import audit_record
+from clinic.ratelimit import (
+    PASSWORD_RESET_PER_ADDRESS,
+    PASSWORD_RESET_PER_IP,
+    SIGN_IN_FAILURES_PER_IP,
+    rate_limited,
+    too_many_requests,
+)
 
 
 @login_required
@@ -15,6 +26,29 @@ def home(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) == Role.ATHLETE:
         return redirect("portal:today")
     return redirect("patients:list")
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page; failed sign-ins from one address, whatever the username, are limited.
+
+    django-axes locks an account after its own failures; trying a few passwords on each of many
+    accounts from one address is what this limit stops. Only failures count.
+    """
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        wait_s = SIGN_IN_FAILURES_PER_IP.full(request)
+        if wait_s is not None:
+            return too_many_requests(request, SIGN_IN_FAILURES_PER_IP, wait_s)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+        SIGN_IN_FAILURES_PER_IP.hit(self.request)
+        return super().form_invalid(form)
+
+
+@method_decorator(rate_limited(PASSWORD_RESET_PER_IP, PASSWORD_RESET_PER_ADDRESS), name="post")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset page; requests per address and per e-mail address are limited."""
 
 
 class InviteAcceptView(auth_views.PasswordResetConfirmView):
@@ -25,5 +59,10 @@ class InviteAcceptView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
+        patient = getattr(form.user, "patient", None)
+        audit_record(
+            actor=form.user, action=AuditAction.UPDATE, target=form.user,
+            patient_id=patient.pk if patient else None, summary="Accepted the portal invitation: password set",
+        )  # fmt: skip
         messages.success(self.request, "Your password is set. Sign in to see your programme.")
         return response

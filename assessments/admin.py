@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from assessments.models import Assessment
+from audit.admin_mixins import ClinicalRecordAdmin
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
-    """Read-mostly: uploads and processing go through the pages, API and services."""
+class AssessmentAdmin(ClinicalRecordAdmin):
+    """Read-only, reads audited: uploads, interpretation and processing go through the pages, API and services."""
 
     list_display = [
         "id",
@@ -21,4 +22,3 @@ class AssessmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "view", "analysis_version"]
     list_select_related = ["patient", "visit"]
     search_fields = ["patient__last_name", "patient__first_name", "video_sha256"]
-    readonly_fields = [f.name for f in Assessment._meta.fields if f.name != "interpretation"]

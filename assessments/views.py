@@ -21,6 +21,7 @@ from assessments.report_pdf import render_visit_report_pdf
 from assessments.streaming import is_first_read, ranged_file_response
 from audit.models import AuditAction
 from audit.services import audit_record
+from clinic.ratelimit import UPLOADS_PER_USER, rate_limited
 from patients.models import Patient
 from patients.selectors import patient_get_for, visit_queryset_for
 
@@ -38,6 +39,7 @@ def _wants_json(request: HttpRequest) -> bool:
 @login_required
 @permission_required("assessments.add_assessment", raise_exception=True)
 @require_POST
+@rate_limited(UPLOADS_PER_USER)
 def upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
     """The visit page's upload form (sent by XMLHttpRequest for the progress bar, or plainly)."""
     visit = get_object_or_404(visit_queryset_for(request.user), pk=visit_pk)

@@ -36,7 +36,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, its sign-in rate-limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "axes",
+    "django_ratelimit",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_filters",
@@ -143,6 +144,10 @@ AXES_LOCKOUT_PARAMETERS = env.list("AXES_LOCKOUT_PARAMETERS", default=["username
 # database handler counts failures per username summed over every address and browser, so it cannot.
 # Adding "ip_address" (AXES_LOCKOUT_PARAMETERS=username,ip_address) would lock a whole clinic behind one NAT.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# django_ratelimit.W001 names only django-redis and memcached as supported; Django's own RedisCache
+# (production) and clinic.cache.LockingFileBasedCache (embedded) are shared between processes and
+# increment atomically too. Its E003 (locmem, dummy, plain file or database cache) stays on.
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -276,6 +281,37 @@ SPECTACULAR_SETTINGS = {
 }
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rate-limit counters must be shared by every web process and incremented atomically (django-ratelimit's
+# check, E003, refuses the per-process locmem cache): the same server as CACHE_URL when one is set
+# (Redis in production), else a file cache in var/ whose add/incr hold a lock across processes
+# (clinic/cache.py). MAX_ENTRIES is the number of counters kept before the oldest are dropped.
+if env.str("CACHE_URL", default=""):
+    CACHES["ratelimit"] = {**env.cache_url("CACHE_URL"), "KEY_PREFIX": "ratelimit"}
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "clinic.cache.LockingFileBasedCache",
+        "LOCATION": str(VAR_DIR / "ratelimit"),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+
+# Rate limits (django-ratelimit, https://django-ratelimit.readthedocs.io/en/stable/settings.html; clinic/ratelimit.py).
+# A rate is "count/period", the period s, m, h or d with an optional multiple ("30/15m"). Over it a
+# page shows the reason and the API answers JSON, both 429 with Retry-After. RATELIMIT_ENABLE=false
+# turns every limit off. The address is REMOTE_ADDR unless RATELIMIT_IP_META_KEY names the header
+# the proxy sets with the client's address (e.g. HTTP_X_REAL_IP); never a header clients can forge.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# Failed sign-ins (page and admin) per address, across usernames; the per-account lockout is AXES_* above.
+# Only failures count: a clinic's staff share one address and all sign in each morning.
+RATE_LIMIT_SIGN_IN_FAILURES_PER_IP = env.str("RATE_LIMIT_SIGN_IN_FAILURES_PER_IP", default="30/15m")
+# Password reset requests per e-mail address (mails to one inbox) and per address.
+RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = env.str("RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", default="3/h")
+RATE_LIMIT_PASSWORD_RESET_PER_IP = env.str("RATE_LIMIT_PASSWORD_RESET_PER_IP", default="20/h")
+# POST /api/v1/auth/token/ per address, every request counted (a token lasts API_TOKEN_TTL_HOURS).
+RATE_LIMIT_API_TOKEN_PER_IP = env.str("RATE_LIMIT_API_TOKEN_PER_IP", default="20/h")
+# Video uploads (page and API) per user.
+RATE_LIMIT_UPLOADS_PER_USER = env.str("RATE_LIMIT_UPLOADS_PER_USER", default="30/h")
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # Default: a filesystem broker and file result backend (no server); production: Redis.

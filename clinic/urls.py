@@ -24,7 +24,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("accounts.home_urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.auth_urls")),
     path("accounts/", include("accounts.urls")),
     path("patients/", include("patients.urls")),
     path("schedule/", include("scheduling.urls")),

@@ -66,4 +66,12 @@ class IntakeForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Athlete's e-mail address")
+    """The invitation goes to the record's address; another one only typed and confirmed."""
+
+    other_email = forms.EmailField(
+        label="Send to another address", required=False,
+        help_text="Leave empty to use the address on the record.",
+    )  # fmt: skip
+    confirm_other_email = forms.BooleanField(
+        label="I confirmed with the athlete that this other address is their own", required=False
+    )

@@ -7,6 +7,11 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
+from clinic.validators import validate_single_line
+
+# One-line fields refuse line breaks and control characters (they end up in calendar lines).
+ONE_LINE = [validate_single_line]
+
 
 class Sex(models.TextChoices):
     FEMALE = "female", "Female"
@@ -18,16 +23,16 @@ class Sex(models.TextChoices):
 class Patient(models.Model):
     """An athlete the clinic treats. Demographics are for all staff; the rest is clinical."""
 
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    first_name = models.CharField(max_length=100, validators=ONE_LINE)
+    last_name = models.CharField(max_length=100, validators=ONE_LINE)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=12, choices=Sex.choices, default=Sex.UNDISCLOSED)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=32, blank=True)
-    address = models.CharField(max_length=255, blank=True)
-    emergency_contact_name = models.CharField(max_length=200, blank=True)
-    emergency_contact_phone = models.CharField(max_length=32, blank=True)
-    referring_doctor = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=32, blank=True, validators=ONE_LINE)
+    address = models.CharField(max_length=255, blank=True, validators=ONE_LINE)
+    emergency_contact_name = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
+    emergency_contact_phone = models.CharField(max_length=32, blank=True, validators=ONE_LINE)
+    referring_doctor = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
     consent_video = models.BooleanField(
         "consents to video recording", default=False,
         help_text="Treadmill videos may only be recorded and analysed with this consent.",
@@ -37,8 +42,8 @@ class Patient(models.Model):
     # Running profile
     weekly_distance_km = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(400)])
     years_running = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(80)])
-    goal_event = models.CharField(max_length=200, blank=True)
-    shoes = models.CharField(max_length=200, blank=True)
+    goal_event = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
+    shoes = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import Role, role_of
+from accounts.services import invitation_link, user_create
 from audit.models import AuditAction
 from audit.services import audit_record
 from patients.models import Complaint, Intake, Patient, Visit
@@ -132,3 +137,68 @@ def intake_save(*, patient: Patient, updated_by: Any, data: dict[str, Any]) -> I
         target=intake, patient_id=patient.pk, summary=", ".join(changed),
     )  # fmt: skip
     return intake
+
+
+@transaction.atomic
+def athlete_invite(
+    *, patient: Patient, invited_by: Any, other_email: str = "", other_email_confirmed: bool = False
+) -> User:
+    """Give the patient a portal account (or renew the link) and e-mail them the link.
+
+    The link opens the patient's clinical record, so it goes to the address on the record; another
+    address only when the inviter typed it and confirmed it is the patient's (a typo or a stranger's
+    address would hand the record to someone else). Who sent it where is in the audit trail.
+    """
+    if not invited_by.has_perm("accounts.invite_athlete"):
+        raise PermissionDenied("Only clinicians invite athletes to the portal.")
+    other_email = other_email.strip().lower()
+    record_email = patient.email.strip().lower()
+    if other_email and other_email != record_email:
+        if not other_email_confirmed:
+            raise ValidationError(
+                {"confirm_other_email": "Confirm that this address is the athlete's own, or leave it empty."}
+            )
+        email, where = other_email, f"another address, confirmed by the inviter: {other_email}"
+    elif record_email:
+        email, where = record_email, "the address on the patient's record"
+    else:
+        raise ValidationError(
+            {"other_email": "The record has no e-mail address: add it to the record, or enter and confirm one here."}
+        )
+    user = patient.user
+    created = user is None
+    if user is None:
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"other_email": "A person with this e-mail address already has an account."})
+        user = user_create(
+            username=email, email=email, role=Role.ATHLETE,
+            first_name=patient.first_name, last_name=patient.last_name,
+        )  # fmt: skip
+        patient.user = user
+        patient.save(update_fields=["user", "updated_at"])
+    elif user.has_usable_password():
+        raise ValidationError(
+            {"other_email": "This athlete has already set a password; they can use 'Forgot password'."}
+        )
+    elif user.email != email:
+        raise ValidationError({"other_email": f"This athlete's invitation went to {user.email}; send it there again."})
+    audit_record(
+        actor=invited_by, action=AuditAction.CREATE if created else AuditAction.UPDATE, target=user,
+        patient_id=patient.pk, summary=f"Portal invitation e-mailed to {where}",
+    )  # fmt: skip
+    context = {
+        "patient": patient,
+        "link": invitation_link(user),
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"Your {settings.CLINIC_NAME} athlete portal",
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    )
+    return user

@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.services import athlete_invite
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.forms import add_service_errors
@@ -177,14 +176,22 @@ def intake_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
 @permission_required("accounts.invite_athlete", raise_exception=True)
 def athlete_invite_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = selectors.patient_get_for(user=request.user, pk=patient_pk)
-    form = InviteForm(request.POST or None, initial={"email": patient.email})
+    # Bound on every POST: the usual case (the record's address) posts no field at all.
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            athlete_invite(patient=patient, email=form.cleaned_data["email"], invited_by=request.user)
+            user = services.athlete_invite(
+                patient=patient, invited_by=request.user,
+                other_email=form.cleaned_data["other_email"],
+                other_email_confirmed=form.cleaned_data["confirm_other_email"],
+            )  # fmt: skip
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(request, f"Invitation sent to {user.email}.")
             return redirect(patient)
-    context = {"form": form, "title": f"Invite {patient.full_name} to the athlete portal", "patient": patient}
+    context = {
+        "form": form, "title": f"Invite {patient.full_name} to the athlete portal", "patient": patient,
+        "intro": f"The invitation goes to the address on the record: {patient.email or '(none on the record)'}.",
+    }  # fmt: skip
     return render(request, "patients/patient_form.html", context)

@@ -1,7 +1,8 @@
-"""Admin for the exercise library and programs; prescriptions and logs are read-only history."""
+"""Admin for the exercise library and programs; prescriptions and logs are read-only, reads audited."""
 
 from django.contrib import admin
 
+from audit.admin_mixins import ClinicalRecordAdmin
 from programs.models import Exercise, Phase, Prescription, Program, ProgramExercise, SessionLog
 
 
@@ -28,25 +29,16 @@ class ProgramExerciseAdmin(admin.ModelAdmin):
     list_display = ["exercise", "phase", "sets", "reps", "hold_s", "load_kg", "days_per_week"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A prescription is superseded, never edited; a log is the athlete's own record."""
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
 @admin.register(Prescription)
-class PrescriptionAdmin(ReadOnlyAdmin):
+class PrescriptionAdmin(ClinicalRecordAdmin):
+    """A prescription is superseded, never edited; reads are audited."""
+
     list_display = ["patient", "program", "phase", "version", "status", "starts_on", "prescribed_by"]
     list_filter = ["status"]
 
 
 @admin.register(SessionLog)
-class SessionLogAdmin(ReadOnlyAdmin):
+class SessionLogAdmin(ClinicalRecordAdmin):
+    """A log is the athlete's own record; reads are audited."""
+
     list_display = ["patient", "performed_on", "pain_next_morning", "created_at"]

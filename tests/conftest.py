@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from rest_framework.test import APIClient
@@ -28,6 +29,13 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     }
     # A fast hasher: the suite creates many users; production keeps Django's default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():  # type: ignore[no-untyped-def]
+    """Rate-limit counters live in a cache shared between processes (var/ratelimit or Redis) and
+    count per address: every test client is 127.0.0.1, so each test starts from zero."""
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture(autouse=True)

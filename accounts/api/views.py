@@ -12,6 +12,7 @@ from accounts.api_tokens import api_token_issue, token_expires_at
 from accounts.lockout import lockout_message, retry_after_s
 from accounts.models import User
 from accounts.two_factor import totp_code_check, totp_device_of, two_factor_required
+from clinic.ratelimit import ApiTokenThrottle
 
 OTP_MISSING = (
     "Staff need a two-factor code for an API token: send otp_token, the 6-digit code from your authenticator app."
@@ -32,13 +33,15 @@ class TokenObtainView(ObtainAuthToken):
 
     Locked out like the sign-in page. django-axes marks a locked-out attempt on the request it
     was given; here that is DRF's Request wrapper, which AxesMiddleware never sees, so the
-    lockout is answered here. Staff tokens need a fresh TOTP code (accounts/two_factor.py),
+    lockout is answered here. Requests per address are limited too (RATE_LIMIT_API_TOKEN_PER_IP). Staff tokens need a fresh TOTP code (accounts/two_factor.py),
     so API calls with a token are as verified as a signed-in session.
     """
 
     serializer_class = TokenObtainInputSerializer
     # Credentials are in the body; a session cookie alongside them must not get in the way.
     authentication_classes = ()
+    # ObtainAuthToken has no throttle; password guessing across usernames is limited per address.
+    throttle_classes = [ApiTokenThrottle]
 
     @extend_schema(request=TokenObtainInputSerializer, responses=TokenObtainOutputSerializer)
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:

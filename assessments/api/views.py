@@ -26,6 +26,7 @@ from assessments.reference import LITERATURE_CONTEXT
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.permissions import ModelPermissionsWithView
+from clinic.ratelimit import UploadThrottle
 from patients.selectors import patient_get_for, visit_queryset_for
 
 
@@ -54,6 +55,11 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if selectors.can_view_results(self.request.user):
             return s.AssessmentOutputSerializer
         return s.AssessmentSummaryOutputSerializer
+
+    def get_throttles(self):  # type: ignore[no-untyped-def]
+        if self.action == "create":  # uploads per user (RATE_LIMIT_UPLOADS_PER_USER), before the body is read
+            return [*super().get_throttles(), UploadThrottle()]
+        return super().get_throttles()
 
     def _require_results(self) -> None:
         if not selectors.can_view_results(self.request.user):

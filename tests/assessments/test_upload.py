@@ -9,9 +9,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.roles import Role
 from assessments.models import Assessment, AssessmentStatus
 from audit.models import AuditEvent
 from tests.assessments.conftest import CAM03, upload_of
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +155,37 @@ def test_visit_page_upload_over_the_limit_is_refused_before_reading_the_body(cli
     assert "the largest accepted is 0 MB" not in response.json()["error"]
     assert "Trim the clip" in response.json()["error"]
     assert Assessment.objects.count() == 0
+
+
+UPLOADS_LIMITED = "Too many video uploads in a short time. Please wait"
+
+
+def test_uploads_per_user_get_a_json_429_over_the_limit(api_as, settings, clinician, front_desk, visit_a):
+    settings.RATE_LIMIT_UPLOADS_PER_USER = "2/h"
+    api = api_as(clinician)
+    for _ in range(2):  # every upload counts, refused ones too: each was a request to check a file
+        assert api.post(API, {"visit": visit_a.pk, "view": "posterior"}).status_code == 400
+    response = api.post(API, {"visit": visit_a.pk, "view": "posterior", "video": upload_of(CAM03)})
+    assert response.status_code == 429
+    assert response.json()["detail"].startswith(UPLOADS_LIMITED)
+    assert 1 <= int(response["Retry-After"]) <= 3600
+    assert not Assessment.objects.exists()
+    # Per user: another clinician still uploads; reads are not limited.
+    other = UserFactory(role=Role.CLINICIAN, username="clin3")
+    assert api_as(other).post(API, {"visit": visit_a.pk, "view": "posterior"}).status_code == 400
+    assert api_as(clinician).get(API).status_code == 200
+
+
+def test_uploads_on_the_visit_page_get_a_429_with_the_reason(client, settings, clinician, visit_a):
+    settings.RATE_LIMIT_UPLOADS_PER_USER = "1/h"
+    client.force_login(clinician)
+    url = reverse("assessments:upload", args=[visit_a.pk])
+    assert client.post(url, {"view": "posterior"}, HTTP_ACCEPT="application/json").status_code == 400
+    by_script = client.post(url, {"view": "posterior"}, HTTP_ACCEPT="application/json")
+    assert by_script.status_code == 429
+    assert by_script.json()["error"].startswith(UPLOADS_LIMITED)  # what upload.js shows
+    plain = client.post(url, {"view": "posterior", "video": upload_of(CAM03)})
+    assert plain.status_code == 429
+    assert UPLOADS_LIMITED in plain.content.decode()
+    assert plain["Retry-After"]
+    assert not Assessment.objects.exists()

@@ -189,3 +189,24 @@ def test_openapi_schema_and_docs_are_served(api_as, clinician, client):
     assert b"/api/v1/patients/" in schema.content
     client.force_login(clinician)
     assert b"swagger-ui" in client.get("/api/docs/").content
+
+
+@pytest.mark.parametrize("name", ["Nia\r\nLong", "Nia\rLong", "Nia\nLong", "Nia\tLong", "Nia\x85Long", "Nia\u2028Long"])
+def test_a_name_with_a_line_break_or_control_character_is_refused(api_as, front_desk, athlete_a, name):
+    client = api_as(front_desk)
+    created = client.post(
+        "/api/v1/patients/", {"first_name": name, "last_name": "Long", "date_of_birth": "1991-05-02"}, format="json"
+    )
+    assert created.status_code == 400
+    assert created.json()["first_name"] == ["Use one line of plain text: no line breaks, tabs or control characters."]
+    changed = client.patch(f"/api/v1/patients/{athlete_a[1].pk}/", {"last_name": name}, format="json")
+    assert changed.status_code == 400
+    assert not Patient.objects.filter(last_name=name).exists()
+    assert (
+        client.post(  # the same name on one line is fine, commas and semicolons too
+            "/api/v1/patients/",
+            {"first_name": "Nia; Jr,", "last_name": "Long", "date_of_birth": "1991-05-02"},
+            format="json",
+        ).status_code
+        == 201
+    )

@@ -87,6 +87,15 @@ def test_create_patient_form_shows_validation_messages(client, clinician):
     assert Patient.objects.count() == 0
 
 
+def test_front_desk_form_refuses_a_name_with_a_line_break(client, front_desk):
+    client.force_login(front_desk)
+    data = {"first_name": "Nia\rX", "last_name": "Long\r\nY", "date_of_birth": "1991-05-02", "sex": "female"}
+    response = client.post(reverse("patients:create"), data)
+    assert response.status_code == 200
+    assert response.content.decode().count("Use one line of plain text: no line breaks") == 2
+    assert Patient.objects.count() == 0
+
+
 def test_create_patient_then_record_a_visit(client, clinician):
     client.force_login(clinician)
     response = client.post(

@@ -106,7 +106,8 @@ ROUTES: dict[str, Route] = {
     "patients:my-record": page(GET=ATHLETES),
     "patients:detail": page(GET=STAFF, args=pk("patient")),
     "patients:edit": page(GET=STAFF, POST=STAFF, args=pk("patient")),
-    "patients:invite": page(GET=STAFF, POST=STAFF, args=PATIENT),
+    # A portal account opens the clinical record: only clinicians (and admins) invite.
+    "patients:invite": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:complaint-create": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:intake": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:visit-create": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
