@@ -165,7 +165,7 @@ def pk_criterion(field_name: str) -> Callable[[list[str]], Criterion]:
 
 # reference ------------------------------------------------------------------------------------
 
-_REFERENCE = re.compile(r"^(?:.*/)?(?:(?P<type>[A-Z][A-Za-z]+)/)?(?P<id>[A-Za-z0-9\-.]{1,64})$")
+_REFERENCE = re.compile(r"^(?:https?://[^?#\s]*/)?(?:(?P<type>[A-Z][A-Za-z]+)/)?(?P<id>[A-Za-z0-9\-.]{1,64})$")
 
 
 def reference_param(name: str, field_name: str, target: str, documentation: str) -> Param:
