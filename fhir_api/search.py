@@ -43,6 +43,7 @@ class Criterion:
 
     q: Q = field(default_factory=Q)
     keep: Keep | None = None
+    keep_ignores_row: bool = False  # ``keep`` looks at the key only (a code), not the row id
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Search:
     keeps: list[Keep]
     count: int
     offset: int
+    keeps_depend_on_row: bool = False
 
     def keeps_item(self, row_id: int, key: str) -> bool:
         return all(keep(row_id, key) for keep in self.keeps)
@@ -64,7 +66,7 @@ class Search:
 
 def parse(query: Any, params: dict[str, Param], resource_type: str) -> Search:
     """``query`` is the request's QueryDict. Returns the combined filter and the page asked for."""
-    q, keeps = Q(), []
+    q, keeps, depend_on_row = Q(), [], False
     count, offset = DEFAULT_COUNT, 0
     for key, values in query.lists():
         if key in IGNORED:
@@ -89,7 +91,8 @@ def parse(query: Any, params: dict[str, Param], resource_type: str) -> Search:
             q &= criterion.q
             if criterion.keep is not None:
                 keeps.append(criterion.keep)
-    return Search(q=q, keeps=keeps, count=count, offset=offset)
+                depend_on_row = depend_on_row or not criterion.keep_ignores_row
+    return Search(q=q, keeps=keeps, count=count, offset=offset, keeps_depend_on_row=depend_on_row)
 
 
 def _integer(name: str, value: str, maximum: int | None = None) -> int:

@@ -34,7 +34,7 @@ def _ids(values: list[str]) -> Criterion:
 
 def _codes(codes: list[str]) -> Criterion:
     known = {code for code in codes if code in METRICS_BY_CODE}
-    return Criterion(q=Q() if known else Q(pk__in=[]), keep=lambda pk, code: code in known)
+    return Criterion(q=Q() if known else Q(pk__in=[]), keep=lambda pk, code: code in known, keep_ignores_row=True)
 
 
 PARAMS = params(
@@ -59,17 +59,7 @@ def _can_read(user: Any) -> bool:
 
 
 def _analysed(reader: Reader) -> QuerySet[Assessment]:
-    """Analysed assessments with the few parts of their result JSON the Observations need:
-    the quality block and the step-width means (not the whole JSON, tens of kB per row)."""
-    return (
-        assessment_queryset_for(reader.user)
-        .filter(analysed_at__isnull=False)
-        .annotate(
-            fhir_quality=F("result__quality"),
-            step_width_left_ratio=F("result__summary__left__step_width_ratio__mean"),
-            step_width_right_ratio=F("result__summary__right__step_width_ratio__mean"),
-        )
-    )
+    return assessment_queryset_for(reader.user).filter(analysed_at__isnull=False)
 
 
 def _numbers(row: dict[str, Any]) -> AssessmentNumbers:
@@ -85,7 +75,16 @@ def _numbers(row: dict[str, Any]) -> AssessmentNumbers:
 
 
 def _rows(queryset: QuerySet[Assessment]) -> list[dict[str, Any]]:
-    return list(queryset.values(*FIELDS, *COLUMNS, "fhir_quality", "step_width_left_ratio", "step_width_right_ratio"))
+    """The rows with the few parts of their result JSON the Observations need: the quality block
+    and the step-width means. Only for the rows shown: the database parses each row's whole JSON
+    (tens of kB) to extract them, so counting and paging run on the plain columns first."""
+    return list(
+        queryset.annotate(
+            fhir_quality=F("result__quality"),
+            step_width_left_ratio=F("result__summary__left__step_width_ratio__mean"),
+            step_width_right_ratio=F("result__summary__right__step_width_ratio__mean"),
+        ).values(*FIELDS, *COLUMNS, "fhir_quality", "step_width_left_ratio", "step_width_right_ratio")
+    )
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
@@ -112,11 +111,24 @@ def _expand(reader: Reader, rows: list[dict[str, Any]], search: Any = None) -> l
 
 
 def _search(reader: Reader, search: Any) -> Page:
-    rows = _rows(_analysed(reader).filter(search.q).order_by("-visit__visit_date", "-analysed_at", "-id"))
-    items = _expand(reader, rows, search)
-    shown = items[search.offset : search.offset + search.count]
+    rows = _analysed(reader).filter(search.q).order_by("-visit__visit_date", "-analysed_at", "-id")
+    if search.keeps_depend_on_row:  # _id names single Observations: few rows, filtered here
+        items = _expand(reader, _rows(rows), search)
+        total, shown = len(items), items[search.offset : search.offset + search.count]
+    else:
+        # Every row gives the same codes: the page is a slice of rows, counted and cut by the database
+        # (a clinic-wide search reads 50 Observations' rows, not every assessment's).
+        codes = [c for c in metric_codes_for(full_results=can_view_results(reader.user)) if search.keeps_item(0, c)]
+        per_row = len(codes)
+        total = rows.count() * per_row if per_row else 0
+        first_row = search.offset // per_row if per_row else 0
+        last_row = -(-(search.offset + search.count) // per_row) if per_row else 0
+        page_ids = list(rows.values_list("pk", flat=True)[first_row:last_row]) if last_row > first_row else []
+        items = _expand(reader, _rows(rows.filter(pk__in=page_ids)), search) if page_ids else []
+        skip = search.offset - first_row * per_row
+        shown = items[skip : skip + search.count]
     resources = [observation_resource(numbers, METRICS_BY_CODE[code]) for numbers, code in shown]
-    return Page(resources, len(items), Assessment, {numbers.patient_id for numbers, _ in shown})
+    return Page(resources, total, Assessment, {numbers.patient_id for numbers, _ in shown})
 
 
 def _of_patient(reader: Reader, patient_id: int) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import datetime
 import pytest
 
 from fhir_api.resources.common import GAIT_METRICS_SYSTEM, PATIENT_ID_SYSTEM
+from fhir_api.resources.observation import parse_observation_id
 from tests.factories import AssessmentFactory, PatientFactory, VisitFactory
 from tests.fhir.conftest import FhirClient, ids
 
@@ -153,3 +154,20 @@ def test_a_bad_search_is_a_400_operation_outcome(clinician, path, params, says):
 
 def test_an_empty_parameter_is_ignored_as_the_specification_says(clinician, runners):
     assert len(found(FhirClient(clinician), "Patient", name="")) == 3
+
+
+def test_observation_pages_cut_across_assessments_without_losing_or_repeating_one(clinician, visit_a):
+    first = AssessmentFactory(visit=visit_a, patient=visit_a.patient)
+    second = AssessmentFactory(visit=visit_a, patient=visit_a.patient)
+    client = FhirClient(clinician)
+    _, everything = client.get("Observation", {"code": "cpd-left,cpd-right,cadence"})
+    assert everything["total"] == 6
+    pages = [
+        ids(client.get("Observation", {"code": "cpd-left,cpd-right,cadence", "_count": "4", "_offset": o})[1])
+        for o in ("0", "4")
+    ]
+    assert pages[0] + pages[1] == ids(everything)
+    assert [len(p) for p in pages] == [4, 2]
+    assert {parse_observation_id(i)[0] for i in ids(everything)} == {first.pk, second.pk}  # type: ignore[index]
+    _, past_the_end = client.get("Observation", {"_offset": "100"})
+    assert (past_the_end["total"], past_the_end.get("entry", [])) == (14, [])
