@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
@@ -53,7 +54,7 @@ class FHIRView(APIView):
         return fhir_exception_handler
 
     def links(self) -> Links:
-        base = self.request.build_absolute_uri("/fhir/r4").rstrip("/")
+        base = self.request.build_absolute_uri(reverse("fhir:metadata")).removesuffix("/metadata")
         return Links(base=base, site=self.request.build_absolute_uri)
 
     def reader(self) -> Reader:
