@@ -21,12 +21,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fhir_api.resources.capability import SearchParamInfo
+from fhir_api.resources.common import row_id
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
 # Result parameters the server understands besides the search parameters.
 PAGING = ("_count", "_offset")
 IGNORED = ("_format", "_pretty")
+MAX_OFFSET = 10**9  # beyond any result; keeps the database's OFFSET in range
 
 
 class SearchError(ValueError):
@@ -96,9 +98,9 @@ def parse(query: Any, params: dict[str, Param], resource_type: str) -> Search:
 
 
 def _integer(name: str, value: str, maximum: int | None = None) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise SearchError(f"{name} must be a whole number of 0 or more, not '{value}'.")
-    number = int(value)
+    number = min(int(value), MAX_OFFSET)
     return min(number, maximum) if maximum is not None else number
 
 
@@ -163,7 +165,7 @@ def id_param(documentation: str, to_criterion: Callable[[list[str]], Criterion])
 
 def pk_criterion(field_name: str) -> Callable[[list[str]], Criterion]:
     """Ids that are row keys; anything else matches nothing."""
-    return lambda ids: Criterion(q=Q(**{f"{field_name}__in": [int(i) for i in ids if i.isdigit()]}))
+    return lambda ids: Criterion(q=Q(**{f"{field_name}__in": [pk for pk in map(row_id, ids) if pk is not None]}))
 
 
 # reference ------------------------------------------------------------------------------------
@@ -182,8 +184,9 @@ def reference_param(name: str, field_name: str, target: str, documentation: str)
             match = _REFERENCE.match(value.strip())
             if match is None:
                 raise SearchError(f"'{value}' is not a reference (use {target}/<id> or <id>).")
-            if match["type"] in (None, target) and match["id"].isdigit():
-                ids.append(int(match["id"]))
+            pk = row_id(match["id"])
+            if match["type"] in (None, target) and pk is not None:
+                ids.append(pk)
         return Criterion(q=Q(**{f"{field_name}__in": ids}))
 
     return Param(SearchParamInfo(name, "reference", documentation), build)
@@ -229,7 +232,7 @@ def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
             end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
         else:
             start, end = datetime.datetime(year, 1, 1, tzinfo=tz), datetime.datetime(year + 1, 1, 1, tzinfo=tz)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise SearchError(f"'{value}' is not a valid date: {exc}.") from exc
     return prefix, start, end
 
@@ -280,6 +283,9 @@ def date_param(name: str, field_name: str, documentation: str, *, instant: bool 
 
     def build(modifier: str, values: list[str]) -> Criterion:
         _no_modifier(name, modifier)
-        return Criterion(q=_any(to_q(field_name, *date_range(v)) for v in values))
+        try:
+            return Criterion(q=_any(to_q(field_name, *date_range(v)) for v in values))
+        except OverflowError as exc:  # a range at the calendar's edge (year 1 or 9999) in the clinic's zone
+            raise SearchError(f"'{','.join(values)}' is out of the range of dates this server can search.") from exc
 
     return Param(SearchParamInfo(name, "date", documentation), build)

@@ -149,7 +149,7 @@ class EverythingView(FHIRView):
         found = patient_kind.read(reader, resource_id)
         if found is None:
             raise exceptions.NotFound(f"Patient/{resource_id} is not known.")
-        patient_id = int(resource_id)
+        patient_id = found.patient_id or 0
         resources = [found.resource]
         for kind in KINDS.values():
             if kind.type != "Patient" and kind.can_read(request.user):

@@ -75,3 +75,9 @@ def concept(system: str, code: str, display: str = "", text: str = "") -> dict[s
     if text or display:
         out["text"] = text or display
     return out
+
+
+def row_id(text: str) -> int | None:
+    """A database id written in an id or search value, or None: ASCII digits only (``isdigit``
+    also takes "²"), and small enough for a 64-bit column (a longer number is no row's id)."""
+    return int(text) if 0 < len(text) <= 18 and text.isascii() and text.isdigit() else None

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from fhir_api.resources.common import DOCUMENT_TYPE_SYSTEM, Links, concept, instant, reference
+from fhir_api.resources.common import DOCUMENT_TYPE_SYSTEM, Links, concept, instant, reference, row_id
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def report_document_id(visit_id: int) -> str:
 
 def parse_report_document_id(resource_id: str) -> int | None:
     prefix, _, number = resource_id.rpartition("-")
-    return int(number) if prefix == "visit-report" and number.isdigit() else None
+    return row_id(number) if prefix == "visit-report" else None
 
 
 def document_reference_resource(report: VisitReport, links: Links) -> dict[str, Any]:

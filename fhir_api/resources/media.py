@@ -9,7 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from fhir_api.resources.common import MEDIA_KIND_SYSTEM, MEDIA_TYPE, Links, concept, instant, reference
+from fhir_api.resources.common import MEDIA_KIND_SYSTEM, MEDIA_TYPE, Links, concept, instant, reference, row_id
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".avi": "video/x-msvideo", ".mov": "video/quicktime"}
 
@@ -39,17 +39,13 @@ def keyframe_media_id(assessment_id: int, index: int) -> str:
 def parse_media_id(resource_id: str) -> tuple[int, int | None] | None:
     """(assessment id, keyframe index or None for the video) of a Media id, or None."""
     parts = resource_id.split("-")
-    if len(parts) == 2 and parts[0] == "assessment" and parts[1].isdigit():
-        return int(parts[1]), None
-    if (
-        len(parts) == 4
-        and parts[0] == "assessment"
-        and parts[2] == "keyframe"
-        and parts[1].isdigit()
-        and parts[3].isdigit()
-    ):
-        return int(parts[1]), int(parts[3])
-    return None
+    pk = row_id(parts[1]) if len(parts) in (2, 4) and parts[0] == "assessment" else None
+    if pk is None:
+        return None
+    if len(parts) == 2:
+        return pk, None
+    index = row_id(parts[3]) if parts[2] == "keyframe" else None
+    return (pk, index) if index is not None else None
 
 
 def _view_concept(view: str) -> dict[str, Any]:

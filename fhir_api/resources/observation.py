@@ -25,6 +25,7 @@ from fhir_api.resources.common import (
     concept,
     instant,
     reference,
+    row_id,
 )
 from fhir_api.resources.media import video_media_id
 
@@ -91,9 +92,10 @@ def parse_observation_id(resource_id: str) -> tuple[int, str] | None:
     """(assessment id, metric code) of an Observation id, or None if it names no metric."""
     prefix, _, rest = resource_id.partition("-")
     number, _, code = rest.partition("-")
-    if prefix != "assessment" or not number.isdigit() or code not in METRICS_BY_CODE:
+    pk = row_id(number)
+    if prefix != "assessment" or pk is None or code not in METRICS_BY_CODE:
         return None
-    return int(number), code
+    return pk, code
 
 
 def quality_status(quality: dict[str, Any], assessment_status: str) -> str:

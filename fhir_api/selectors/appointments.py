@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from fhir_api.resources.appointment import appointment_resource
+from fhir_api.resources.common import row_id
 from fhir_api.search import date_param, id_param, pk_criterion, reference_param
 from fhir_api.selectors.base import Found, Kind, Page, Reader, page_of, params
 from scheduling.models import Appointment
@@ -28,7 +29,7 @@ def _appointments(reader: Reader) -> QuerySet[Appointment]:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    found = _appointments(reader).filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+    found = _appointments(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None
     return Found(appointment_resource(found), found, found.patient_id) if found else None
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from fhir_api.resources.care_plan import care_plan_resource
+from fhir_api.resources.common import row_id
 from fhir_api.search import id_param, pk_criterion, reference_param
 from fhir_api.selectors.base import Found, Kind, Page, Reader, page_of, params
 from patients.selectors import can_view_clinical
@@ -29,7 +30,7 @@ def _prescriptions(reader: Reader) -> QuerySet[Prescription]:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    found = _prescriptions(reader).filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+    found = _prescriptions(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None
     return Found(care_plan_resource(found), found, found.patient_id) if found else None
 
 

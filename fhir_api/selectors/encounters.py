@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from fhir_api.resources.common import row_id
 from fhir_api.resources.encounter import encounter_resource
 from fhir_api.search import date_param, id_param, pk_criterion, reference_param
 from fhir_api.selectors.base import Found, Kind, Page, Reader, page_of, params
@@ -29,7 +30,7 @@ def _visits(reader: Reader) -> QuerySet[Visit]:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    visit = _visits(reader).filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+    visit = _visits(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None
     return Found(encounter_resource(visit), visit, visit.patient_id) if visit else None
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from fhir_api.resources.common import PATIENT_ID_SYSTEM
+from fhir_api.resources.common import PATIENT_ID_SYSTEM, row_id
 from fhir_api.resources.patient import patient_resource
 from fhir_api.search import Criterion, date_param, id_param, pk_criterion, string_param, token_param
 from fhir_api.selectors.base import Found, Kind, Page, Reader, page_of, params
@@ -15,7 +15,7 @@ from patients.selectors import patient_queryset_for
 
 
 def _identifier(values: list[str]) -> Criterion:
-    return Criterion(q=Q(pk__in=[int(v) for v in values if v.isdigit()]))
+    return Criterion(q=Q(pk__in=[pk for pk in map(row_id, values) if pk is not None]))
 
 
 PARAMS = params(
@@ -38,9 +38,10 @@ def _can_read(user: Any) -> bool:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    if not resource_id.isdigit():
+    pk = row_id(resource_id)
+    if pk is None:
         return None
-    patient = patient_queryset_for(reader.user).filter(pk=int(resource_id)).first()
+    patient = patient_queryset_for(reader.user).filter(pk=pk).first()
     if patient is None:
         return None
     return Found(patient_resource(patient), patient, patient.pk)

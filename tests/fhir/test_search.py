@@ -171,3 +171,37 @@ def test_observation_pages_cut_across_assessments_without_losing_or_repeating_on
     assert {parse_observation_id(i)[0] for i in ids(everything)} == {first.pk, second.pk}  # type: ignore[index]
     _, past_the_end = client.get("Observation", {"_offset": "100"})
     assert (past_the_end["total"], past_the_end.get("entry", [])) == (14, [])
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("Patient/99999999999999999999999", {}),
+        ("Patient/²", {}),
+        ("Patient/-1", {}),
+        ("Patient/99999999999999999999999/$everything", {}),
+        ("Observation/assessment-99999999999999999999999-cpd-left", {}),
+        ("Media/assessment-1-keyframe-99999999999999999999", {}),
+        ("Media/assessment-²", {}),
+        ("DocumentReference/visit-report-99999999999999999999", {}),
+        ("CarePlan/1.5", {}),
+        ("Patient", {"_id": "99999999999999999999999"}),
+        ("Patient", {"identifier": "²"}),
+        ("Patient", {"birthdate": "9999-12-31"}),
+        ("Patient", {"birthdate": "gt9999"}),
+        ("Patient", {"birthdate": "0001-01-01"}),
+        ("Patient", {"birthdate": "lt0001-01-01T00:00Z"}),
+        ("Patient", {"_offset": "99999999999999999999999"}),
+        ("Patient", {"_count": "99999999999999999999999"}),
+        ("Patient", {"_count": "١٢"}),
+        ("Observation", {"patient": "99999999999999999999999"}),
+        ("Observation", {"_id": "assessment-99999999999999999999999-cadence"}),
+        ("Appointment", {"date": "2026-02-30"}),
+        ("Appointment", {"date": "2026-01-01T25:00"}),
+        ("Encounter", {"patient": "Patient/" + "9" * 70}),
+    ],
+)
+def test_odd_ids_and_values_get_an_answer_never_a_server_error(clinician, athlete_a, path, params):
+    response, body = FhirClient(clinician).get(path, params)
+    assert response.status_code in (200, 400, 404), (response.status_code, body)
+    assert body["resourceType"] in ("Bundle", "OperationOutcome")
