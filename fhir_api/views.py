@@ -27,7 +27,7 @@ from fhir_api.resources.bundle import searchset
 from fhir_api.resources.capability import ResourceInfo, capability_statement
 from fhir_api.resources.common import Links
 from fhir_api.resources.operation_outcome import operation_outcome
-from fhir_api.search import SearchError, parse
+from fhir_api.search import IGNORED, SearchError, parse
 from fhir_api.selectors.base import Kind, Reader
 from fhir_api.selectors.registry import KINDS
 from patients.models import Patient
@@ -144,6 +144,9 @@ class EverythingView(FHIRView):
     """Patient/$everything: every resource of the patient the reader's role may read."""
 
     def get(self, request: Request, resource_id: str) -> Response:
+        unsupported = sorted(set(request.query_params) - set(IGNORED))
+        if unsupported:  # start, end, _since, _type, _count: not applied, so not silently ignored
+            raise exceptions.ParseError(f"Patient/$everything takes no parameters here (got {', '.join(unsupported)}).")
         reader = self.reader()
         patient_kind = self.kind_for("Patient")
         found = patient_kind.read(reader, resource_id)

@@ -4,13 +4,17 @@ OperationOutcome for anything the server would otherwise silently ignore."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fhir_api.resources.common import GAIT_METRICS_SYSTEM, PATIENT_ID_SYSTEM
 from fhir_api.resources.observation import parse_observation_id
 from tests.factories import AssessmentFactory, PatientFactory, VisitFactory
-from tests.fhir.conftest import FhirClient, ids
+from tests.fhir.conftest import FhirClient, ids, validated
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +209,37 @@ def test_odd_ids_and_values_get_an_answer_never_a_server_error(clinician, athlet
     response, body = FhirClient(clinician).get(path, params)
     assert response.status_code in (200, 400, 404), (response.status_code, body)
     assert body["resourceType"] in ("Bundle", "OperationOutcome")
+
+
+def test_everything_refuses_parameters_it_would_not_apply(clinician, athlete_a):
+    response, body = FhirClient(clinician).get(f"Patient/{athlete_a[1].pk}/$everything", {"_since": "2026-01-01"})
+    assert response.status_code == 400
+    assert "_since" in body["issue"][0]["diagnostics"]
+    assert (
+        FhirClient(clinician).get(f"Patient/{athlete_a[1].pk}/$everything", {"_format": "json"})[0].status_code == 200
+    )
+
+
+# Any query string gets an answer (a Bundle or an OperationOutcome), never a server error.
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=24)
+_names = st.sampled_from(["name", "family", "given", "birthdate", "identifier", "_id", "patient", "subject", "code",
+                          "date", "encounter", "_count", "_offset", "name:exact", "date:x", "bogus", "_format"])  # fmt: skip
+_values = st.one_of(
+    _text,
+    st.from_regex(
+        r"(eq|ne|lt|gt|ge|le|sa|eb|ap)?\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?)?)?",
+        fullmatch=True,
+    ),
+)
+
+
+@pytest.mark.parametrize("path", ["Patient", "Observation", "Appointment"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.lists(st.tuples(_names, _values), max_size=3))
+def test_any_query_string_gets_a_fhir_answer(clinician, path, query):
+    client = FhirClient(clinician)
+    cache.clear()  # the throttle counts per user: keep hypothesis's many calls under it
+    response = client.api.get(f"/fhir/r4/{path}?{urlencode(query)}")
+    assert response.status_code in (200, 400, 406), (query, response.status_code)
+    assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
+    validated(response.json())
