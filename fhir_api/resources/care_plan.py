@@ -59,7 +59,7 @@ def care_plan_resource(prescription: Prescription) -> dict[str, Any]:
     notes = [{"text": f"Gait cue: {cue}"} for cue in prescription.gait_cue_list]
     if prescription.cadence_target_spm:
         notes.append({"text": f"Cadence target: {prescription.cadence_target_spm} steps/min"})
-    if prescription.change_reason:
+    if prescription.supersedes_id and prescription.change_reason:  # a first prescription's reason is "Prescribed ..."
         notes.append({"text": f"Changed because: {prescription.change_reason}"})
     if notes:
         resource["note"] = notes

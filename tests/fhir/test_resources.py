@@ -152,3 +152,10 @@ def test_everything_gives_the_athlete_their_record_without_media_and_the_front_d
     assert resource_types(mine).count("Observation") == 4
     _, desk = FhirClient(front_desk).get(f"Patient/{a.patient.pk}/$everything")
     assert resource_types(desk) == ["Patient", "Appointment"]
+
+
+def test_a_first_programme_has_no_change_note(clinician, world):
+    _, body = FhirClient(clinician).get(f"CarePlan/{world.a.prescription.pk}")
+    assert "replaces" not in body
+    assert not [n for n in body.get("note", []) if n["text"].startswith("Changed because")]
+    assert {"text": "Gait cue: Run with your knees apart"} in body["note"]
