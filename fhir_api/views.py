@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -46,6 +47,8 @@ def fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
     return response
 
 
+# FHIR describes itself (GET metadata): the site's OpenAPI schema leaves these views out.
+@extend_schema(exclude=True)
 class FHIRView(APIView):
     renderer_classes = [FHIRJSONRenderer]
     content_negotiation_class = FHIRContentNegotiation
