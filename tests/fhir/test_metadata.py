@@ -78,3 +78,9 @@ def test_writes_are_not_supported(clinician, athlete_a):
     assert response.status_code == 405
     assert response.json()["resourceType"] == "OperationOutcome"
     assert response.json()["issue"][0]["code"] == "not-supported"
+
+
+def test_the_sites_openapi_schema_leaves_fhir_to_its_own_metadata(api_as, clinician):
+    schema = api_as(clinician).get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/v1/patients/" in schema
+    assert "/fhir/" not in schema
