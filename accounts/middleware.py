@@ -64,7 +64,7 @@ OPEN_BEFORE_TWO_FACTOR = frozenset(
         "login", "logout", "admin:logout",
         "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
         "accounts:two-factor", "accounts:two-factor-setup",
-        "api:auth-token", "healthz",
+        "api:auth-token", "healthz", "fhir:metadata",
     }
 )  # fmt: skip
 TWO_FACTOR_NEEDED = (
@@ -99,8 +99,12 @@ class StaffTwoFactorMiddleware:
         # is_verified() first: django-otp has loaded the device already; the role costs a query.
         if not user.is_authenticated or user.is_verified() or not two_factor_required(user):  # type: ignore[union-attr]
             return None
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/fhir/")):
             if request.headers.get("Authorization", "").lower().split()[:1] == ["token"]:
                 return None  # DRF's token check decides, as it does for "Token <key>"
+            if request.path.startswith("/fhir/"):  # a FHIR client reads errors as an OperationOutcome
+                outcome = {"resourceType": "OperationOutcome",
+                           "issue": [{"severity": "error", "code": "forbidden", "diagnostics": TWO_FACTOR_NEEDED}]}  # fmt: skip
+                return JsonResponse(outcome, status=403, content_type="application/fhir+json")
             return JsonResponse({"detail": TWO_FACTOR_NEEDED}, status=403)
         return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two-factor"))

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assessments",
     "programs",
     "scheduling",
+    "fhir_api",
     # Management commands only (seed_demo, seed_load, demo_code); no models, nothing served.
     "demo",
 ]

@@ -1,4 +1,4 @@
-"""Top-level routes: pages per app, the REST API under /api/v1/, schema and docs.
+"""Top-level routes: pages per app, the REST API under /api/v1/, schema and docs, FHIR R4 under /fhir/r4/.
 
 Apps are included by dotted string: clinic/ is the ground floor and imports no app
 (tests/test_clinic_imports.py).
@@ -35,5 +35,6 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("fhir/r4/", include("fhir_api.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -197,4 +197,25 @@ ROUTES: dict[str, Route] = {
     "schema": api(GET=SIGNED_IN),
     "api-docs": api(GET=SIGNED_IN),
     "healthz": page(GET=EVERYONE),
+    # FHIR R4 read API (/fhir/r4/): the REST API's scoping per resource type. The capability
+    # statement is public, as FHIR servers' are; an unknown path is a 404 for everyone. Search is
+    # scoped like the REST lists (an athlete finds their own); the front desk reads Patient and
+    # Appointment only; Media and DocumentReference (videos, keyframes, report PDF) are clinicians'.
+    "fhir:metadata": api(GET=EVERYONE),
+    "fhir:unknown": api(GET=dict.fromkeys(ROLES, DENY), args={"unknown": "fhir_unknown_path"}),
+    "fhir:patient-everything": api(GET=OWNER_AND_STAFF, args={"resource_id": "patient"}),
+    "fhir:patient-search": api(GET=SIGNED_IN),
+    "fhir:patient-read": api(GET=OWNER_AND_STAFF, args={"resource_id": "patient"}),
+    "fhir:encounter-search": api(GET=ATHLETES_AND_CLINICAL),
+    "fhir:encounter-read": api(GET=OWNER_AND_CLINICAL, args={"resource_id": "visit"}),
+    "fhir:observation-search": api(GET=ATHLETES_AND_CLINICAL),
+    "fhir:observation-read": api(GET=OWNER_AND_CLINICAL, args={"resource_id": "fhir_observation_id"}),
+    "fhir:media-search": api(GET=CLINICAL),
+    "fhir:media-read": api(GET=CLINICAL, args={"resource_id": "fhir_media_id"}),
+    "fhir:documentreference-search": api(GET=CLINICAL),
+    "fhir:documentreference-read": api(GET=CLINICAL, args={"resource_id": "fhir_document_id"}),
+    "fhir:careplan-search": api(GET=ATHLETES_AND_CLINICAL),
+    "fhir:careplan-read": api(GET=OWNER_AND_CLINICAL, args={"resource_id": "prescription"}),
+    "fhir:appointment-search": api(GET=SIGNED_IN),
+    "fhir:appointment-read": api(GET=OWNER_AND_STAFF, args={"resource_id": "appointment"}),
 }

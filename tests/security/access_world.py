@@ -19,6 +19,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from assessments.models import Assessment, private_storage
+from fhir_api.resources.document_reference import report_document_id
+from fhir_api.resources.media import keyframe_media_id
+from fhir_api.resources.observation import observation_id
 from programs import services as program_services
 from programs.models import Exercise, Program
 from scheduling import services as scheduling_services
@@ -57,6 +60,18 @@ class Records:
                                  "name": keyframe}]  # fmt: skip
         assessment.save()
         return assessment
+
+    @property
+    def fhir_observation_id(self) -> str:
+        return observation_id(self.assessment.pk, "cpd-left")
+
+    @property
+    def fhir_media_id(self) -> str:
+        return keyframe_media_id(self.assessment.pk, 0)
+
+    @property
+    def fhir_document_id(self) -> str:
+        return report_document_id(self.assessment.visit_id)  # the visit's report, once analysed
 
     @cached_property
     def appointment(self) -> Any:
@@ -140,6 +155,10 @@ class World:
     @property
     def keyframe_index(self) -> int:
         return 0
+
+    @property
+    def fhir_unknown_path(self) -> str:
+        return "Condition/1"
 
     @cached_property
     def working_hours(self) -> WorkingHours:
