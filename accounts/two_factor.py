@@ -25,6 +25,10 @@ from audit.services import audit_record
 DEVICE_NAME = "Authenticator app"
 WRONG_CODE = "That code didn't match. Enter the newest 6-digit code from your authenticator app."
 MALFORMED_CODE = "Enter the 6 digits your authenticator app shows (no letters)."
+TWO_FACTOR_NEEDED = (
+    "Two-factor sign-in needed: enter the code from your authenticator app at /accounts/two-factor/ "
+    "first, or call the API with a token."
+)
 
 
 def two_factor_required(user: Any) -> bool:
@@ -35,6 +39,17 @@ def two_factor_required(user: Any) -> bool:
     if not settings.TWO_FACTOR_REQUIRED_FOR_STAFF or not getattr(user, "is_authenticated", False):
         return False
     return bool(user.is_staff) or role_of(user) != Role.ATHLETE
+
+
+def two_factor_pending(user: Any) -> bool:
+    """Signed in with the password but not yet with the code, while the code is required.
+
+    ``is_verified()`` comes from django-otp's OTPMiddleware (the session's device); it is
+    asked first because the role costs a query.
+    """
+    if not getattr(user, "is_authenticated", False) or user.is_verified():
+        return False
+    return two_factor_required(user)
 
 
 def totp_device_of(user: User) -> TOTPDevice | None:
