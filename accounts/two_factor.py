@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_otp import device_classes
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.api_tokens import api_tokens_revoke
 from accounts.models import User
 from accounts.roles import Role, role_of
 from audit.models import AuditAction
@@ -136,16 +137,18 @@ def two_factor_reset(*, user: User, by: Any) -> int:
     """Remove every authenticator of ``user``: they set up a new one at their next sign-in.
 
     Their open sessions lose their two-factor check at once (django-otp finds no device), so
-    they are sent to set up again; API tokens already issued are left alone.
+    they are sent to set up again. Their API tokens are revoked too: a token was issued against
+    the lost authenticator's code, and a lost phone is the case this reset is for.
     """
     removed = 0
     for model in device_classes():
         count, _ = model.objects.filter(user=user).delete()
         removed += count
+    tokens_revoked = api_tokens_revoke(user=user)
     audit_record(
         actor=by,
         action=AuditAction.UPDATE,
         target=user,
-        summary=f"Reset two-factor sign-in; removed {removed} authenticator(s)",
+        summary=f"Reset two-factor sign-in; removed {removed} authenticator(s), revoked {tokens_revoked} API token(s)",
     )
     return removed

@@ -123,6 +123,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not a rule: Django calls it after any new password is saved; it revokes the API tokens.
+    {"NAME": "accounts.passwords.NewPasswordRevokesApiTokens"},
 ]
 # The lockout backend first: it refuses a locked-out account before the password is checked.
 AUTHENTICATION_BACKENDS = [

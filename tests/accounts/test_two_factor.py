@@ -309,7 +309,10 @@ def test_admin_reset_removes_the_authenticator_and_sends_the_person_to_set_up_ag
     assert victim.get(reverse("patients:list"))["Location"].startswith(TWO_FACTOR)
     assert victim.get(TWO_FACTOR)["Location"] == reverse("accounts:two-factor-setup")
     event = AuditEvent.objects.get(target_id=str(clinician.pk), summary__startswith="Reset two-factor")
-    assert (event.actor, event.summary) == (superuser, "Reset two-factor sign-in; removed 1 authenticator(s)")
+    assert (event.actor, event.summary) == (
+        superuser,
+        "Reset two-factor sign-in; removed 1 authenticator(s), revoked 0 API token(s)",
+    )
 
 
 # --- API tokens: a code for staff, and an expiry -------------------------------------------
