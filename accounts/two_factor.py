@@ -48,7 +48,10 @@ def two_factor_pending(user: Any) -> bool:
     ``is_verified()`` comes from django-otp's OTPMiddleware (the session's device); it is
     asked first because the role costs a query.
     """
-    if not getattr(user, "is_authenticated", False) or user.is_verified():
+    if not getattr(user, "is_authenticated", False):
+        return False
+    is_verified = getattr(user, "is_verified", None)  # absent where OTPMiddleware did not run: not verified
+    if callable(is_verified) and is_verified():
         return False
     return two_factor_required(user)
 
