@@ -58,8 +58,8 @@ class AbsoluteSessionLifetimeMiddleware:
 
 
 # What an unverified staff session may still reach: signing in and out, the two-factor pages,
-# password reset, the token endpoint (it checks its own code) and the health check.
-# Static files never get here (WhiteNoise answers them first).
+# password reset, the token endpoint (it checks its own code; as a DRF view it is DRF's to decide
+# anyway) and the health check. Static files never get here (WhiteNoise answers them first).
 OPEN_BEFORE_TWO_FACTOR = frozenset(
     {
         "login", "logout", "admin:logout",

@@ -1,6 +1,7 @@
 """Two-factor sign-in for staff (TOTP authenticator apps, django-otp): who needs it, set-up,
-checking a code, and the admin's reset. Pages: accounts/two_factor_views.py; the gate that
-sends unverified staff here: accounts/middleware.py (StaffTwoFactorMiddleware)."""
+checking a code, and the admin's reset. Pages: accounts/two_factor_views.py; the gates that
+keep unverified staff out: accounts/middleware.py (StaffTwoFactorMiddleware, pages) and
+accounts/api/authentication.py (TwoFactorSessionAuthentication, the API)."""
 
 from __future__ import annotations
 
