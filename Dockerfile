@@ -18,4 +18,4 @@ RUN SECRET_KEY=collectstatic-only STRIDE_VAR_DIR=/tmp/var python manage.py colle
     && mkdir -p /data/media && chown -R clinic:clinic /data /app
 USER clinic
 EXPOSE 8000
-CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "120", "--preload", "--access-logfile", "-"]
+CMD ["gunicorn", "clinic.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "120", "--preload", "--access-logfile", "-"]

@@ -12,8 +12,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from rest_framework.views import APIView
 
-from accounts.two_factor import two_factor_required
+from accounts.two_factor import TWO_FACTOR_NEEDED, two_factor_pending
 
 # Seconds since the epoch when this session was signed in (or first seen signed in).
 SIGNED_IN_AT_KEY = "_signed_in_at"
@@ -57,30 +58,29 @@ class AbsoluteSessionLifetimeMiddleware:
 
 
 # What an unverified staff session may still reach: signing in and out, the two-factor pages,
-# password reset, the token endpoint (it checks its own code) and the health check.
-# Static files never get here (WhiteNoise answers them first).
+# password reset, the token endpoint (it checks its own code; as a DRF view it is DRF's to decide
+# anyway), the health check, and FHIR's capability statement and its 404 for unknown addresses
+# (public, as FHIR servers are). Static files never get here (WhiteNoise answers them first).
 OPEN_BEFORE_TWO_FACTOR = frozenset(
     {
         "login", "logout", "admin:logout",
         "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
         "accounts:two-factor", "accounts:two-factor-setup",
-        "api:auth-token", "healthz", "fhir:metadata",
+        "api:auth-token", "healthz", "fhir:metadata", "fhir:unknown",
     }
 )  # fmt: skip
-TWO_FACTOR_NEEDED = (
-    "Two-factor sign-in needed: enter the code from your authenticator app at /accounts/two-factor/ "
-    "first, or call the API with a token."
-)
 
 
 class StaffTwoFactorMiddleware:
     """Until staff have entered a code from their authenticator app, every page sends them to
-    the two-factor step and the API answers 403 (OWASP ASVS 5.0 V6.3.3; HIPAA 164.312(d)).
+    the two-factor step (OWASP ASVS 5.0 V6.3.3; HIPAA 164.312(d)).
 
-    Runs after django-otp's OTPMiddleware, which gives ``request.user.is_verified()``. Only the
-    session's user is checked: a request carrying ``Authorization: Token ...`` is decided by
-    DRF's token check alone (it never falls back to the session), and a staff token is issued
-    only against a fresh code (accounts/api/views.py).
+    Runs after django-otp's OTPMiddleware, which gives ``request.user.is_verified()``. DRF views
+    are left to DRF: only DRF knows what authenticated a request (a token, or the session when
+    no token scheme was recognised), so the API's rule lives in its session check,
+    ``accounts.api.authentication.TwoFactorSessionAuthentication`` (a 403 with TWO_FACTOR_NEEDED).
+    Guessing here from the Authorization header was a bypass (issue 18): this module split it on
+    any Unicode space, DRF splits on ASCII whitespace and then falls back to the session.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -95,16 +95,11 @@ class StaffTwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in OPEN_BEFORE_TWO_FACTOR:
             return None
-        user = request.user
-        # is_verified() first: django-otp has loaded the device already; the role costs a query.
-        if not user.is_authenticated or user.is_verified() or not two_factor_required(user):  # type: ignore[union-attr]
+        view_class = getattr(view_func, "cls", None)
+        if isinstance(view_class, type) and issubclass(view_class, APIView):
+            return None  # DRF's authentication decides (tests/security/test_two_factor_api.py)
+        if not two_factor_pending(request.user):
             return None
-        if request.path.startswith(("/api/", "/fhir/")):
-            if request.headers.get("Authorization", "").lower().split()[:1] == ["token"]:
-                return None  # DRF's token check decides, as it does for "Token <key>"
-            if request.path.startswith("/fhir/"):  # a FHIR client reads errors as an OperationOutcome
-                outcome = {"resourceType": "OperationOutcome",
-                           "issue": [{"severity": "error", "code": "forbidden", "diagnostics": TWO_FACTOR_NEEDED}]}  # fmt: skip
-                return JsonResponse(outcome, status=403, content_type="application/fhir+json")
+        if request.path.startswith("/api/"):
             return JsonResponse({"detail": TWO_FACTOR_NEEDED}, status=403)
         return redirect_to_login(request.get_full_path(), login_url=reverse("accounts:two-factor"))

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework.authtoken.models import Token
 
+from accounts.api_tokens import api_tokens_revoke
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
 from audit.models import AuditAction
@@ -74,7 +74,7 @@ def user_deactivate(*, user: User, by: Any) -> User:
     session_keys = user_session_keys(user)
     for session_key in session_keys:
         session_store(session_key=session_key).delete()
-    tokens_deleted, _ = Token.objects.filter(user=user).delete()
+    tokens_deleted = api_tokens_revoke(user=user)
     audit_record(
         actor=by,
         action=AuditAction.UPDATE,

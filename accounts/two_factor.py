@@ -1,6 +1,7 @@
 """Two-factor sign-in for staff (TOTP authenticator apps, django-otp): who needs it, set-up,
-checking a code, and the admin's reset. Pages: accounts/two_factor_views.py; the gate that
-sends unverified staff here: accounts/middleware.py (StaffTwoFactorMiddleware)."""
+checking a code, and the admin's reset. Pages: accounts/two_factor_views.py; the gates that
+keep unverified staff out: accounts/middleware.py (StaffTwoFactorMiddleware, pages) and
+accounts/api/authentication.py (TwoFactorSessionAuthentication, the API)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django_otp import device_classes
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.api_tokens import api_tokens_revoke
 from accounts.models import User
 from accounts.roles import Role, role_of
 from audit.models import AuditAction
@@ -25,6 +27,10 @@ from audit.services import audit_record
 DEVICE_NAME = "Authenticator app"
 WRONG_CODE = "That code didn't match. Enter the newest 6-digit code from your authenticator app."
 MALFORMED_CODE = "Enter the 6 digits your authenticator app shows (no letters)."
+TWO_FACTOR_NEEDED = (
+    "Two-factor sign-in needed: enter the code from your authenticator app at /accounts/two-factor/ "
+    "first, or call the API with a token."
+)
 
 
 def two_factor_required(user: Any) -> bool:
@@ -35,6 +41,20 @@ def two_factor_required(user: Any) -> bool:
     if not settings.TWO_FACTOR_REQUIRED_FOR_STAFF or not getattr(user, "is_authenticated", False):
         return False
     return bool(user.is_staff) or role_of(user) != Role.ATHLETE
+
+
+def two_factor_pending(user: Any) -> bool:
+    """Signed in with the password but not yet with the code, while the code is required.
+
+    ``is_verified()`` comes from django-otp's OTPMiddleware (the session's device); it is
+    asked first because the role costs a query.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    is_verified = getattr(user, "is_verified", None)  # absent where OTPMiddleware did not run: not verified
+    if callable(is_verified) and is_verified():
+        return False
+    return two_factor_required(user)
 
 
 def totp_device_of(user: User) -> TOTPDevice | None:
@@ -121,16 +141,18 @@ def two_factor_reset(*, user: User, by: Any) -> int:
     """Remove every authenticator of ``user``: they set up a new one at their next sign-in.
 
     Their open sessions lose their two-factor check at once (django-otp finds no device), so
-    they are sent to set up again; API tokens already issued are left alone.
+    they are sent to set up again. Their API tokens are revoked too: a token was issued against
+    the lost authenticator's code, and a lost phone is the case this reset is for.
     """
     removed = 0
     for model in device_classes():
         count, _ = model.objects.filter(user=user).delete()
         removed += count
+    tokens_revoked = api_tokens_revoke(user=user)
     audit_record(
         actor=by,
         action=AuditAction.UPDATE,
         target=user,
-        summary=f"Reset two-factor sign-in; removed {removed} authenticator(s)",
+        summary=f"Reset two-factor sign-in; removed {removed} authenticator(s), revoked {tokens_revoked} API token(s)",
     )
     return removed

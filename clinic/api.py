@@ -11,4 +11,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
+    # An authenticator that declined a credential it recognised leaves its reason on the request
+    # (accounts.api.authentication: a staff session without its two-factor code); "credentials
+    # were not provided" would mislead the person, who is signed in, so the reason is answered.
+    refusal = getattr(context.get("request"), "authentication_refusal", None)
+    if isinstance(exc, exceptions.NotAuthenticated) and isinstance(refusal, exceptions.APIException):
+        exc = refusal
     return drf_exception_handler(exc, context)

@@ -23,6 +23,15 @@ class MeOutputSerializer(serializers.ModelSerializer):
         return patient.pk if patient else None
 
 
+# The token endpoint's one answer to every failed sign-in: wrong username or password, and for
+# staff a missing, wrong or paused code or no authenticator. Told apart, "code missing" would
+# confirm a guessed password (issue 18); the lockout's 429 (django-axes) counts every failure alike.
+CREDENTIALS_REFUSED = (
+    "Unable to sign in with these details. Staff also send otp_token, the current 6-digit code from "
+    "their authenticator app (after wrong codes, wait a minute; the sign-in page says how long)."
+)
+
+
 class TokenObtainInputSerializer(AuthTokenSerializer):
     otp_token = serializers.CharField(
         required=False,
@@ -30,6 +39,12 @@ class TokenObtainInputSerializer(AuthTokenSerializer):
         write_only=True,
         help_text="Staff only: the current 6-digit code from their authenticator app.",
     )
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(CREDENTIALS_REFUSED, code="authorization") from error
 
 
 class TokenObtainOutputSerializer(serializers.Serializer):

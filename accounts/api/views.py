@@ -7,17 +7,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import MeOutputSerializer, TokenObtainInputSerializer, TokenObtainOutputSerializer
+from accounts.api.serializers import (
+    CREDENTIALS_REFUSED,
+    MeOutputSerializer,
+    TokenObtainInputSerializer,
+    TokenObtainOutputSerializer,
+)
 from accounts.api_tokens import api_token_issue, token_expires_at
 from accounts.lockout import lockout_message, retry_after_s
 from accounts.models import User
 from accounts.two_factor import totp_code_check, totp_device_of, two_factor_required
 from clinic.ratelimit import ApiTokenThrottle
-
-OTP_MISSING = (
-    "Staff need a two-factor code for an API token: send otp_token, the 6-digit code from your authenticator app."
-)
-NO_DEVICE = "Set up two-factor sign-in first: sign in once on the website, then ask for a token again."
 
 
 class MeView(APIView):
@@ -33,8 +33,10 @@ class TokenObtainView(ObtainAuthToken):
 
     Locked out like the sign-in page. django-axes marks a locked-out attempt on the request it
     was given; here that is DRF's Request wrapper, which AxesMiddleware never sees, so the
-    lockout is answered here. Requests per address are limited too (RATE_LIMIT_API_TOKEN_PER_IP). Staff tokens need a fresh TOTP code (accounts/two_factor.py),
-    so API calls with a token are as verified as a signed-in session.
+    lockout is answered here. Requests per address are limited too
+    (RATE_LIMIT_API_TOKEN_PER_IP). Staff tokens need a fresh TOTP code (accounts/two_factor.py),
+    so API calls with a token are as verified as a signed-in session. Every other failure gets
+    one answer, CREDENTIALS_REFUSED, whether the password was right or not.
     """
 
     serializer_class = TokenObtainInputSerializer
@@ -62,18 +64,23 @@ class TokenObtainView(ObtainAuthToken):
 
 
 def _second_factor_refusal(user: User, otp_token: str | None) -> Response | None:
-    if not otp_token:
-        return Response({"otp_token": [OTP_MISSING]}, status=status.HTTP_400_BAD_REQUEST)
+    """None when the code is right; else the same answer as a wrong password (CREDENTIALS_REFUSED).
+
+    The reasons (no code, no authenticator, a wrong or malformed code, codes paused after wrong
+    ones) are not told: each of them is reached only with the right password.
+    """
     device = totp_device_of(user)
-    if device is None:
-        return Response({"otp_token": [NO_DEVICE]}, status=status.HTTP_400_BAD_REQUEST)
+    if not otp_token or device is None:
+        return _credentials_refused()
     try:
         totp_code_check(device=device, code=otp_token)
-    except DjangoValidationError as error:
-        if error.code == "locked":
-            return _too_many_requests(error.message, str(error.params["retry_after_s"]))
-        return Response({"otp_token": error.messages}, status=status.HTTP_400_BAD_REQUEST)
+    except DjangoValidationError:
+        return _credentials_refused()
     return None
+
+
+def _credentials_refused() -> Response:
+    return Response({"non_field_errors": [CREDENTIALS_REFUSED]}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _too_many_requests(detail: str, retry_after: str | None) -> Response:

@@ -99,7 +99,7 @@ def test_api_token_endpoint_answers_a_lockout_with_429_json_and_a_message(api, c
     for _ in range(2):
         response = _token(api, "clin", "wrong-guess")
         assert response.status_code == 400
-        assert "Unable to log in" in response.json()["non_field_errors"][0]
+        assert response.json()["non_field_errors"][0].startswith("Unable to sign in with these details.")
     response = _token(api, "clin", "wrong-guess")
     assert response.status_code == 429
     assert response["Content-Type"] == "application/json"

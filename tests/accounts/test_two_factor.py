@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.api.serializers import CREDENTIALS_REFUSED
 from accounts.middleware import OPEN_BEFORE_TWO_FACTOR
 from accounts.models import User
 from accounts.services import user_deactivate
@@ -69,8 +70,9 @@ def _page_urls() -> list[tuple[str, str]]:
                 if isinstance(entry.pattern, RoutePattern):
                     converters = entry.pattern.converters.items()
                     kwargs = {k: 1 if isinstance(c, IntConverter) else "x" for k, c in converters}
-                else:  # a regular expression (DRF's routers): "1" fits their groups
-                    kwargs = dict.fromkeys(entry.pattern.regex.groupindex, "1")
+                    kwargs.update({"format": "json"} if "format" in kwargs else {})  # DRF's format suffix
+                else:  # a regular expression (DRF's routers): "1" fits their groups, "json" their format suffix
+                    kwargs = {k: "json" if k == "format" else "1" for k in entry.pattern.regex.groupindex}
                 found.append((namespace + entry.name, reverse(namespace + entry.name, kwargs=kwargs)))
 
     walk(get_resolver().url_patterns, "")
@@ -92,7 +94,9 @@ def test_staff_past_only_the_password_are_sent_to_two_factor_from_every_page(cli
             assert response.json()["issue"][0]["diagnostics"].startswith("Two-factor sign-in needed"), url
         elif url.startswith("/api/"):
             assert response.status_code == 403, url
-            assert response.json()["detail"].startswith("Two-factor sign-in needed"), url
+            # The schema answers YAML and the docs HTML (tests/security/test_two_factor_api.py reads those).
+            if response["Content-Type"].startswith("application/json"):
+                assert response.json()["detail"].startswith("Two-factor sign-in needed"), url
         else:
             assert response.status_code == 302, url
             assert response["Location"].startswith(TWO_FACTOR + "?next="), url
@@ -309,7 +313,10 @@ def test_admin_reset_removes_the_authenticator_and_sends_the_person_to_set_up_ag
     assert victim.get(reverse("patients:list"))["Location"].startswith(TWO_FACTOR)
     assert victim.get(TWO_FACTOR)["Location"] == reverse("accounts:two-factor-setup")
     event = AuditEvent.objects.get(target_id=str(clinician.pk), summary__startswith="Reset two-factor")
-    assert (event.actor, event.summary) == (superuser, "Reset two-factor sign-in; removed 1 authenticator(s)")
+    assert (event.actor, event.summary) == (
+        superuser,
+        "Reset two-factor sign-in; removed 1 authenticator(s), revoked 0 API token(s)",
+    )
 
 
 # --- API tokens: a code for staff, and an expiry -------------------------------------------
@@ -322,22 +329,37 @@ def test_staff_token_needs_the_code(api, clinician):
     wrong = _token(api, clinician, otp_token=_wrong(current_code(device)))
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
 
-    assert missing.status_code == 400
-    assert missing.json()["otp_token"] == [
-        "Staff need a two-factor code for an API token: send otp_token, the 6-digit code from your authenticator app."
-    ]
-    assert wrong.status_code == 400
-    assert wrong.json()["otp_token"][0].startswith("That code didn't match")
+    for refused in (missing, wrong):
+        assert refused.status_code == 400
+        assert refused.json() == {"non_field_errors": [CREDENTIALS_REFUSED]}
     assert not Token.objects.exists()
     issued = _token(api, clinician, otp_token=current_code(device))
     assert issued.status_code == 200
     assert issued.json()["token"] == Token.objects.get(user=clinician).key
 
 
-def test_staff_without_an_authenticator_are_told_to_set_one_up(api, front_desk):
-    response = _token(api, front_desk, otp_token="123456")
-    assert response.status_code == 400
-    assert response.json()["otp_token"][0].startswith("Set up two-factor sign-in first")
+def test_a_right_password_without_its_code_is_answered_like_a_wrong_password(api, clinician, front_desk):
+    """Issue 18: "code missing" told apart from "wrong credentials" confirmed a guessed password."""
+    device = authenticator_for(clinician)
+    wrong_password = api.post(reverse("api:auth-token"), {"username": "clin", "password": "not-the-password"})
+    unknown_user = api.post(reverse("api:auth-token"), {"username": "nobody", "password": PASSWORD, "otp_token": "1"})
+    answers = {
+        "right password, no code": _token(api, clinician),
+        "right password, empty code": _token(api, clinician, otp_token=""),
+        "right password, letters": _token(api, clinician, otp_token="12ab56"),
+        "right password, wrong code": _token(api, clinician, otp_token=_wrong(current_code(device))),
+        "right password, no authenticator": _token(api, front_desk, otp_token="123456"),
+    }
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=5, throttling_failure_timestamp=timezone.now()
+    )
+    answers["right password, codes paused"] = _token(api, clinician, otp_token=current_code(device))
+    assert (wrong_password.status_code, wrong_password.json()) == (400, {"non_field_errors": [CREDENTIALS_REFUSED]})
+    assert (unknown_user.status_code, unknown_user.json()) == (400, wrong_password.json())
+    for case, response in answers.items():
+        assert (response.status_code, response.json()) == (400, wrong_password.json()), case
+        assert "Retry-After" not in response, case
+    assert not Token.objects.exists()
 
 
 def test_token_code_attempts_are_locked_out_too(api, clinician):
@@ -351,10 +373,11 @@ def test_token_code_attempts_are_locked_out_too(api, clinician):
 
     response = _token(api, clinician, otp_token=current_code(device))
 
-    assert response.status_code == 429
-    assert response.json()["detail"].startswith("Too many wrong codes, so codes are paused for this account.")
-    assert 14 <= int(response["Retry-After"]) <= 16
+    # Refused like a wrong password: a "codes paused" answer would confirm the password.
+    assert (response.status_code, response.json()) == (400, {"non_field_errors": [CREDENTIALS_REFUSED]})
     assert not Token.objects.exists()
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - timedelta(seconds=17))
+    assert _token(api, clinician, otp_token=current_code(device)).status_code == 200
 
 
 def test_athlete_token_needs_no_code_and_says_when_it_expires(settings, api, athlete_a):
