@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.api.views import MeView, TokenObtainView
 from accounts.views import home
+from clinic import converters, errors
+
+# Before the includes below: the apps' routes use <dbint:...>.
+converters.register()
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -37,3 +41,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Errors answer JSON under /api/ and a page with the reason elsewhere (clinic/errors.py).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

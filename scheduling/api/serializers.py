@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from clinic.api import validate_calendar_date
 from patients.models import Patient
 from scheduling.models import Appointment, AppointmentType, Room
 
@@ -64,6 +65,9 @@ class SlotQuerySerializer(serializers.Serializer):
     )
     date_from = serializers.DateField()
     date_to = serializers.DateField(required=False)
+
+    validate_date_from = staticmethod(validate_calendar_date)
+    validate_date_to = staticmethod(validate_calendar_date)
 
     def validate(self, attrs: dict) -> dict:
         attrs.setdefault("date_to", attrs["date_from"])
