@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.urls.converters import IntConverter
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
@@ -172,6 +172,18 @@ def _requests(case: Case) -> list[tuple[dict[str, str], dict[str, str]]]:
     return together + [({}, {param: value}) for param, value in case.query.items()]
 
 
+# The probe's findings (issue 18, row 9), always tried besides what Hypothesis draws. On the
+# old code the drawn cases alone found the impossible date, the Range, huge ids in the API's
+# filters and more, but not every one of these in a run this short.
+KNOWN: dict[str, tuple[Case, ...]] = {
+    "scheduling:calendar": (
+        Case("front_desk", {}, {"date": "2026-02-30", "clinician": "99999999999999999999999"}, {}, {}),
+        Case("front_desk", {}, {"date": "9999-12-31", "view": "week"}, {}, {}),
+    ),
+    "api:appointment-list": (Case("front_desk", {}, {"clinician": "99999999999999999999999"}, {}, {}),),
+    "assessments:video": (Case("clinician", {}, {}, {}, {"Range": "bytes=" + "9" * 5000 + "-"}),),
+}
+
 WALKED = sorted(name for name in ROUTES if name != "admin")  # the admin site is Django's own
 
 
@@ -196,6 +208,8 @@ def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_
             if url.startswith("/api/v1/") and response.status_code >= 400:
                 assert response["Content-Type"].startswith("application/json"), f"{url[:300]}: not JSON"
 
+    for known in KNOWN.get(name, ()):
+        walk = example(known)(walk)
     walk()
 
 
