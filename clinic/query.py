@@ -1,18 +1,20 @@
 """Query-string values read one safe way: an id the database can hold, a date the calendar can
-hold, text without NUL. A malformed value is the client's mistake: ``BadQuery``, a 400 that
+hold, text without NUL (refused for every route by the middleware below). A malformed value is the client's mistake: ``BadQuery``, a 400 that
 names the parameter (clinic/errors.py), never a 500 from deeper down.
 
-Why each bound: an id past BIGINT raises in the database driver (OverflowError on SQLite, a
-DataError on PostgreSQL); a date near year 1 or 9999 overflows once a week or a time zone is
+Why each bound: an id past BIGINT raises in SQLite's driver (OverflowError) and as a bound
+bigint on PostgreSQL (DataError); a date near year 1 or 9999 overflows once a week or a time zone is
 added to it; PostgreSQL refuses a NUL character in any text value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from urllib.parse import unquote
 
 from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.dateparse import parse_date
 
 from clinic.converters import DB_INT_MAX
@@ -64,5 +66,21 @@ def query_date(query: Mapping[str, str], name: str) -> date | None:
 
 
 def query_text(query: Mapping[str, str], name: str, *, max_length: int = 100) -> str:
-    """Free text (a search): NUL characters dropped, trimmed, at most ``max_length`` characters."""
-    return query.get(name, "").replace("\x00", "").strip()[:max_length]
+    """Free text (a search), trimmed, at most ``max_length`` characters (NUL never gets here)."""
+    return query.get(name, "").strip()[:max_length]
+
+
+class RefuseNulInQueryMiddleware:
+    """A NUL anywhere in the query string is a 400, for every route (the admin's searches and
+    filters included): PostgreSQL cannot hold one in text, and psycopg2 raises ValueError ("A
+    string literal cannot contain NUL") the moment a filter carries it, a 500 that SQLite never
+    shows. Form and serializer fields already refuse NUL in bodies (Django's and DRF's
+    CharField); path converters (int, slug) cannot match one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            raise BadQuery("Query values may not contain NUL characters.")
+        return self.get_response(request)
