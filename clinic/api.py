@@ -1,6 +1,6 @@
 """API plumbing shared by every app: errors become 4xx with a message, never a 500."""
 
-from datetime import date
+from datetime import date, datetime
 
 import django_filters
 from django import forms
@@ -46,8 +46,9 @@ class CalendarDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = CalendarDateTimeField
 
 
-def validate_calendar_date(value: date) -> date:
-    """For serializers' DateFields (``validate_<field>``): the bounds of clinic/query.py."""
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
+def calendar_date(value: date) -> None:
+    """A serializer field validator (``validators=[calendar_date]``) for dates and date-times:
+    the bounds of clinic/query.py, so that adding a duration or a week cannot overflow."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise exceptions.ValidationError(f"Choose a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.")
-    return value

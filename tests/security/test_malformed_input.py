@@ -328,3 +328,19 @@ def test_an_unknown_api_address_answers_json_404(api_as, clinician):
     response = api_as(clinician).get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_booking_through_the_api_at_the_calendars_edge_is_400(api_as, front_desk, walk_world, athlete_a, clinician):
+    """The end time (start + duration) overflowed past 9999-12-31: a 500 from a request body."""
+    body = {
+        "patient": athlete_a[1].pk, "clinician": clinician.pk, "appointment_type": walk_world.get("appointment_type"),
+        "starts_at": "9999-12-31T23:59:59Z",
+    }  # fmt: skip
+    api = api_as(front_desk)
+    created = api.post("/api/v1/appointments/", body, format="json")
+    assert created.status_code == 400
+    assert created.json() == {"starts_at": ["Choose a date between 1900 and 2999."]}
+    appointment = walk_world.get("appointment")
+    moved = api.post(f"/api/v1/appointments/{appointment}/move/", {"starts_at": body["starts_at"]}, format="json")
+    assert moved.status_code == 400
+    assert moved.json() == {"starts_at": ["Choose a date between 1900 and 2999."]}
