@@ -1,10 +1,11 @@
 """Query-string values read one safe way: an id the database can hold, a date the calendar can
-hold, text without NUL (refused for every route by the middleware below). A malformed value is the client's mistake: ``BadQuery``, a 400 that
-names the parameter (clinic/errors.py), never a 500 from deeper down.
+hold, text without NUL (refused for every route by the middleware below). A malformed value is
+the client's mistake: ``BadQuery``, a 400 that names the parameter (clinic/errors.py), never a
+500 from deeper down.
 
 Why each bound: an id past BIGINT raises in SQLite's driver (OverflowError) and as a bound
-bigint on PostgreSQL (DataError); a date near year 1 or 9999 overflows once a week or a time zone is
-added to it; PostgreSQL refuses a NUL character in any text value.
+bigint on PostgreSQL (DataError); a date near year 1 or 9999 overflows once a week or a time
+zone is added to it; PostgreSQL refuses a NUL character in any text value.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ class RefuseNulInQueryMiddleware:
     filters included): PostgreSQL cannot hold one in text, and psycopg2 raises ValueError ("A
     string literal cannot contain NUL") the moment a filter carries it, a 500 that SQLite never
     shows. Form and serializer fields already refuse NUL in bodies (Django's and DRF's
-    CharField); path converters (int, slug) cannot match one."""
+    CharField); path values either cannot hold one (dbint, slug) or never reach a text column
+    (the reset link's uid and token)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
