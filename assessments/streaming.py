@@ -12,7 +12,17 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 CHUNK = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")  # ASCII digits only: \d also matches other scripts
+
+
+# Beyond any file we store: a longer run of digits is read as this, so that int() never sees
+# the thousands of digits it refuses (ValueError past 4300) or spends time on.
+_FAR = 10**18
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return _FAR if len(digits) > len(str(_FAR)) else int(digits)
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
@@ -25,12 +35,12 @@ def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     if not first and not last:
         return None
     if not first:  # suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0:
             return "unsatisfiable"
         return max(0, size - length), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if start >= size or end < start:
         return "unsatisfiable"
     return start, min(end, size - 1)

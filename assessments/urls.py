@@ -4,15 +4,15 @@ from assessments import views
 
 app_name = "assessments"
 urlpatterns = [
-    path("visits/<int:visit_pk>/upload/", views.upload, name="upload"),
-    path("visits/<int:visit_pk>/report/", views.visit_report, name="visit-report"),
-    path("visits/<int:visit_pk>/report.pdf", views.visit_report_pdf, name="visit-report-pdf"),
-    path("patients/<int:patient_pk>/trend/", views.trend, name="trend"),
-    path("patients/<int:patient_pk>/compare/", views.compare, name="compare"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/interpretation/", views.interpretation, name="interpretation"),
-    path("<int:pk>/reanalyse/", views.reanalyse, name="reanalyse"),
-    path("<int:pk>/video/", views.video, name="video"),
-    path("<int:pk>/preview/", views.preview, name="preview"),
-    path("<int:pk>/keyframes/<int:index>/", views.keyframe, name="keyframe"),
+    path("visits/<dbint:visit_pk>/upload/", views.upload, name="upload"),
+    path("visits/<dbint:visit_pk>/report/", views.visit_report, name="visit-report"),
+    path("visits/<dbint:visit_pk>/report.pdf", views.visit_report_pdf, name="visit-report-pdf"),
+    path("patients/<dbint:patient_pk>/trend/", views.trend, name="trend"),
+    path("patients/<dbint:patient_pk>/compare/", views.compare, name="compare"),
+    path("<dbint:pk>/", views.detail, name="detail"),
+    path("<dbint:pk>/interpretation/", views.interpretation, name="interpretation"),
+    path("<dbint:pk>/reanalyse/", views.reanalyse, name="reanalyse"),
+    path("<dbint:pk>/video/", views.video, name="video"),
+    path("<dbint:pk>/preview/", views.preview, name="preview"),
+    path("<dbint:pk>/keyframes/<dbint:index>/", views.keyframe, name="keyframe"),
 ]

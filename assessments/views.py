@@ -21,6 +21,7 @@ from assessments.report_pdf import render_visit_report_pdf
 from assessments.streaming import is_first_read, ranged_file_response
 from audit.models import AuditAction
 from audit.services import audit_record
+from clinic.query import query_id
 from clinic.ratelimit import UPLOADS_PER_USER, rate_limited
 from patients.models import Patient
 from patients.selectors import patient_get_for, visit_queryset_for
@@ -217,11 +218,7 @@ def compare(request: HttpRequest, patient_pk: int) -> HttpResponse:
     analysed = selectors.patient_assessments(user=request.user, patient=patient).filter(analysed_at__isnull=False)
     choices = list(analysed)
     by_id = {a.pk: a for a in choices}
-    try:
-        first = by_id.get(int(request.GET.get("a", "0")))
-        second = by_id.get(int(request.GET.get("b", "0")))
-    except ValueError:
-        first = second = None
+    first, second = by_id.get(query_id(request.GET, "a")), by_id.get(query_id(request.GET, "b"))
     if first is None and len(choices) >= 2:
         first = choices[-2]
     if second is None and choices:

@@ -9,6 +9,11 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from clinic import converters, errors
+
+# Before the includes below: the apps' routes use <dbint:...>.
+converters.register()
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
@@ -38,3 +43,9 @@ urlpatterns = [
     path("fhir/r4/", include("fhir_api.urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Errors answer JSON under /api/ and a page with the reason elsewhere (clinic/errors.py).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.forms import add_service_errors
+from clinic.query import query_text
 from patients import selectors, services
 from patients.forms import (
     ComplaintForm,
@@ -34,7 +35,7 @@ def _visit_for(request: HttpRequest, patient_pk: int, pk: int) -> Visit:
 @login_required
 @permission_required("patients.view_any_patient", raise_exception=True)
 def patient_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
+    search = query_text(request.GET, "q")
     patients = selectors.patient_list(user=request.user, search=search)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/patient_list.html", {"page": page, "search": search})

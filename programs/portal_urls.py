@@ -6,6 +6,6 @@ app_name = "portal"
 urlpatterns = [
     path("", portal_views.today, name="today"),
     path("log/", portal_views.log_session, name="log"),
-    path("sessions/<int:pk>/next-morning/", portal_views.next_morning, name="next-morning"),
+    path("sessions/<dbint:pk>/next-morning/", portal_views.next_morning, name="next-morning"),
     path("history/", portal_views.history, name="history"),
 ]

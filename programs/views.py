@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.forms import add_service_errors
+from clinic.query import parse_id
 from patients.models import Patient
 from patients.selectors import patient_get_for
 from programs import selectors, services
@@ -174,7 +175,7 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
     prescription = get_object_or_404(
         selectors.prescription_queryset_for(request.user).filter(status=PrescriptionStatus.ACTIVE), pk=pk
     )
-    item_id = request.POST.get("item") or request.GET.get("item")
+    item_id = parse_id(request.POST.get("item") or request.GET.get("item"), name="item")
     item = get_object_or_404(prescription.items.select_related("exercise"), pk=item_id)
     suggestion = next(s.suggestion for s in selectors.suggestions(prescription=prescription) if s.item.pk == item.pk)
     initial = {

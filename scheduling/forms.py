@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from clinic.forms import CalendarDateField
 from patients.selectors import patient_queryset_for
 from scheduling import selectors
 from scheduling.calendar import at_local
@@ -38,8 +39,8 @@ class WhenMixin:
 class SlotSearchForm(forms.Form):
     appointment_type = forms.ModelChoiceField(queryset=None, label="Type")  # type: ignore[arg-type]
     clinician = ClinicianChoiceField(queryset=None, required=False, empty_label="Any clinician")  # type: ignore[arg-type]
-    date_from = forms.DateField(widget=DateInput, label="From")
-    date_to = forms.DateField(widget=DateInput, label="To")
+    date_from = CalendarDateField(widget=DateInput, label="From")
+    date_to = CalendarDateField(widget=DateInput, label="To")
     patient = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -62,7 +63,7 @@ class BookingForm(WhenMixin, forms.Form):
     patient = forms.ModelChoiceField(queryset=None, label="Athlete")  # type: ignore[arg-type]
     clinician = ClinicianChoiceField(queryset=None)  # type: ignore[arg-type]
     appointment_type = forms.ModelChoiceField(queryset=None, label="Type")  # type: ignore[arg-type]
-    date = forms.DateField(widget=DateInput)
+    date = CalendarDateField(widget=DateInput)
     time = forms.TimeField(widget=TimeInput, help_text="Clinic time.")
     room = forms.ModelChoiceField(queryset=Room.objects.all(), required=False, empty_label="No room")
 
@@ -82,7 +83,7 @@ class BookingForm(WhenMixin, forms.Form):
 
 
 class MoveForm(WhenMixin, forms.Form):
-    date = forms.DateField(widget=DateInput)
+    date = CalendarDateField(widget=DateInput)
     time = forms.TimeField(widget=TimeInput, help_text="Clinic time.")
     clinician = ClinicianChoiceField(queryset=None)  # type: ignore[arg-type]
 
@@ -113,8 +114,8 @@ class WorkingHoursForm(forms.Form):
 class CalendarExceptionForm(forms.Form):
     clinician = ClinicianChoiceField(queryset=None)  # type: ignore[arg-type]
     reason = forms.ChoiceField(choices=ExceptionReason.choices)
-    first_day = forms.DateField(widget=DateInput)
-    last_day = forms.DateField(widget=DateInput)
+    first_day = CalendarDateField(widget=DateInput)
+    last_day = CalendarDateField(widget=DateInput)
     note = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

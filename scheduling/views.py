@@ -13,12 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from clinic.forms import add_service_errors
 from clinic.links import url_with_pk
+from clinic.query import query_date, query_id
 from patients.selectors import patient_get_for, patient_queryset_for, visit_queryset_for
 from scheduling import forms, ical, selectors, services
 from scheduling.calendar import at_local, describe_span, local
@@ -67,15 +67,15 @@ def _calendar_row(values: dict[str, Any], detail_url: Callable[[int], str]) -> d
 @permission_required("scheduling.view_appointment", raise_exception=True)
 def calendar(request: HttpRequest) -> HttpResponse:
     """Day or week list for one clinician or the whole clinic (as far as the user may see)."""
-    day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    day = query_date(request.GET, "date") or timezone.localdate()
     span = "week" if request.GET.get("view") == "week" else "day"
     first = day - timedelta(days=day.weekday()) if span == "week" else day
     days = 7 if span == "week" else 1
-    clinician_id = request.GET.get("clinician", "")
+    clinician = query_id(request.GET, "clinician")
+    clinician_id = "" if clinician is None else str(clinician)
     rows = selectors.calendar_rows(
         user=request.user, starts=at_local(first, MIDNIGHT), ends=at_local(first + timedelta(days=days), MIDNIGHT),
-        clinician_id=int(clinician_id) if clinician_id.isdigit() else None,
-        include_cancelled=request.GET.get("cancelled") == "1",
+        clinician_id=clinician, include_cancelled=request.GET.get("cancelled") == "1",
     )  # fmt: skip
     by_day: dict[date, list[dict[str, str]]] = {first + timedelta(days=n): [] for n in range(days)}
     detail_url = url_with_pk("scheduling:detail")
@@ -106,8 +106,8 @@ def _slot_rows(slots: list[selectors.Slot], extra: dict[str, Any]) -> list[dict[
 @permission_required("scheduling.add_appointment", raise_exception=True)
 def slot_search(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    patient_id = request.GET.get("patient", "")
-    patient = patient_queryset_for(request.user).filter(pk=patient_id).first() if patient_id.isdigit() else None
+    patient_id = query_id(request.GET, "patient")
+    patient = patient_queryset_for(request.user).filter(pk=patient_id).first() if patient_id else None
     initial = {"date_from": today, "date_to": today + timedelta(days=7), "patient": patient.pk if patient else None}
     form = forms.SlotSearchForm(request.GET if "appointment_type" in request.GET else None, initial=initial)
     rows: list[dict[str, Any]] | None = None

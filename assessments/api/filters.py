@@ -1,12 +1,13 @@
 import django_filters
 
 from assessments.models import Assessment, AssessmentStatus, CameraView
+from clinic.api import IdFilter
 
 
 class AssessmentFilter(django_filters.FilterSet):
     # Plain ids, not model choices: an unknown id and another patient's id both give an empty list.
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    visit = django_filters.NumberFilter(field_name="visit_id")
+    patient = IdFilter(field_name="patient_id")
+    visit = IdFilter(field_name="visit_id")
     status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
     view = django_filters.ChoiceFilter(choices=CameraView.choices)
 

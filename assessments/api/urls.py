@@ -7,5 +7,5 @@ router = SimpleRouter()
 router.register("assessments", AssessmentViewSet, basename="assessment")
 urlpatterns = [
     *router.urls,
-    path("patients/<int:pk>/hip-drop-trend/", HipDropTrendView.as_view(), name="patient-hip-drop-trend"),
+    path("patients/<dbint:pk>/hip-drop-trend/", HipDropTrendView.as_view(), name="patient-hip-drop-trend"),
 ]

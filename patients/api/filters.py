@@ -1,5 +1,6 @@
 import django_filters
 
+from clinic.api import CalendarDateFilter, IdFilter
 from patients.models import Patient, Visit
 
 
@@ -12,10 +13,10 @@ class PatientFilter(django_filters.FilterSet):
 class VisitFilter(django_filters.FilterSet):
     # Plain ids, not model choices: an unknown id and another patient's id both give an empty
     # list, so a filter cannot tell which ids exist.
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    clinician = django_filters.NumberFilter(field_name="clinician_id")
-    visit_date_after = django_filters.DateFilter(field_name="visit_date", lookup_expr="gte")
-    visit_date_before = django_filters.DateFilter(field_name="visit_date", lookup_expr="lte")
+    patient = IdFilter(field_name="patient_id")
+    clinician = IdFilter(field_name="clinician_id")
+    visit_date_after = CalendarDateFilter(field_name="visit_date", lookup_expr="gte")
+    visit_date_before = CalendarDateFilter(field_name="visit_date", lookup_expr="lte")
 
     class Meta:
         model = Visit

@@ -3,11 +3,12 @@ empty list and a filter cannot tell which ids exist."""
 
 import django_filters
 
+from clinic.api import IdFilter
 from programs.models import Prescription, SessionLog
 
 
 class PrescriptionFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
+    patient = IdFilter(field_name="patient_id")
 
     class Meta:
         model = Prescription
@@ -15,8 +16,8 @@ class PrescriptionFilter(django_filters.FilterSet):
 
 
 class SessionLogFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    prescription = django_filters.NumberFilter(field_name="prescription_id")
+    patient = IdFilter(field_name="patient_id")
+    prescription = IdFilter(field_name="prescription_id")
 
     class Meta:
         model = SessionLog

@@ -1,5 +1,6 @@
 import django_filters
 
+from clinic.api import CalendarDateFilter, CalendarDateTimeFilter, IdFilter
 from scheduling.models import Appointment
 
 
@@ -8,12 +9,12 @@ class AppointmentFilter(django_filters.FilterSet):
 
     # Plain ids, not model choices: an unknown id and one the user may not see both give an
     # empty list, so a filter cannot tell which patients or people exist.
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    clinician = django_filters.NumberFilter(field_name="clinician_id")
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-    date_from = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte")
+    patient = IdFilter(field_name="patient_id")
+    clinician = IdFilter(field_name="clinician_id")
+    starts_after = CalendarDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = CalendarDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    date_from = CalendarDateFilter(field_name="starts_at", lookup_expr="date__gte")
+    date_to = CalendarDateFilter(field_name="starts_at", lookup_expr="date__lte")
 
     class Meta:
         model = Appointment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from clinic.api import calendar_date
 from patients.models import Patient
 from scheduling.models import Appointment, AppointmentType, Room
 
@@ -40,12 +41,12 @@ class AppointmentBookInputSerializer(serializers.Serializer):
     clinician = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
     appointment_type = serializers.PrimaryKeyRelatedField(queryset=AppointmentType.objects.filter(is_active=True))
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
-    starts_at = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField(validators=[calendar_date])
     duration_min = serializers.IntegerField(min_value=5, max_value=480, required=False)
 
 
 class AppointmentMoveInputSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField(validators=[calendar_date])
     clinician = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), required=False
     )
@@ -62,8 +63,8 @@ class SlotQuerySerializer(serializers.Serializer):
     clinician = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), required=False
     )
-    date_from = serializers.DateField()
-    date_to = serializers.DateField(required=False)
+    date_from = serializers.DateField(validators=[calendar_date])
+    date_to = serializers.DateField(required=False, validators=[calendar_date])
 
     def validate(self, attrs: dict) -> dict:
         attrs.setdefault("date_to", attrs["date_from"])

@@ -67,3 +67,25 @@ def test_the_video_is_not_reachable_under_media_url(client, clinician, uploaded)
 )  # fmt: skip
 def test_parse_range(header, expected):
     assert parse_range(header, 100) == expected
+
+
+def test_a_range_of_thousands_of_digits_is_416_not_a_server_error(client, video_url):
+    """int() refuses more than 4300 digits (a ValueError, a 500 before); it starts past any file."""
+    size = CAM03.stat().st_size
+    response = client.get(video_url, headers={"range": "bytes=" + "9" * 5000 + "-"})
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{size}"
+
+
+def test_huge_range_ends_and_suffixes_mean_the_whole_file(client, video_url):
+    data = CAM03.read_bytes()
+    for header in ("bytes=0-" + "9" * 5000, "bytes=-" + "9" * 5000, "bytes=" + "0" * 5000 + "0-"):
+        response = client.get(video_url, headers={"range": header})
+        assert response.status_code == 206, header[:20]
+        assert response["Content-Range"] == f"bytes 0-{len(data) - 1}/{len(data)}"
+        assert body(response) == data
+
+
+@pytest.mark.parametrize("header", ["bytes=٣-", "bytes=\x00-", "bytes=--1", "bytes=1-2-3"])
+def test_ranges_that_are_not_ascii_digits_get_the_whole_file(header):
+    assert parse_range(header, 100) is None
