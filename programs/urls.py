@@ -15,4 +15,5 @@ urlpatterns = [
     path("patients/<int:patient_pk>/", views.patient_progress, name="patient"),
     path("patients/<int:patient_pk>/prescribe/", views.prescribe, name="prescribe"),
     path("prescriptions/<int:pk>/revise/", views.revise, name="revise"),
+    path("prescriptions/<int:pk>/undo/", views.undo, name="undo"),
 ]
