@@ -191,7 +191,7 @@ ROUTES: dict[str, Route] = {
     "api:prescription-revise": api(POST=CLINICAL, args=pk("prescription")),
     "api:prescription-suggestions": api(GET=CLINICAL, args=pk("prescription")),
     "api:sessionlog-list": api(GET=ATHLETES_AND_CLINICAL, POST=ATHLETES),
-    "api:sessionlog-detail": api(GET=OWNER_AND_CLINICAL, args=pk("session_log")),
+    "api:sessionlog-detail": api(GET=OWNER_AND_CLINICAL, DELETE=OWNER, args=pk("session_log")),
     "api:sessionlog-next-morning": api(POST=OWNER, args=pk("session_log")),  # the athlete's own pain
     "api:users-me": api(GET=SIGNED_IN),
     "api:auth-token": api(POST=EVERYONE),
