@@ -14,6 +14,7 @@ from django.db.models import Case, F, Max, Prefetch, Q, QuerySet, Value, When, W
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
+from audit.models import AuditAction, AuditEvent
 from patients.models import Patient
 from patients.selectors import can_view_clinical, patient_queryset_for
 from programs.models import (
@@ -510,8 +511,6 @@ def pain_advice(*, patient: Patient, today: date | None = None) -> PainAdvice | 
 def session_log_edits(*, patient: Patient, limit: int = 20) -> list[Any]:
     """The athlete's edits and deletions of their logs, newest first (from the audit trail, where
     every change of a log is written with what it changed)."""
-    from audit.models import AuditAction, AuditEvent
-
     return list(
         AuditEvent.objects.filter(
             patient_id=patient.pk,

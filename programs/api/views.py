@@ -112,6 +112,15 @@ class PrescriptionViewSet(
         new = self.get_queryset().get(pk=new.pk)
         return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={201: s.PrescriptionOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def undo(self, request: Request, pk: str | None = None) -> Response:
+        """Undo the change of dosage this version made: a new active version with the dosage before it."""
+        version = self.get_object()
+        new = services.prescription_undo(version=version, undone_by=request.user)
+        new = self.get_queryset().get(pk=new.pk)
+        return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
+
     @action(detail=True, methods=["get"])
     def suggestions(self, request: Request, pk: str | None = None) -> Response:
         prescription = self.get_object()

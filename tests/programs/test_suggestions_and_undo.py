@@ -110,3 +110,17 @@ def test_prescribe_form_tells_visits_apart_prefills_cadence_and_warns_it_replace
     assert "(visit 3 of 4 that day)" in options and "hip drop 6.1°, 164 spm" in options
     assert 'name="cadence_baseline_spm" value="164"' in page
     assert "Prescribing replaces it" in page and "Prescribe and replace the active programme" in page
+
+
+def test_clinician_undoes_a_version_over_the_api(api_as, clinician, athlete_a, prescription_a):
+    item = prescription_a.items.first()
+    v2 = services.prescription_revise(prescription=prescription_a, revised_by=clinician,
+                                      dosages={item.pk: {"reps": 12}}, reason="More")  # fmt: skip
+    assert api_as(athlete_a[0]).post(f"/api/v1/prescriptions/{v2.pk}/undo/").status_code == 403
+    response = api_as(clinician).post(f"/api/v1/prescriptions/{v2.pk}/undo/")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["version"] == 3 and body["status"] == "active"
+    assert next(i for i in body["items"] if i["exercise"] == item.exercise_id)["reps"] == item.reps
+    again = api_as(clinician).post(f"/api/v1/prescriptions/{v2.pk}/undo/")
+    assert again.status_code == 400 and "changed again since" in str(again.json())

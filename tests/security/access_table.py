@@ -189,6 +189,7 @@ ROUTES: dict[str, Route] = {
     "api:prescription-list": api(GET=ATHLETES_AND_CLINICAL, POST=CLINICAL),
     "api:prescription-detail": api(GET=OWNER_AND_CLINICAL, args=pk("prescription")),
     "api:prescription-revise": api(POST=CLINICAL, args=pk("prescription")),
+    "api:prescription-undo": api(POST=CLINICAL, args=pk("prescription")),
     "api:prescription-suggestions": api(GET=CLINICAL, args=pk("prescription")),
     "api:sessionlog-list": api(GET=ATHLETES_AND_CLINICAL, POST=ATHLETES),
     "api:sessionlog-detail": api(GET=OWNER_AND_CLINICAL, DELETE=OWNER, args=pk("session_log")),
