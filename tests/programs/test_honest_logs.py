@@ -188,3 +188,32 @@ def test_a_programme_started_midweek_asks_for_part_of_that_week(athlete_a, clini
     prescribe(athlete_a[1], clinician, hip_template, starts_days_ago=(today - wednesday).days)
     first = selectors.adherence(patient=athlete_a[1], today=today).weeks[-1]
     assert (first.week_of, first.planned) == (wednesday - timedelta(days=2), 2)  # 5 of 7 days of 3 a week
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_once_store_one_session(athlete_a, visit_a, clinician, hip_template):
+    """Two requests saving the same day at the same moment (a double tap on a slow network)."""
+    import threading
+
+    from django.db import connection
+
+    prescription = prescribe(athlete_a[1], clinician, hip_template, visit_a)
+    barrier = threading.Barrier(2)
+    saved, errors = [], []
+
+    def save(pain: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            saved.append(log(prescription, pain=pain).pk)
+        except Exception as exc:  # any failure is reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(pain,)) for pain in (2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(set(saved)) == 1 and SessionLog.objects.count() == 1
