@@ -148,3 +148,15 @@ def test_athlete_logs_pain_6_and_the_clinician_sees_the_alert_with_the_note(phon
     phone.click("button:has-text('Save changes')")
     phone.wait_for_selector("[data-testid=clinic-phone]")
     phone.screenshot(path=str(SHOTS / "portal-pain-8.png"), full_page=True)
+
+    # The clinician accepts one of the three step-back suggestions: the other two stay; then undoes it.
+    assert page.locator("#current button:has-text('Accept')").count() == 3
+    with page.expect_navigation():
+        page.locator("#current button:has-text('Accept')").first.click()
+    assert "New prescription version saved" in page.locator(".msg").inner_text()
+    assert page.locator("#current button:has-text('Accept')").count() == 2
+    with page.expect_navigation():
+        page.click("[data-testid=undo-2]")
+    assert "Version 2 undone: version 3 is now active" in page.locator(".msg").inner_text()
+    assert page.locator("#current button:has-text('Accept')").count() == 3
+    page.screenshot(path=str(SHOTS / "patient-programme-undone.png"), full_page=True)
