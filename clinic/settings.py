@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -431,4 +432,12 @@ PROGRAM_REMINDER_AFTER_DAYS = env.int("PROGRAM_REMINDER_AFTER_DAYS", default=4)
 CELERY_BEAT_SCHEDULE["programs-inactivity-reminders"] = {
     "task": "programs.tasks.send_inactivity_reminders",
     "schedule": env.int("PROGRAM_REMINDER_SWEEP_EVERY_S", default=6 * 3600),
+}
+# Pain alerts (programs/pain_rules.py: pain above 5/10, or rising over three sessions) show in
+# the site at once; each prescribing clinician also gets one e-mail a day listing the new ones,
+# at this hour of the clinic's time zone (each alert is e-mailed once, however often it runs).
+PAIN_ALERT_DIGEST_HOUR = env.int("PAIN_ALERT_DIGEST_HOUR", default=7)
+CELERY_BEAT_SCHEDULE["programs-pain-alert-digest"] = {
+    "task": "programs.tasks.send_pain_alert_digest",
+    "schedule": crontab(hour=PAIN_ALERT_DIGEST_HOUR, minute=0),
 }

@@ -8,9 +8,12 @@ from django import forms
 from django.utils import timezone
 
 from patients.models import Patient, Visit
-from programs.models import Exercise, Phase, PrescribedExercise, Program, ProgramExercise
+from programs.models import Exercise, ExerciseLog, Phase, PrescribedExercise, Program, ProgramExercise
 
 PAIN_CHOICES = [(n, f"{n}/10") for n in range(11)]
+# No pain is assumed: the athlete picks a number, and a form left at "Choose" is refused.
+PAIN_CHOICES_BLANK = [("", "Choose 0-10"), *PAIN_CHOICES]
+PAIN_REQUIRED = "Choose how much it hurt, from 0 (no pain) to 10."
 
 
 class SessionForm(forms.Form):
@@ -32,15 +35,28 @@ class EntryForm(forms.Form):
     reps_done = forms.IntegerField(label="Reps per set", min_value=0, max_value=200, required=False)
     hold_s_done = forms.IntegerField(label="Seconds per hold", min_value=0, max_value=600, required=False)
     load_kg = forms.DecimalField(label="Load (kg)", min_value=Decimal("0"), max_value=Decimal("500"), decimal_places=1)
-    pain_during = forms.TypedChoiceField(label="Pain during (0-10)", choices=PAIN_CHOICES, coerce=int, initial=0)
+    pain_during = forms.TypedChoiceField(
+        label="Pain during (0-10)", choices=PAIN_CHOICES_BLANK, coerce=int, empty_value=None, required=False
+    )
     note = forms.CharField(label="Note", required=False, max_length=255)
 
-    def __init__(self, *args, item: PrescribedExercise, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, item: PrescribedExercise, logged: ExerciseLog | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        """``logged``: today's entry of this exercise, when the athlete edits a saved session."""
         kwargs.setdefault("prefix", f"item-{item.pk}")
-        kwargs.setdefault(
-            "initial",
-            {"sets_done": item.sets, "reps_done": item.reps, "hold_s_done": item.hold_s, "load_kg": item.load_kg},
-        )
+        if logged is not None:
+            initial = {
+                "done": True, "sets_done": logged.sets_done, "reps_done": logged.reps_done,
+                "hold_s_done": logged.hold_s_done, "load_kg": logged.load_kg, "pain_during": logged.pain_during,
+                "note": logged.note,
+            }  # fmt: skip
+        else:
+            initial = {
+                "sets_done": item.sets,
+                "reps_done": item.reps,
+                "hold_s_done": item.hold_s,
+                "load_kg": item.load_kg,
+            }
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.item = item
         if item.hold_s:
@@ -48,11 +64,18 @@ class EntryForm(forms.Form):
         else:
             del self.fields["hold_s_done"]
 
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("done") and data.get("pain_during") is None and "pain_during" not in self.errors:
+            self.add_error("pain_during", PAIN_REQUIRED)
+        return data
+
 
 class NextMorningForm(forms.Form):
     pain_next_morning = forms.TypedChoiceField(
-        label="Pain this morning (0-10)", choices=PAIN_CHOICES, coerce=int, initial=0
-    )
+        label="Pain this morning (0-10)", choices=PAIN_CHOICES_BLANK, coerce=int, empty_value=None,
+        error_messages={"required": PAIN_REQUIRED},
+    )  # fmt: skip
 
 
 class ProgramCreateForm(forms.Form):
@@ -95,9 +118,12 @@ class PrescribeForm(forms.Form):
         label="Measured cadence (steps/min)", min_value=100, max_value=240, required=False
     )
 
-    def __init__(self, *args, patient: Patient, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, patient: Patient, visit_labels: dict[int, str] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        """``visit_labels``: a label per visit that tells visits of one day apart (selectors)."""
         super().__init__(*args, **kwargs)
         self.fields["visit"].queryset = patient.visits.all()
+        labels = visit_labels or {}
+        self.fields["visit"].label_from_instance = lambda visit: labels.get(visit.pk, str(visit))
         self.fields["phase"].queryset = Phase.objects.select_related("program")
         self.fields["phase"].label_from_instance = lambda phase: f"{phase.program.name} · {phase.name}"
 

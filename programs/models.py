@@ -282,10 +282,16 @@ class SessionLog(models.Model):
     note = models.TextField(blank=True)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-performed_on", "-id"]
         indexes = [models.Index(fields=["patient", "-performed_on"])]
+        constraints = [
+            # Saving a day's session again edits it (services.session_log_create): a double
+            # submit, or two tabs, can never store two sessions of one programme on one day.
+            models.UniqueConstraint(fields=["prescription", "performed_on"], name="one_session_per_programme_per_day")
+        ]
 
     def __str__(self) -> str:
         return f"Session of {self.patient} on {self.performed_on:%d %b %Y}"
@@ -330,3 +336,25 @@ class InactivityReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.patient} (quiet since {self.last_active_on})"
+
+
+class PainAlertNotice(models.Model):
+    """A pain alert (pain_rules) that went out in a clinician's daily digest: one per session and
+    kind, so the digest never tells the same alert twice, however often it runs."""
+
+    class Kind(models.TextChoices):
+        PAIN_HIGH = "pain_high", "Pain above 5/10"
+        PAIN_RISING = "pain_rising", "Pain rising"
+
+    session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    message = models.CharField(max_length=255)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["session", "kind"], name="one_notice_per_session_alert")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.session_id} sent {self.sent_at:%d %b %Y}"

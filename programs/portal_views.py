@@ -17,7 +17,7 @@ from clinic.forms import add_service_errors
 from patients.models import Patient
 from programs import selectors, services
 from programs.forms import EntryForm, NextMorningForm, SessionForm
-from programs.models import Prescription
+from programs.models import Prescription, SessionLog
 
 
 def _own_patient(request: HttpRequest) -> Patient:
@@ -59,18 +59,36 @@ def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[s
 def _today_context(
     request: HttpRequest, patient: Patient, prescription: Prescription | None,
     session_form: SessionForm | None = None, entry_forms: list[EntryForm] | None = None,
+    editing: SessionLog | None = None,
 ) -> dict[str, object]:  # fmt: skip
+    """The portal's page. ``editing``: a session saved today, whose values fill the form (saving
+    it again edits it); today's own session is edited so by default."""
     today = timezone.localdate()
     items = list(prescription.items.all()) if prescription else []
+    logged_today = selectors.logged_today(patient=patient, today=today)
+    if (
+        editing is None
+        and logged_today is not None
+        and services.session_log_changeable(session=logged_today, user=request.user, today=today)
+    ):
+        editing = logged_today
+    if editing is not None and editing.prescription_id != getattr(prescription, "pk", None):
+        editing = None  # saved against a programme since replaced: a new log starts fresh
+    logged = {entry.item_id: entry for entry in editing.entries.all()} if editing else {}
+    if session_form is None:
+        initial = {"performed_on": editing.performed_on, "note": editing.note} if editing else {"performed_on": today}
+        session_form = SessionForm(initial=initial)
     context: dict[str, object] = {
         "patient": patient,
         "prescription": prescription,
         "adherence": selectors.adherence(patient=patient, today=today),
-        "logged_today": selectors.logged_today(patient=patient, today=today),
+        "logged_today": logged_today,
+        "editing": editing,
         "awaiting": selectors.awaiting_next_morning(patient=patient, today=today),
+        "pain_advice": selectors.pain_advice(patient=patient, today=today),
         "morning_form": NextMorningForm(),
-        "session_form": session_form or SessionForm(initial={"performed_on": today}),
-        "entry_forms": entry_forms or [EntryForm(item=item) for item in items],
+        "session_form": session_form,
+        "entry_forms": entry_forms or [EntryForm(item=item, logged=logged.get(item.pk)) for item in items],
         "appointments": selectors.upcoming_appointments(user=request.user, patient=patient),
         "assessment_summaries": _assessment_summaries(request, patient),
     }
@@ -84,6 +102,17 @@ def today(request: HttpRequest) -> HttpResponse:
     if prescription is not None:
         audit_record(actor=request.user, action=AuditAction.VIEW, target=prescription, patient_id=patient.pk)
     return render(request, "programs/portal/today.html", _today_context(request, patient, prescription))
+
+
+def _saved_message(request: HttpRequest, patient: Patient, *, edited: bool) -> None:
+    """A session that hurt too much gets no praise for pushing on: the page below it says, calmly,
+    what to do next (pain_rules; the "pain-advice" card)."""
+    if selectors.pain_advice(patient=patient) is not None:
+        messages.info(request, "Session saved. Thank you for telling us how it felt: here is what to do next.")
+    elif edited:
+        messages.success(request, "Session updated. Thank you for keeping your log right.")
+    else:
+        messages.success(request, "Session saved. Great work: every session builds strength.")
 
 
 @login_required
@@ -112,18 +141,54 @@ def log_session(request: HttpRequest) -> HttpResponse:
             for form in entry_forms
             if form.cleaned_data["done"]
         ]
+        performed_on = session_form.cleaned_data["performed_on"]
+        edited = prescription.sessions.filter(performed_on=performed_on).exists()
         try:
             services.session_log_create(
                 prescription=prescription, logged_by=request.user, entries=entries,
-                performed_on=session_form.cleaned_data["performed_on"], note=session_form.cleaned_data["note"],
+                performed_on=performed_on, note=session_form.cleaned_data["note"],
             )  # fmt: skip
         except ValidationError as exc:
             add_service_errors(session_form, exc)
         else:
-            messages.success(request, "Session saved. Great work: every session builds strength.")
+            _saved_message(request, patient, edited=edited)
             return redirect("portal:today")
+    else:
+        session_form.add_error(None, "Some answers need a look: see the messages beside them.")
     context = _today_context(request, patient, prescription, session_form, entry_forms)
     return render(request, "programs/portal/today.html", context, status=400)
+
+
+def _own_session(request: HttpRequest, pk: int) -> SessionLog:
+    patient = _own_patient(request)
+    return get_object_or_404(
+        selectors.session_log_queryset_for(request.user).filter(patient=patient).select_related("patient"), pk=pk
+    )
+
+
+@login_required
+def edit_session(request: HttpRequest, pk: int) -> HttpResponse:
+    """The portal with one of the athlete's sessions saved today in the form (saving edits it)."""
+    session = _own_session(request, pk)
+    if not services.session_log_changeable(session=session, user=request.user):
+        messages.info(request, "A session can be changed on the day you saved it. Tell your clinician what changed.")
+        return redirect("portal:history")
+    prescription = selectors.active_prescription(user=request.user, patient=session.patient)
+    context = _today_context(request, session.patient, prescription, editing=session)
+    return render(request, "programs/portal/today.html", context)
+
+
+@login_required
+@require_POST
+def delete_session(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _own_session(request, pk)
+    try:
+        services.session_log_delete(session=session, deleted_by=request.user)
+    except ValidationError:
+        messages.info(request, "A session can be deleted on the day you saved it. Tell your clinician what changed.")
+        return redirect("portal:history")
+    messages.success(request, f"The session of {session.performed_on:%A %-d %b} is deleted.")
+    return redirect("portal:today")
 
 
 @login_required
@@ -136,20 +201,29 @@ def next_morning(request: HttpRequest, pk: int) -> HttpResponse:
         services.session_log_next_morning(
             session=session, logged_by=request.user, pain_next_morning=form.cleaned_data["pain_next_morning"]
         )
-        messages.success(request, "Thanks, noted. Knowing how you feel the next morning keeps the plan right for you.")
+        if selectors.pain_advice(patient=patient) is not None:
+            messages.info(request, "Thanks, noted. Here is what to do next.")
+        else:
+            messages.success(
+                request, "Thanks, noted. Knowing how you feel the next morning keeps the plan right for you."
+            )
     else:
-        messages.error(request, "Choose a number from 0 to 10.")
+        messages.error(request, form.errors["pain_next_morning"][0])
     return redirect("portal:today")
 
 
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     patient = _own_patient(request)
-    sessions = selectors.session_log_queryset_for(request.user).filter(patient=patient)[:60]
-    audit_record(actor=request.user, action=AuditAction.LIST, target=sessions.model, patient_id=patient.pk)
+    sessions = list(selectors.session_log_queryset_for(request.user).filter(patient=patient)[:60])
+    audit_record(actor=request.user, action=AuditAction.LIST, target=SessionLog, patient_id=patient.pk)
+    today = timezone.localdate()
     context = {
         "patient": patient,
         "sessions": sessions,
+        "changeable": {
+            s.pk for s in sessions if services.session_log_changeable(session=s, user=request.user, today=today)
+        },
         "adherence": selectors.adherence(patient=patient),
         "prescriptions": selectors.prescription_history(user=request.user, patient=patient),
     }

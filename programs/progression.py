@@ -15,8 +15,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-SAFE_PAIN_MAX = 3  # 0-3/10: safe
-ACCEPTABLE_PAIN_MAX = 5  # 4-5/10: acceptable; above this the load is too much
+from programs.pain_rules import SAFE_PAIN_MAX, too_much, worst_pain
 
 
 class Decision(StrEnum):
@@ -126,8 +125,8 @@ def suggest(*, entries: Sequence[SessionEntry], dosage: Dosage, rule: Rule) -> S
     """
     entries = sorted(entries, key=lambda entry: entry.performed_on)
     for entry in entries:
-        worst = max(entry.pain_during, entry.pain_next_morning or 0)
-        if worst > ACCEPTABLE_PAIN_MAX:
+        worst = worst_pain(entry.pain_during, entry.pain_next_morning)
+        if too_much(worst):
             when = "the next morning" if (entry.pain_next_morning or 0) > entry.pain_during else "during the session"
             new = step_back_dosage(dosage, rule)
             return Suggestion(

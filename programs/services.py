@@ -7,7 +7,9 @@ prescription; dosage is not theirs to change.
 
 from __future__ import annotations
 
+import logging
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,14 +23,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import Role, role_of
 from audit.models import AuditAction
 from audit.services import audit_record
 from patients.models import Patient, Visit
+from programs import selectors
 from programs.models import (
     Exercise,
     ExerciseLog,
     InactivityReminder,
+    PainAlertNotice,
     Phase,
     PrescribedExercise,
     Prescription,
@@ -38,6 +43,8 @@ from programs.models import (
     ProgressionRuleFields,
     SessionLog,
 )  # fmt: skip
+
+logger = logging.getLogger(__name__)
 
 EXERCISE_EDITABLE_FIELDS = (
     "name", "target", "starting_position", "instructions", "key_cues", "common_faults", "evidence",
@@ -265,15 +272,124 @@ def prescription_revise(
     return new
 
 
+@transaction.atomic
+def prescription_undo(*, version: Prescription, undone_by: Any) -> Prescription:
+    """Undo one change of dosage (an accepted or edited suggestion): a new version puts the
+    exercises that change touched back to the dosage of the version before it. Changes made to
+    other exercises since stay, so each accepted suggestion is undone on its own.
+    """
+    _require_clinician(undone_by, "undone_by")
+    previous = version.supersedes
+    if previous is None or previous.phase_id != version.phase_id or previous.program_id != version.program_id:
+        raise ValidationError({"prescription": "Only a change of dosage can be undone; prescribe again instead."})
+    current = (
+        Prescription.objects.select_for_update()
+        .filter(patient_id=version.patient_id, status=PrescriptionStatus.ACTIVE)
+        .first()
+    )
+    if current is None:
+        raise ValidationError({"prescription": "The patient has no active programme to change."})
+    changes = selectors.dosage_changes(version=version, previous=previous)
+    if not changes:
+        raise ValidationError({"prescription": f"Version {version.version} changed no dosage: nothing to undo."})
+    now = {item.exercise_id: item for item in current.items.select_related("exercise")}
+    dosages = {}
+    for exercise_id, (before, after) in changes.items():
+        item = now.get(exercise_id)
+        if item is None or selectors.dosage_values(item) != after:
+            name = item.exercise.name if item else "An exercise"
+            raise ValidationError({"prescription": f"{name} has changed again since: change it with Edit instead."})
+        dosages[item.pk] = before
+    new = prescription_revise(
+        prescription=current, revised_by=undone_by, dosages=dosages,
+        reason=f"Undo of v{version.version} ({version.change_reason})"[:255],
+    )  # fmt: skip
+    audit_record(
+        actor=undone_by, action=AuditAction.UPDATE, target=version, patient_id=version.patient_id,
+        summary=f"v{version.version} undone by v{new.version}",
+    )  # fmt: skip
+    return new
+
+
 @dataclass(frozen=True)
 class EntryInput:
+    """One exercise of a logged session. Pain has no default: the athlete always chooses it."""
+
     item_id: int
     sets_done: int
+    pain_during: int
     reps_done: int | None = None
     hold_s_done: int | None = None
     load_kg: Decimal = Decimal("0")
-    pain_during: int = 0
     note: str = ""
+
+
+def session_log_changeable(*, session: SessionLog, user: Any, today: date | None = None) -> bool:
+    """The athlete may edit or delete their own log on the day they saved it, not later: what
+    the clinician has read (and an alert raised) stays as it was."""
+    today = today or timezone.localdate()
+    return session.patient.user_id == getattr(user, "pk", None) and timezone.localdate(session.created_at) == today
+
+
+def _log_summary(session: SessionLog) -> dict[str, Any]:
+    entries = {e.item_id: (e.sets_done, e.reps_done, e.hold_s_done, e.load_kg, e.pain_during, e.note)
+               for e in session.entries.all()}  # fmt: skip
+    return {
+        "entries": entries,
+        "pain": max((e[4] for e in entries.values()), default=0),
+        "note": session.note,
+    }
+
+
+def _describe_edit(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What an edit changed, in the words a clinician reads in the edit history."""
+    parts = []
+    if before["pain"] != after["pain"]:
+        parts.append(f"pain up to {before['pain']}/10 → {after['pain']}/10")
+    if set(before["entries"]) != set(after["entries"]):
+        parts.append(f"exercises {len(before['entries'])} → {len(after['entries'])}")
+    elif any(before["entries"][k][:4] != after["entries"][k][:4] for k in after["entries"]):
+        parts.append("sets, reps or load changed")
+    if before["note"] != after["note"] or any(
+        before["entries"].get(k, (None,) * 6)[5] != v[5] for k, v in after["entries"].items()
+    ):
+        parts.append("notes changed")
+    return "; ".join(parts) or "saved again, nothing changed"
+
+
+def _write_entries(session: SessionLog, items: dict[int, PrescribedExercise], entries: list[EntryInput]) -> None:
+    for entry in entries:
+        log = ExerciseLog(
+            session=session, item=items[entry.item_id], sets_done=entry.sets_done, reps_done=entry.reps_done,
+            hold_s_done=entry.hold_s_done, load_kg=entry.load_kg, pain_during=entry.pain_during, note=entry.note,
+        )  # fmt: skip
+        log.full_clean(exclude=["session", "item"])
+        log.save()
+
+
+def _session_log_edit(
+    *, session: SessionLog, logged_by: Any, items: dict[int, PrescribedExercise], entries: list[EntryInput],
+    note: str, pain_next_morning: int | None,
+) -> SessionLog:  # fmt: skip
+    if not session_log_changeable(session=session, user=logged_by):
+        raise ValidationError({
+            "performed_on": f"The session of {session.performed_on:%d %b} was saved on an earlier day, so it "
+            "stays as it is. Choose another date, or tell your clinician what changed."
+        })  # fmt: skip
+    before = _log_summary(session)
+    session.note = note
+    if pain_next_morning is not None:
+        session.pain_next_morning = pain_next_morning
+    session.full_clean(exclude=["prescription", "patient", "logged_by"], validate_constraints=False)
+    session.save(update_fields=["note", "pain_next_morning", "updated_at"])
+    session.entries.all().delete()
+    _write_entries(session, items, entries)
+    after = _log_summary(session)
+    audit_record(
+        actor=logged_by, action=AuditAction.UPDATE, target=session, patient_id=session.patient_id,
+        summary=f"edited the session of {session.performed_on:%d %b}: {_describe_edit(before, after)}",
+    )  # fmt: skip
+    return session
 
 
 @transaction.atomic
@@ -281,7 +397,11 @@ def session_log_create(
     *, prescription: Prescription, logged_by: Any, performed_on: date, entries: list[EntryInput],
     note: str = "", pain_next_morning: int | None = None,
 ) -> SessionLog:  # fmt: skip
-    """An athlete logs one session against their own active prescription."""
+    """An athlete logs one session against their own active prescription.
+
+    One session per programme per day: saving a day that is already logged edits that session
+    (the same day it was saved; later it is refused), so a double submit stores one row.
+    """
     patient = prescription.patient
     if patient.user_id != getattr(logged_by, "pk", None):
         raise ValidationError({"prescription": "You can only log against your own programme."})
@@ -301,26 +421,46 @@ def session_log_create(
         if entry.item_id in seen:
             raise ValidationError({"entries": "Each exercise can be logged once per session."})
         seen.add(entry.item_id)
+    edit = dict(logged_by=logged_by, items=items, entries=entries, note=note, pain_next_morning=pain_next_morning)
+    existing = SessionLog.objects.select_for_update().filter(prescription=prescription, performed_on=performed_on)
+    if (session := existing.select_related("patient").first()) is not None:
+        return _session_log_edit(session=session, **edit)
     session = SessionLog(
         prescription=prescription, patient=patient, performed_on=performed_on, note=note,
         pain_next_morning=pain_next_morning, logged_by=logged_by,
     )  # fmt: skip
     # The related rows are the instances checked above: full_clean need not look each one up again
-    # (a query per foreign key, per exercise); uniqueness per session is the `seen` check.
-    session.full_clean(exclude=["prescription", "patient", "logged_by"])
-    session.save()
-    for entry in entries:
-        log = ExerciseLog(
-            session=session, item=items[entry.item_id], sets_done=entry.sets_done, reps_done=entry.reps_done,
-            hold_s_done=entry.hold_s_done, load_kg=entry.load_kg, pain_during=entry.pain_during, note=entry.note,
-        )  # fmt: skip
-        log.full_clean(exclude=["session", "item"])
-        log.save()
+    # (a query per foreign key, per exercise); uniqueness per session is the `seen` check, per
+    # day the constraint below.
+    session.full_clean(exclude=["prescription", "patient", "logged_by"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            session.save()
+    except IntegrityError:
+        # The same day saved a moment ago by a second submit (another request won the insert):
+        # this save edits that session, as a second save always does.
+        return _session_log_edit(session=existing.select_related("patient").get(), **edit)
+    _write_entries(session, items, entries)
     audit_record(
         actor=logged_by, action=AuditAction.CREATE, target=session, patient_id=patient.pk,
         summary=f"{len(entries)} exercises, pain up to {max(e.pain_during for e in entries)}/10",
     )  # fmt: skip
     return session
+
+
+@transaction.atomic
+def session_log_delete(*, session: SessionLog, deleted_by: Any) -> None:
+    """The athlete deletes their own log on the day they saved it; the audit trail keeps what it said."""
+    if not session_log_changeable(session=session, user=deleted_by):
+        raise ValidationError({"session": "Only your own session, on the day you saved it, can be deleted."})
+    summary = _log_summary(session)
+    note = f", note: {session.note}" if session.note else ""
+    audit_record(
+        actor=deleted_by, action=AuditAction.DELETE, target=session, patient_id=session.patient_id,
+        summary=f"deleted the session of {session.performed_on:%d %b}: {len(summary['entries'])} exercises, "
+        f"pain up to {summary['pain']}/10{note}",
+    )  # fmt: skip
+    session.delete()
 
 
 @transaction.atomic
@@ -388,5 +528,63 @@ def inactivity_reminders_send(*, today: date | None = None, after_days: int | No
                 )  # fmt: skip
         except IntegrityError:
             continue  # already reminded for this quiet spell
+        sent += 1
+    return sent
+
+
+def pain_alert_digest_send(*, today: date | None = None) -> int:
+    """E-mail each prescribing clinician the pain alerts they have not been told of yet, with the
+    athlete's note: one e-mail per clinician per run (the daily beat task).
+
+    Idempotent: each alert (session, kind) is written to PainAlertNotice as it is sent, a unique
+    pair, so a second run, or two workers at once, tell nothing twice. Returns e-mails queued.
+    """
+    fresh: dict[int, list[selectors.Alert]] = defaultdict(list)
+    alerts = [a for a in selectors.pain_alerts_for_digest(today=today) if a.prescribed_by_id and a.session_id]
+    told = set(
+        PainAlertNotice.objects.filter(session_id__in=[a.session_id for a in alerts]).values_list("session_id", "kind")
+    )
+    for alert in alerts:
+        if (alert.session_id, alert.kind) not in told:
+            fresh[alert.prescribed_by_id].append(alert)  # type: ignore[index]
+    clinicians = User.objects.in_bulk(list(fresh))
+    sent = 0
+    for clinician_id, found in fresh.items():
+        clinician = clinicians.get(clinician_id)
+        if clinician is None or not clinician.is_active or not clinician.email:
+            logger.warning("Pain alert digest: clinician %s has no e-mail; %d alerts only in the site", clinician_id,
+                           len(found))  # fmt: skip
+            continue
+        with transaction.atomic():
+            new = []
+            for alert in found:
+                try:
+                    with transaction.atomic():
+                        notice = PainAlertNotice.objects.create(
+                            session_id=alert.session_id, kind=alert.kind, clinician=clinician,
+                            message=alert.message[:255],
+                        )  # fmt: skip
+                except IntegrityError:
+                    continue  # another run told this one a moment ago
+                audit_record(
+                    actor=None, action=AuditAction.CREATE, target=notice, patient_id=alert.patient.pk,
+                    summary=f"pain alert e-mailed to {clinician.username}: {alert.message}",
+                )  # fmt: skip
+                new.append(alert)
+            if not new:
+                continue
+            context = {
+                "clinician": clinician, "clinic_name": settings.CLINIC_NAME,
+                "alerts": [(a, settings.SITE_URL + reverse("programs:patient", args=[a.patient.pk])) for a in new],
+                "alerts_link": settings.SITE_URL + reverse("programs:alerts"),
+            }  # fmt: skip
+            message = render_to_string("programs/email/pain_alert_digest.txt", context)
+            subject = f"{len(new)} pain alert{'s' if len(new) > 1 else ''} at {settings.CLINIC_NAME}"
+            transaction.on_commit(
+                lambda message=message, email=clinician.email, subject=subject: send_mail(
+                    subject=subject, message=message, from_email=None, recipient_list=[email],
+                )
+            )  # fmt: skip
+        logger.info("Pain alert digest: %d alerts e-mailed to clinician %s", len(new), clinician_id)
         sent += 1
     return sent

@@ -15,4 +15,5 @@ urlpatterns = [
     path("patients/<dbint:patient_pk>/", views.patient_progress, name="patient"),
     path("patients/<dbint:patient_pk>/prescribe/", views.prescribe, name="prescribe"),
     path("prescriptions/<dbint:pk>/revise/", views.revise, name="revise"),
+    path("prescriptions/<dbint:pk>/undo/", views.undo, name="undo"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -108,8 +109,19 @@ def program_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = patient_get_for(user=request.user, pk=patient_pk)
     template = Program.objects.filter(is_template=True).first()
-    initial = {"program": template, "visit": patient.visits.first()}
-    form = PrescribeForm(request.POST or None, patient=patient, initial=initial)
+    initial: dict[str, object] = {"program": template, "visit": patient.visits.first()}
+    cadence = selectors.latest_measured_cadence(user=request.user, patient=patient)
+    if cadence is not None and 100 <= cadence[0] <= 240:
+        initial["cadence_baseline_spm"] = cadence[0]
+    form = PrescribeForm(
+        request.POST or None, patient=patient, initial=initial,
+        visit_labels=selectors.visit_choice_labels(user=request.user, patient=patient),
+    )  # fmt: skip
+    if cadence is not None:
+        form.fields[
+            "cadence_baseline_spm"
+        ].help_text = f"Measured {cadence[0]} steps/min at the visit of {cadence[1]:%d %b %Y} (latest analysed video)."
+    active = selectors.active_prescription(user=request.user, patient=patient)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -122,7 +134,11 @@ def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Program prescribed to {patient.full_name}.")
             return redirect("programs:patient", patient.pk)
-    return render(request, "programs/form.html", {"form": form, "title": f"Prescribe a program to {patient.full_name}"})
+    context = {
+        "form": form, "title": f"Prescribe a program to {patient.full_name}",
+        "replaces": active, "submit_label": "Prescribe and replace the active programme" if active else "Prescribe",
+    }  # fmt: skip
+    return render(request, "programs/form.html", context)
 
 
 def _trend_chart(points: list[selectors.PainPoint]) -> dict[str, object] | None:
@@ -154,10 +170,15 @@ def patient_progress(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = patient_get_for(user=request.user, pk=patient_pk)
     prescription = selectors.active_prescription(user=request.user, patient=patient)
     trend = selectors.pain_trend(patient=patient)
+    history = list(selectors.prescription_history(user=request.user, patient=patient))
+    edits = selectors.session_log_edits(patient=patient)
     context = {
         "patient": patient,
         "prescription": prescription,
-        "history": selectors.prescription_history(user=request.user, patient=patient),
+        "history": history,
+        "undoable": selectors.undoable_versions(history),
+        "edits": edits,
+        "edited_ids": {int(event.target_id) for event in edits if event.action == "update" and event.target_id},
         "adherence": selectors.adherence(patient=patient),
         "trend": trend,
         "trend_chart": _trend_chart(trend),
@@ -196,10 +217,27 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"New prescription version saved for {item.exercise.name}.")
+            messages.success(
+                request, f"New prescription version saved for {item.exercise.name}. Undo it under Prescription history."
+            )
             return redirect("programs:patient", prescription.patient_id)
     context = {"form": form, "title": f"Change {item.exercise.name} ({item.dosage_text})", "suggestion": suggestion}
     return render(request, "programs/form.html", context)
+
+
+@login_required
+@permission_required(STAFF_PERM, raise_exception=True)
+@require_POST
+def undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo one accepted (or edited) suggestion: back to the dosage of the version before it."""
+    version = get_object_or_404(selectors.prescription_queryset_for(request.user).select_related("supersedes"), pk=pk)
+    try:
+        new = services.prescription_undo(version=version, undone_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Version {version.version} undone: version {new.version} is now active.")
+    return redirect("programs:patient", version.patient_id)
 
 
 @login_required

@@ -112,6 +112,15 @@ class PrescriptionViewSet(
         new = self.get_queryset().get(pk=new.pk)
         return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={201: s.PrescriptionOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def undo(self, request: Request, pk: str | None = None) -> Response:
+        """Undo the change of dosage this version made: a new active version with the dosage before it."""
+        version = self.get_object()
+        new = services.prescription_undo(version=version, undone_by=request.user)
+        new = self.get_queryset().get(pk=new.pk)
+        return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
+
     @action(detail=True, methods=["get"])
     def suggestions(self, request: Request, pk: str | None = None) -> Response:
         prescription = self.get_object()
@@ -134,11 +143,21 @@ class PrescriptionViewSet(
         return Response(rows)
 
 
+class LogOwnerPermissions(ModelPermissionsWithView):
+    """Deleting a log needs the right to log: an athlete takes back their own log (the view
+    checks it is theirs and saved today); no role deletes logs of others."""
+
+    perms_map = {**ModelPermissionsWithView.perms_map, "DELETE": ["%(app_label)s.add_%(model_name)s"]}
+
+
 class SessionLogViewSet(
     ClinicalListAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
-    permission_classes = [ModelPermissionsWithView]
+    """One session per prescription and day: posting a day already logged edits it (200, not 201).
+    The athlete may delete their own log on the day they saved it."""
+
+    permission_classes = [LogOwnerPermissions]
     serializer_class = s.SessionLogOutputSerializer
     queryset = SessionLog.objects.none()
     filterset_class = SessionLogFilter
@@ -181,12 +200,21 @@ class SessionLogViewSet(
             )
             for entry in data["entries"]
         ]
+        edited = prescription.sessions.filter(performed_on=data["performed_on"]).exists()
         session = services.session_log_create(
             prescription=prescription, logged_by=request.user, performed_on=data["performed_on"], entries=entries,
             note=data["note"], pain_next_morning=data.get("pain_next_morning"),
         )  # fmt: skip
         session = self.get_queryset().get(pk=session.pk)
-        return Response(s.SessionLogOutputSerializer(session).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_200_OK if edited else status.HTTP_201_CREATED
+        return Response(s.SessionLogOutputSerializer(session).data, status=code)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        session = self.get_object()
+        if session.patient.user_id != request.user.pk:
+            return Response({"detail": "Only the athlete deletes their own log."}, status=403)
+        services.session_log_delete(session=session, deleted_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         session = self.get_object()

@@ -11,7 +11,9 @@
     function show() {
       label.textContent = count + " of " + sets + " sets" + (count >= sets ? " · all done, nice work!" : "");
       counter.classList.toggle("done", count >= sets);
-      if (setsInput) setsInput.value = Math.max(count, 0);
+      // The counter only ever raises the logged sets: the field starts at the prescribed sets
+      // (or what the athlete typed), and tapping "Set done" must never lower it.
+      if (setsInput && count > (parseInt(setsInput.value, 10) || 0)) setsInput.value = count;
     }
     var setButton = card.querySelector(".js-set");
     if (setButton) {

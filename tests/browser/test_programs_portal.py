@@ -5,6 +5,8 @@ Lives beside the other browser tests: the Playwright session fixture can exist o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.utils import timezone
 
@@ -47,7 +49,7 @@ document.addEventListener("securitypolicyviolation", (e) => window.__cspViolatio
 def _log_with_pain(phone, pain: str) -> None:  # type: ignore[no-untyped-def]
     for select in phone.locator("select[name$='-pain_during']").all():
         select.select_option(pain)
-    phone.click("button:has-text('Save session')")
+    phone.click("#log-form button[type=submit]")  # "Save session", or "Save changes" once today is logged
     phone.wait_for_selector(".msg")
 
 
@@ -86,8 +88,75 @@ def test_athlete_logs_on_a_phone_and_the_clinician_sees_it_and_the_alert(phone_p
     page.goto("/programs/alerts/")
     assert "Alex Morgan" not in page.locator("main").inner_text()
 
-    _log_with_pain(phone, "8")
+    _log_with_pain(phone, "8")  # today's session again: it is edited, not stored twice
     page.goto("/programs/alerts/")
     row = page.locator("#alerts tr[data-kind=pain_high]")
     assert "Alex Morgan" in row.inner_text() and "Pain 8/10" in row.inner_text()
-    assert prescription.sessions.count() == 4
+    assert prescription.sessions.count() == 3
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def test_athlete_logs_pain_6_and_the_clinician_sees_the_alert_with_the_note(phone_page, page, demo_like_athlete):
+    """Issue 14: pain 6/10 gets a calm step-back message (no "Great work"), and the clinician's
+    alerts show it at once with the athlete's note. A double tap on Save stores one session."""
+    patient, prescription = demo_like_athlete
+    phone = phone_page
+    sign_in(phone, "athlete")
+    phone.wait_for_url("**/portal/")
+
+    # No pain is assumed: saving without choosing asks for it, beside each exercise.
+    phone.click("button:has-text('Save session')")
+    assert phone.locator("text=Choose how much it hurt, from 0 (no pain) to 10.").count() == 3
+    assert prescription.sessions.count() == 2
+
+    # "Set done" never lowers the sets the athlete typed.
+    first = phone.locator("article.exercise").first
+    first.locator("input[name$='-sets_done']").fill("3")
+    first.locator("button.js-set").click()
+    assert first.locator("input[name$='-sets_done']").input_value() == "3"
+
+    for select in phone.locator("select[name$='-pain_during']").all():
+        select.select_option("6")
+    phone.fill("#id_note", "Knee sore on the step-down")
+    save = phone.locator("button:has-text('Save session')")
+    save.dblclick()  # a double tap
+    phone.wait_for_selector("#pain-advice")
+    advice = phone.locator("#pain-advice").inner_text()
+    assert "6/10" in advice and "What to do next" in advice and "half the sets or reps" in advice
+    assert "Great work" not in phone.locator("main").inner_text()
+    assert phone.locator("[data-testid=clinic-phone]").count() == 0  # 6/10: no call needed
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SHOTS / "portal-pain-6.png"), full_page=True)
+    assert prescription.sessions.filter(performed_on=timezone.localdate()).count() == 1
+
+    sign_in(page, "clin")
+    page.goto("/programs/alerts/")
+    row = page.locator("#alerts tr[data-kind=pain_high]")
+    assert "Alex Morgan" in row.inner_text() and "Pain 6/10 during the session" in row.inner_text()
+    assert "Knee sore on the step-down" in row.inner_text()
+    page.screenshot(path=str(SHOTS / "alerts-pain-6.png"), full_page=True)
+    row.locator("a").click()
+    page.wait_for_url(f"**/programs/patients/{patient.pk}/")
+    assert "Knee sore on the step-down" in page.locator("#sessions tbody tr").first.inner_text()
+    page.screenshot(path=str(SHOTS / "patient-programme-pain-6.png"), full_page=True)
+
+    # At 8/10 the athlete is asked to call the clinic, with its number.
+    for select in phone.locator("select[name$='-pain_during']").all():
+        select.select_option("8")
+    phone.click("button:has-text('Save changes')")
+    phone.wait_for_selector("[data-testid=clinic-phone]")
+    phone.screenshot(path=str(SHOTS / "portal-pain-8.png"), full_page=True)
+
+    # The clinician accepts one of the three step-back suggestions: the other two stay; then undoes it.
+    assert page.locator("#current button:has-text('Accept')").count() == 3
+    with page.expect_navigation():
+        page.locator("#current button:has-text('Accept')").first.click()
+    assert "New prescription version saved" in page.locator(".msg").inner_text()
+    assert page.locator("#current button:has-text('Accept')").count() == 2
+    with page.expect_navigation():
+        page.click("[data-testid=undo-2]")
+    assert "Version 2 undone: version 3 is now active" in page.locator(".msg").inner_text()
+    assert page.locator("#current button:has-text('Accept')").count() == 3
+    page.screenshot(path=str(SHOTS / "patient-programme-undone.png"), full_page=True)

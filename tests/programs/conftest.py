@@ -77,3 +77,18 @@ def log(
         prescription=prescription, logged_by=prescription.patient.user, entries=entries,
         performed_on=on or timezone.localdate() - timedelta(days=days_ago), pain_next_morning=morning,
     )  # fmt: skip
+
+
+def portal_form(prescription: Prescription, *, pain: int | str = 2, note: str = "", **extra: object) -> dict:  # type: ignore[type-arg]
+    """The portal's log form as the athlete posts it: every exercise done, the same pain for each
+    (``pain=""`` leaves it unchosen)."""
+    data: dict[str, object] = {"performed_on": timezone.localdate().isoformat(), "note": note}
+    for item in prescription.items.all():
+        prefix = f"item-{item.pk}"
+        data.update({
+            f"{prefix}-done": "on", f"{prefix}-sets_done": item.sets, f"{prefix}-reps_done": item.reps or "",
+            f"{prefix}-hold_s_done": item.hold_s or "", f"{prefix}-load_kg": "0", f"{prefix}-pain_during": pain,
+            f"{prefix}-note": "",
+        })  # fmt: skip
+    data.update(extra)
+    return data

@@ -15,13 +15,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def add_sessions(prescription_a):  # type: ignore[no-untyped-def]
-    """``add(n)``: n more sessions of athlete A today (on the active version), every exercise logged."""
-    patient = prescription_a.patient
+def add_sessions(athlete_a, visit_a, clinician, hip_template):  # type: ignore[no-untyped-def]
+    """``add(n)``: n more sessions of athlete A, one a day back from today (one session per
+    programme per day), every exercise logged, on a programme begun 40 days ago."""
+    patient = athlete_a[1]
+    prescribe(patient, clinician, hip_template, visit_a, starts_days_ago=40)
+    days = iter(range(40))
 
     def add(n):  # type: ignore[no-untyped-def]
         for _ in range(n):
-            log(patient.prescriptions.get(status="active"), pain=2, morning=1)
+            log(patient.prescriptions.get(status="active"), days_ago=next(days), pain=2, morning=1)
 
     return add
 
@@ -33,17 +36,18 @@ def test_portal_today_queries_do_not_grow_with_sessions_and_assessments(client, 
             AssessmentFactory(visit=VisitFactory(patient=athlete_a[1], clinician=clinician), mean_cpd_deg=4.0)
 
     client.force_login(athlete_a[0])
-    response = assert_fixed_queries(client, reverse("portal:today"), add=add, budget=21)
+    response = assert_fixed_queries(client, reverse("portal:today"), add=add, budget=22)
     assert response.content.decode().count("Your pelvis dipped 4.0°") == MANY
 
 
-def test_portal_history_queries_do_not_grow_with_sessions_and_versions(client, athlete_a, prescription_a, add_sessions):
+def test_portal_history_queries_do_not_grow_with_sessions_and_versions(client, athlete_a, prescription_a):
     def add(n):  # type: ignore[no-untyped-def]
-        add_sessions(n)
-        current = prescription_a.patient.prescriptions.get(status="active")
+        # Each version gets today's session (one per programme version and day), then is revised.
         for _ in range(n):
+            current = prescription_a.patient.prescriptions.get(status="active")
+            log(current, pain=2, morning=1)
             item = current.items.first()
-            current = services.prescription_revise(
+            services.prescription_revise(
                 prescription=current, revised_by=current.prescribed_by, dosages={item.pk: {"sets": 3}}, reason="More"
             )
 

@@ -153,10 +153,13 @@ ROUTES: dict[str, Route] = {
     "programs:patient": page(GET=CLINICAL, args=PATIENT),
     "programs:prescribe": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "programs:revise": page(GET=CLINICAL, POST=CLINICAL, args=pk("prescription"), query={"item": "prescription_item"}),
+    "programs:undo": page(POST=CLINICAL, args=pk("prescription")),
     # The athlete portal: each athlete their own programme.
     "portal:today": page(GET=ATHLETES),
     "portal:log": page(POST=ATHLETES, setup=("prescription", "prescription_b")),
     "portal:next-morning": page(POST=OWNER, args=pk("session_log")),
+    "portal:session-edit": page(GET=OWNER, args=pk("session_log")),  # own log, the day it was saved
+    "portal:session-delete": page(POST=OWNER, args=pk("session_log")),
     "portal:history": page(GET=ATHLETES),
     # The Django admin, as one entry: staff flag (admins) only; the audit trail is read-only there.
     "admin": Route("admin", {"GET": ADMIN}, url_name="admin:index"),
@@ -187,9 +190,10 @@ ROUTES: dict[str, Route] = {
     "api:prescription-list": api(GET=ATHLETES_AND_CLINICAL, POST=CLINICAL),
     "api:prescription-detail": api(GET=OWNER_AND_CLINICAL, args=pk("prescription")),
     "api:prescription-revise": api(POST=CLINICAL, args=pk("prescription")),
+    "api:prescription-undo": api(POST=CLINICAL, args=pk("prescription")),
     "api:prescription-suggestions": api(GET=CLINICAL, args=pk("prescription")),
     "api:sessionlog-list": api(GET=ATHLETES_AND_CLINICAL, POST=ATHLETES),
-    "api:sessionlog-detail": api(GET=OWNER_AND_CLINICAL, args=pk("session_log")),
+    "api:sessionlog-detail": api(GET=OWNER_AND_CLINICAL, DELETE=OWNER, args=pk("session_log")),
     "api:sessionlog-next-morning": api(POST=OWNER, args=pk("session_log")),  # the athlete's own pain
     "api:users-me": api(GET=SIGNED_IN),
     "api:auth-token": api(POST=EVERYONE),
