@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "assessments",
     "programs",
     "scheduling",
+    "backups",
 ]
 
 MIDDLEWARE = [
