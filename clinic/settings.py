@@ -358,6 +358,15 @@ CELERY_BEAT_SCHEDULE["assessments-requeue-stuck"] = {
     "schedule": env.int("ASSESSMENT_SWEEP_EVERY_S", default=60),
 }
 
+# Retention: original videos (and their renditions) are deleted this many days after upload;
+# numbers, keyframes, landmarks and reports stay. 0 (the default) keeps them: deleting clinical
+# data is the clinic's decision, not the software's. Queued or processing videos are never touched.
+VIDEO_RETENTION_DAYS = env.int("VIDEO_RETENTION_DAYS", default=0)
+CELERY_BEAT_SCHEDULE["assessments-video-retention"] = {
+    "task": "assessments.tasks.remove_expired_videos",
+    "schedule": env.int("VIDEO_RETENTION_SWEEP_EVERY_S", default=3600),
+}
+
 # Strength programs: athletes with an active programme and nothing logged for this many days
 # get one encouraging e-mail (once per quiet spell); the sweep runs every few hours.
 PROGRAM_REMINDER_AFTER_DAYS = env.int("PROGRAM_REMINDER_AFTER_DAYS", default=4)
