@@ -16,6 +16,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record
 from backups import database, files
 from backups.manifest import FILES_DIR, MANIFEST_NAME, BackupError, DatabaseDump, Manifest, sha256_of_path
 
@@ -78,6 +80,12 @@ def backup_create(*, dest: Path, say: Say = _quiet) -> Manifest:
     )
     say(f"Files: {len(entries)} ({manifest.total_bytes / 1e6:.1f} MB), {time.perf_counter() - started:.1f} s")
     manifest.write(dest)
+    # A backup is a copy of every record: the trail says when and where to (after the snapshot,
+    # so this event is the one row a restore of this backup will not have).
+    audit_record(
+        actor=None, action=AuditAction.EXPORT, target=AuditEvent,
+        summary=f"backup of {manifest.total_rows} rows and {len(entries)} files to {dest}",
+    )  # fmt: skip
     return manifest
 
 
@@ -161,6 +169,11 @@ def backup_restore(*, src: Path, say: Say = _quiet) -> Report:
     started = time.perf_counter()
     report = restore_verify(manifest=manifest)
     say(f"Verified: {time.perf_counter() - started:.1f} s")
+    audit_record(
+        actor=None, action=AuditAction.CREATE, target=AuditEvent,
+        summary=f"restored from {src} (backup of {manifest.created_at}): "
+        + ("verified" if report.ok else f"{len(report.problems)} mismatch(es)"),
+    )  # fmt: skip
     return report
 
 

@@ -15,8 +15,10 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import reverse
 
 from assessments.models import Assessment
+from audit.models import AuditEvent
 from backups import services
 from backups.manifest import Manifest
 from tests.assessments.conftest import CAM03
@@ -63,6 +65,7 @@ def round_trip(clinic, isolated_storages, tmp_path, client, api):  # type: ignor
 
     out = run("restore", str(dest))
     assert "Restored: " in out and "match the manifest" in out and "MISMATCH" not in out
+    assert AuditEvent.objects.filter(action="create", summary__startswith=f"restored from {dest}").exists()
     assert (isolated_storages["assessments"] / video).read_bytes() == CAM03.read_bytes()
     assert storages["default"].open(clinic["letter"]).read() == b"Referral from Dr. Chen"
 
@@ -76,9 +79,12 @@ def round_trip(clinic, isolated_storages, tmp_path, client, api):  # type: ignor
     from accounts.models import User
 
     client.force_login(User.objects.get(username="clin"))
-    page = client.get(f"/assessments/patients/{clinic['patient'].pk}/trend/")
+    page = client.get(reverse("assessments:trend", args=[clinic["patient"].pk]))
     assert page.status_code == 200
     assert clinic["patient"].full_name in page.content.decode()
+    # The restored video plays through the app.
+    stream = client.get(reverse("assessments:video", args=[clinic["uploaded"].pk]))
+    assert b"".join(stream.streaming_content) == CAM03.read_bytes()
     return dest
 
 
@@ -138,7 +144,12 @@ def test_verification_names_every_table_and_file_that_differs(clinic, isolated_s
     dest = tmp_path / "backup"
     run("backup", str(dest))
     manifest = Manifest.read(dest)
-    assert services.restore_verify(manifest=manifest).ok
+    # The only change since the snapshot: the audit trail's record of the backup itself.
+    trail = manifest.tables["audit_auditevent"]
+    assert services.restore_verify(manifest=manifest).problems == [
+        f"Table audit_auditevent: {trail + 1} rows, the backup has {trail}."
+    ]
+    assert AuditEvent.objects.filter(action="export", summary__contains=str(dest)).count() == 1
     Assessment.objects.filter(pk=clinic["uploaded"].pk).delete()  # its row and, by hand, its video
     (isolated_storages["default"] / clinic["letter"]).write_bytes(b"changed")
     report = services.restore_verify(manifest=manifest)
