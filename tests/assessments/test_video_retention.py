@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime
 import html
+import io
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,3 +152,16 @@ def test_api_says_the_video_is_gone(api_as, clinician, analysed_a):
     assert body["video_removed_reason"] == "under the clinic's retention policy (30 days)"
     assert body["urls"]["video"] == "" and body["urls"]["preview"] == ""
     assert body["cpd_left_mean_deg"] == analysed_a.cpd_left_mean_deg
+
+
+def test_command_dry_run_lists_and_keeps_then_removes(uploaded):
+    Assessment.objects.filter(pk=uploaded.pk).update(status=AssessmentStatus.DONE)
+    age(uploaded, 400)
+    out = io.StringIO()
+    call_command("remove_expired_videos", "--days", "365", "--dry-run", stdout=out)
+    assert f"1 video(s) older than 365 days would be removed: assessments [{uploaded.pk}]" in out.getvalue()
+    assert uploaded.video.storage.exists(uploaded.video.name) and removal_events(uploaded) == []
+    call_command("remove_expired_videos", "--days", "365", stdout=out)
+    assert not uploaded.video.storage.exists(uploaded.video.name) and len(removal_events(uploaded)) == 1
+    with pytest.raises(CommandError, match="Retention is off"):
+        call_command("remove_expired_videos")
