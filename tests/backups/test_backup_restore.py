@@ -183,3 +183,18 @@ def test_backup_dir_layout_is_what_the_readme_says(clinic, tmp_path):
         "files",
         "database.sqlite3" if connection.vendor == "sqlite" else "database.pgdump",
     }
+
+
+def test_restore_refuses_a_backup_of_the_other_database(clinic, isolated_storages, tmp_path):
+    dest = tmp_path / "backup"
+    run("backup", str(dest))
+    data = json.loads((dest / "manifest.json").read_text())
+    other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
+    data["database"]["vendor"] = other
+    (dest / "manifest.json").write_text(json.dumps(data))
+    wipe_database()
+    wipe_storages(isolated_storages)
+    with pytest.raises(
+        CommandError, match=f"holds a {other} database; this site is configured for {connection.vendor}"
+    ):
+        run("restore", str(dest))
