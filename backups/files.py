@@ -33,6 +33,10 @@ def stored_names(storage: Storage, folder: str = "") -> Iterator[str]:
         yield from stored_names(storage, prefix + name)
 
 
+def names_in(alias: str) -> Iterator[str]:
+    return stored_names(storages[alias])
+
+
 def copy_out(alias: str, name: str, folder: Path) -> FileEntry:
     """Copy one stored file into the backup folder, hashing it on the way."""
     target = folder / FILES_DIR / alias / name

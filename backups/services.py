@@ -19,7 +19,7 @@ from django.utils import timezone
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from backups import database, files
-from backups.manifest import FILES_DIR, MANIFEST_NAME, BackupError, DatabaseDump, Manifest, sha256_of_path
+from backups.manifest import FILES_DIR, BackupError, DatabaseDump, Manifest, sha256_of_path
 
 Say = Callable[[str], None]
 
@@ -45,7 +45,10 @@ class Report:
 
 
 def backup_create(*, dest: Path, say: Say = _quiet) -> Manifest:
-    """Write the database dump, every stored file and the manifest into the new folder ``dest``."""
+    """Write the database dump, every stored file and the manifest into the new folder ``dest``.
+
+    The manifest is written last: a folder left by a backup that failed half way has none, and
+    restore and --verify refuse it as "not a backup"."""
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} already exists and is not an empty folder: give a new folder for each backup.")
@@ -62,7 +65,7 @@ def backup_create(*, dest: Path, say: Say = _quiet) -> Manifest:
     started = time.perf_counter()
     entries = []
     for alias in files.storage_aliases():
-        for name in files.stored_names(files.storages[alias]):
+        for name in files.names_in(alias):
             try:
                 entries.append(files.copy_out(alias, name, dest))
             except FileNotFoundError:  # deleted since it was listed (e.g. by the retention sweep)
@@ -128,7 +131,7 @@ def target_problems() -> list[str]:
             "Restore into a new, empty database (PostgreSQL: createdb; SQLite: a path that does not exist)."
         )
     for alias in files.storage_aliases():
-        first = next(files.stored_names(files.storages[alias]), None)
+        first = next(files.names_in(alias), None)
         if first is not None:
             problems.append(f"The storage {alias!r} is not empty (it holds {first}). Restore into empty storage.")
     return problems
@@ -238,6 +241,3 @@ def _app_commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return ""
     return result.stdout.strip() if result.returncode == 0 else ""
-
-
-__all__ = ["MANIFEST_NAME", "BackupError", "Report", "backup_create", "backup_restore", "backup_verify"]

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backups import services
 from backups.management.commands.restore import print_report
+from backups.manifest import BackupError
 
 
 class Command(BaseCommand):
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                     raise CommandError(f"The backup in {options['dest']} does not match its manifest.")
                 return
             manifest = services.backup_create(dest=options["dest"], say=self.stdout.write)
-        except services.BackupError as exc:
+        except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(
             f"Backup written to {options['dest']} in {time.perf_counter() - started:.1f} s: "

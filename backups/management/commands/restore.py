@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from backups import services
+from backups.manifest import BackupError
 
 
 def print_report(command: BaseCommand, report: services.Report, *, what: str) -> None:
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             report = services.backup_restore(src=options["src"], say=self.stdout.write)
-        except services.BackupError as exc:
+        except BackupError as exc:
             raise CommandError(str(exc)) from exc
         print_report(self, report, what="Restored")
         if not report.ok:
