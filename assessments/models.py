@@ -93,6 +93,11 @@ class Assessment(models.Model):
     fppa_left_deg = models.FloatField(null=True, blank=True)
     fppa_right_deg = models.FloatField(null=True, blank=True)
 
+    # Set when the original video and its renditions are deleted (assessments.video_retention); the
+    # numbers, keyframes, landmarks and reports stay. The reason reads after "removed on <date> ".
+    video_removed_at = models.DateTimeField(null=True, blank=True)
+    video_removed_reason = models.CharField(max_length=255, blank=True)
+
     interpretation = models.TextField(blank=True, help_text="The clinician's reading of the result.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="assessments_uploaded"
@@ -127,6 +132,10 @@ class Assessment(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (AssessmentStatus.QUEUED, AssessmentStatus.PROCESSING)
+
+    @property
+    def video_removed(self) -> bool:
+        return self.video_removed_at is not None
 
     @property
     def flags(self) -> list[dict]:

@@ -13,7 +13,7 @@ from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
-from assessments import services
+from assessments import services, video_retention
 from assessments.analysis.video import VideoError
 
 logger = logging.getLogger(__name__)
@@ -87,3 +87,9 @@ def requeue_stuck_assessments() -> dict[str, list]:
     """Periodic (CELERY_BEAT_SCHEDULE): jobs stuck in processing are queued again, up to the attempts
     cap; jobs queued too long (their message lost with the broker) are sent again."""
     return {**services.assessment_requeue_stuck(), "resent": services.assessment_resend_lost()}
+
+
+@shared_task(acks_late=True)
+def remove_expired_videos() -> list[int]:
+    """Periodic (CELERY_BEAT_SCHEDULE): delete videos older than VIDEO_RETENTION_DAYS (off at 0)."""
+    return video_retention.remove_expired_videos()

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import charts, selectors, services
+from assessments import charts, selectors, services, video_retention
 from assessments.models import Assessment, CameraView, private_storage
 from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
 from assessments.report_pdf import render_visit_report_pdf
@@ -85,6 +85,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": assessment.patient,
         "result": result,
         "keyframes": _keyframes(assessment),
+        "video_removed_note": video_retention.video_removed_note(assessment) if assessment.video_removed else "",
         "stances": result.get("stances") or [],
         "obliquity_chart": charts.obliquity_chart(result) if result else "",
         # The earliest other analysed assessment to compare with: its id only, not every row's result JSON.
@@ -121,7 +122,7 @@ def interpretation(request: HttpRequest, pk: int) -> HttpResponse:
 def reanalyse(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment_for(request, pk)
     try:
-        services.assessment_reanalyse(assessment=assessment, requested_by=request.user)
+        video_retention.assessment_reanalyse_if_kept(assessment=assessment, requested_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     else:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fhir_api",
     # Management commands only (seed_demo, seed_load, demo_code); no models, nothing served.
     "demo",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -424,6 +425,15 @@ ASSESSMENT_QUEUED_RESEND_AFTER_S = env.int("ASSESSMENT_QUEUED_RESEND_AFTER_S", d
 CELERY_BEAT_SCHEDULE["assessments-requeue-stuck"] = {
     "task": "assessments.tasks.requeue_stuck_assessments",
     "schedule": env.int("ASSESSMENT_SWEEP_EVERY_S", default=60),
+}
+
+# Retention: original videos (and their renditions) are deleted this many days after upload;
+# numbers, keyframes, landmarks and reports stay. 0 (the default) keeps them: deleting clinical
+# data is the clinic's decision, not the software's. Queued or processing videos are never touched.
+VIDEO_RETENTION_DAYS = env.int("VIDEO_RETENTION_DAYS", default=0)
+CELERY_BEAT_SCHEDULE["assessments-video-retention"] = {
+    "task": "assessments.tasks.remove_expired_videos",
+    "schedule": env.int("VIDEO_RETENTION_SWEEP_EVERY_S", default=3600),
 }
 
 # Strength programs: athletes with an active programme and nothing logged for this many days

@@ -36,7 +36,7 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
             "status", "progress", "failure_reason", "attempts", "analysis_version", "original_filename",
             "video_sha256", "video_size_bytes", "video_meta", "queued_at", "started_at", "finished_at",
             "hip_adduction_left_deg", "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg",
-            "interpretation", "flags", "urls", "created_at",
+            "interpretation", "flags", "urls", "created_at", "video_removed_at", "video_removed_reason",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -49,7 +49,8 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
     def get_urls(self, assessment: Assessment) -> dict[str, str]:
         return {
             "page": reverse("assessments:detail", args=[assessment.pk]),
-            "video": reverse("assessments:video", args=[assessment.pk]),
+            # Empty once the video is removed (retention): see video_removed_at and video_removed_reason.
+            "video": reverse("assessments:video", args=[assessment.pk]) if assessment.video else "",
             "preview": reverse("assessments:preview", args=[assessment.pk]) if assessment.preview else "",
             "status": reverse("api:assessment-status", args=[assessment.pk]),
             "result": reverse("api:assessment-result", args=[assessment.pk]),

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import selectors, services
+from assessments import selectors, services, video_retention
 from assessments.api import serializers as s
 from assessments.api.filters import AssessmentFilter
 from assessments.models import Assessment
@@ -117,7 +117,9 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def reanalyse(self, request: Request, pk: str | None = None) -> Response:
         if not request.user.has_perm("assessments.change_assessment"):
             raise PermissionDenied("Only clinicians can re-analyse a video.")
-        assessment = services.assessment_reanalyse(assessment=self.get_object(), requested_by=request.user)
+        assessment = video_retention.assessment_reanalyse_if_kept(
+            assessment=self.get_object(), requested_by=request.user
+        )
         return Response(s.AssessmentStatusOutputSerializer(assessment).data, status=status.HTTP_202_ACCEPTED)
 
 
