@@ -137,6 +137,8 @@ ROUTES: dict[str, Route] = {
     "assessments:detail": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:interpretation": page(POST=CLINICAL, args=pk("assessment")),
     "assessments:reanalyse": page(POST=CLINICAL, args=pk("assessment")),
+    "assessments:accept": page(POST=CLINICAL, args=pk("assessment")),
+    "assessments:of-record": page(POST=CLINICAL, args=pk("assessment")),
     "assessments:video": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:preview": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:keyframe": page(GET=CLINICAL, args={"pk": "assessment", "index": "keyframe_index"}),
