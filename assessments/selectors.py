@@ -189,7 +189,7 @@ def hip_drop_trend(*, user: Any, patient: Patient) -> Trend:
     record = results_of_record(rows)
     points: list[TrendPoint] = []
     slots: dict[datetime.date, list[int]] = {}
-    for a in sorted(record.values(), key=lambda a: (a.visit.visit_date, a.visit_id, a.view)):
+    for a in sorted(record.values(), key=lambda a: (a.visit.visit_date, a.visit_id, CameraView.values.index(a.view))):
         day = slots.setdefault(a.visit.visit_date, [])
         if a.visit_id not in day:
             day.append(a.visit_id)
