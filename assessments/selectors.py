@@ -163,14 +163,27 @@ class Trend:
         """CPD left/right change since the first and the previous counted visit, with the verdict."""
         return {
             side: {
-                since: {
-                    "delta": self.change(f"cpd_{side}_mean_deg", since, view),
-                    "beyond_sdd": self.beyond_sdd(f"cpd_{side}_mean_deg", since, view),
-                }
+                since: _verdict(
+                    self.change(f"cpd_{side}_mean_deg", since, view),
+                    self.beyond_sdd(f"cpd_{side}_mean_deg", since, view),
+                )
                 for since in ("first", "previous")
             }
             for side in ("left", "right")
         }
+
+
+def _verdict(delta: float | None, beyond: bool | None) -> dict[str, Any]:
+    """A change and its plain verdict: real, within noise, or past the SDD on too few steps."""
+    if delta is None:
+        words = ""
+    elif beyond:
+        words = "beyond measurement noise"
+    elif abs(delta) > SMALLEST_DETECTABLE_DIFFERENCE_DEG:
+        words = f"too few steps (under {gate.MIN_STANCES_PER_SIDE} per side) to call it real"
+    else:
+        words = "within measurement noise"
+    return {"delta": delta, "beyond_sdd": beyond, "words": words}
 
 
 def hip_drop_trend(*, user: Any, patient: Patient) -> Trend:
