@@ -192,3 +192,37 @@ class Assessment(models.Model):
     @property
     def cpd_right_ci95_deg(self) -> float | None:
         return ci95_half_width(self.cpd_right_sd_deg, self.n_right)
+
+
+class ManualHipCheck(models.Model):
+    """A clinician's own read of CPD on a midstance keyframe: the two hip points placed by hand
+    (keyframe image pixels, y down), kept beside the engine's value for the clinic's agreement
+    page (issue 13). One per keyframe and clinician; a new placement replaces the old one."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="hip_checks")
+    keyframe_index = models.PositiveSmallIntegerField()
+    side = models.CharField(max_length=5, help_text="Stance side of the keyframe.")
+    frame = models.PositiveIntegerField()
+    left_hip_x = models.FloatField()
+    left_hip_y = models.FloatField()
+    right_hip_x = models.FloatField()
+    right_hip_y = models.FloatField()
+    manual_cpd_deg = models.FloatField()
+    engine_cpd_deg = models.FloatField()
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "keyframe_index", "checked_by"], name="one_hip_check_per_keyframe_and_clinician"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hip check of keyframe {self.keyframe_index} of assessment {self.assessment_id}"
+
+    @property
+    def difference_deg(self) -> float:
+        return self.engine_cpd_deg - self.manual_cpd_deg

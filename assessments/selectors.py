@@ -10,13 +10,15 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.apps import apps
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from assessments.analysis import quality as gate
+from assessments.analysis.agreement import Agreement, agreement
 from assessments.analysis.summary import METRIC_LABELS
-from assessments.models import Assessment, CameraView
+from assessments.models import Assessment, CameraView, ManualHipCheck
 from patients.models import Patient
 from patients.selectors import patient_queryset_for
 
@@ -352,3 +354,25 @@ def visit_report_items(*, user: Any, visit: Any) -> list[dict[str, Any]]:
         change = change_words(before=baseline, after=a) if baseline is not None and a.counts else None
         items.append({"assessment": a, "baseline": baseline if change else None, "change": change})
     return items
+
+
+def hip_checks_for(user: Any) -> QuerySet[ManualHipCheck]:
+    """Manual hip checks on assessments the user may see, newest first."""
+    if not can_view_results(user):
+        return ManualHipCheck.objects.none()
+    return ManualHipCheck.objects.filter(assessment__in=assessment_queryset_for(user)).select_related(
+        "assessment__patient", "checked_by"
+    )
+
+
+def clinic_agreement(*, user: Any) -> tuple[list[ManualHipCheck], Agreement | None]:
+    """Every manual check the user may see and the engine-vs-clinician agreement over them
+    (Bland-Altman bias and 95% limits, ICC(2,1)); None below two checks."""
+    checks = list(hip_checks_for(user))
+    if len(checks) < 2:
+        return checks, None
+    try:
+        stats = agreement(np.array([c.engine_cpd_deg for c in checks]), np.array([c.manual_cpd_deg for c in checks]))
+    except ValueError:
+        return checks, None
+    return checks, stats

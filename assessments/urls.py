@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:pk>/video/", views.video, name="video"),
     path("<int:pk>/preview/", views.preview, name="preview"),
     path("<int:pk>/keyframes/<int:index>/", views.keyframe, name="keyframe"),
+    path("<int:pk>/keyframes/<int:index>/check/", views.keyframe_check, name="keyframe-check"),
+    path("agreement/", views.agreement, name="agreement"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import charts, reviews, selectors, services
 from assessments.analysis import quality as gate
-from assessments.models import Assessment, CameraView, private_storage
+from assessments.models import Assessment, CameraView, ManualHipCheck, private_storage
 from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
 from assessments.report_pdf import render_visit_report_pdf
 from assessments.streaming import is_first_read, ranged_file_response
@@ -219,6 +219,55 @@ def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponse:
         raise Http404("No such keyframe.")
     name, filename = frames[index].get("name", ""), f"assessment-{assessment.pk}-keyframe-{index}.png"
     return _stream(request, assessment, name, "image/png", f"keyframe {index}", filename)
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
+def keyframe_check(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    """Place the two hip points by hand on a midstance keyframe and read CPD (issue 13)."""
+    assessment = _assessment_for(request, pk)
+    frames = _keyframes(assessment) if assessment.shows_numbers else []
+    if index >= len(frames):
+        raise Http404("No such keyframe.")
+    error = ""
+    if request.method == "POST":
+        if not request.user.has_perm("assessments.change_assessment"):
+            raise PermissionDenied
+        try:
+            points = [float(request.POST.get(k, "")) for k in ("left_x", "left_y", "right_x", "right_y")]
+        except ValueError:
+            error = "Place both hip points on the picture."
+        else:
+            try:
+                check = reviews.hip_check_save(
+                    assessment=assessment, keyframe_index=index, left_hip=(points[0], points[1]),
+                    right_hip=(points[2], points[3]), checked_by=request.user,
+                )  # fmt: skip
+            except ValidationError as exc:
+                error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+            else:
+                messages.success(
+                    request, f"Saved: {check.manual_cpd_deg:.1f}° by hand, {check.engine_cpd_deg:.1f}° by the engine."
+                )
+                return redirect("assessments:keyframe-check", pk=assessment.pk, index=index)
+    existing = (
+        selectors.hip_checks_for(request.user)
+        .filter(assessment=assessment, keyframe_index=index, checked_by=request.user)
+        .first()
+    )
+    context = {"assessment": assessment, "patient": assessment.patient, "keyframe": frames[index], "index": index,
+               "existing": existing, "error": error}  # fmt: skip
+    return render(request, "assessments/keyframe_check.html", context, status=400 if error else 200)
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
+def agreement(request: HttpRequest) -> HttpResponse:
+    """The clinic's engine-vs-clinician agreement over every checked keyframe."""
+    checks, stats = selectors.clinic_agreement(user=request.user)
+    audit_record(actor=request.user, action=AuditAction.LIST, target=ManualHipCheck, summary="engine agreement")
+    context = {"checks": checks, "stats": stats, "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG}
+    return render(request, "assessments/agreement.html", context)
 
 
 @login_required

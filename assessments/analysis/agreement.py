@@ -88,3 +88,9 @@ def agreement(engine: np.ndarray, reference: np.ndarray) -> Agreement:
         n=len(engine), bias_deg=bias, sd_diff_deg=sd, loa_low_deg=low, loa_high_deg=high,
         icc_2_1=icc if math.isfinite(icc) else None, sdd_deg=sdd,
     )  # fmt: skip
+
+
+def manual_cpd_deg(*, stance_xy: tuple[float, float], swing_xy: tuple[float, float]) -> float:
+    """CPD read from two hip points placed by hand (image pixels, y down), as MEASUREMENT.md
+    defines it: ``degrees(atan2(y_swing - y_stance, |x_swing - x_stance|))``, positive = swing hip lower."""
+    return math.degrees(math.atan2(swing_xy[1] - stance_xy[1], abs(swing_xy[0] - stance_xy[0])))
