@@ -252,25 +252,12 @@ def default_compare_pair(choices: list[Assessment]) -> tuple[Assessment | None, 
 
 
 def program_markers(*, patient: Patient) -> list[dict[str, Any]]:
-    """Dates a strength program started or changed (programs app prescriptions), oldest first."""
-    try:
-        prescription = apps.get_model("programs", "Prescription")
-    except LookupError:  # the programs app is optional for this page
+    """Dates a strength program started or changed, oldest first: the programs app's selector."""
+    if not apps.is_installed("programs"):  # the trend stands without the programs app
         return []
-    rows = (
-        prescription.objects.filter(patient=patient)
-        .order_by("starts_on", "id")
-        .values("starts_on", "program__name", "supersedes_id", "change_reason")
-    )
-    return [
-        {
-            "date": row["starts_on"],
-            "kind": "changed" if row["supersedes_id"] else "started",
-            "label": f"{row['program__name']} {'changed' if row['supersedes_id'] else 'started'}"
-            + (f": {row['change_reason']}" if row["change_reason"] else ""),
-        }
-        for row in rows
-    ]
+    from programs.selectors import program_changes
+
+    return program_changes(patient=patient)
 
 
 def compare_rows(first: Assessment, second: Assessment) -> list[dict[str, Any]]:
