@@ -134,3 +134,6 @@ def test_low_confidence_is_muted_and_out_of_the_change_figures_until_accepted(pa
     assert page.locator("circle.point-left.point-counted").count() == 2
     left = page.locator(".change-left[data-view=posterior]").inner_text()
     assert "-5.0" in left and "beyond measurement noise" in left
+    accepted = page.locator("#trend-table-posterior tr[data-state=low_confidence]")
+    assert "accepted" in accepted.inner_text()
+    assert "normal" in accepted.locator("td.value").first.evaluate("td => getComputedStyle(td).fontStyle")
