@@ -89,9 +89,10 @@ def results_of_record(assessments: list[Assessment]) -> dict[tuple[int, str], As
     best: dict[tuple[int, str], Assessment] = {}
 
     def rank(a: Assessment) -> tuple:
+        if a.of_record_at is not None:  # the clinician's latest pick wins
+            return (1, a.of_record_at, a.pk)
         status_rank = {gate.MEASURABLE: 2, gate.LOW_CONFIDENCE: 1}.get(a.quality_status, 0)
-        picked = a.of_record_at is not None
-        return (picked, a.of_record_at or a.created_at, status_rank, a.created_at, a.pk)
+        return (0, status_rank, a.created_at, a.pk)
 
     for a in assessments:
         if not a.shows_numbers:

@@ -184,12 +184,13 @@ def test_one_point_per_visit_and_view_latest_measurable_by_default_or_the_clinic
     picked = AssessmentFactory(visit=visit, cpd_left_mean_deg=7.0)
     AssessmentFactory(visit=visit, cpd_left_mean_deg=6.0, status="flagged", result=flagged(TOO_SHORT))
     latest = AssessmentFactory(visit=visit, cpd_left_mean_deg=5.0)
+    AssessmentFactory(visit=visit, cpd_left_mean_deg=4.0, status="flagged", result=flagged(TOO_SHORT))
     AssessmentFactory(visit=visit, view="anterior", cpd_left_mean_deg=3.0)
     api = api_as(clinician)
     url = f"/api/v1/patients/{athlete_a[1].pk}/hip-drop-trend/"
     points = api.get(url).json()["points"]
     assert [(p["view"], p["cpd_left_mean_deg"]) for p in points] == [("posterior", 5.0), ("anterior", 3.0)]
-    assert points[0]["assessment_id"] == latest.pk
+    assert points[0]["assessment_id"] == latest.pk  # the latest measurable, not the later low-confidence one
     client.force_login(clinician)
     client.post(reverse("assessments:of-record", args=[picked.pk]))
     points = api.get(url).json()["points"]
@@ -211,3 +212,19 @@ def test_compare_shows_view_and_quality_warns_when_views_differ_and_names_same_d
     options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", page)
     assert len(options) == 4 and len(set(options)) == 2  # two selects, the two same-day uploads told apart
     assert all("uploaded" in o and ("posterior" in o or "anterior" in o) for o in options)
+
+
+def test_api_gives_athletes_numbers_only_from_counted_results_and_staff_the_state(api_as, clinician, athlete_a):
+    patient = athlete_a[1]
+    counted = AssessmentFactory(visit=visit_on(patient, clinician, 20), cpd_left_mean_deg=6.0)
+    unsure = AssessmentFactory(visit=visit_on(patient, clinician, 2), cpd_left_mean_deg=3.0, status="flagged",
+                               result=flagged(TOO_SHORT))  # fmt: skip
+    rows = {r["id"]: r for r in api_as(athlete_a[0]).get("/api/v1/assessments/").json()["results"]}
+    assert rows[counted.pk]["cpd_left_mean_deg"] == 6.0 and rows[counted.pk]["included"] is True
+    assert rows[unsure.pk]["cpd_left_mean_deg"] is None and rows[unsure.pk]["included"] is False
+    assert rows[unsure.pk]["quality_status"] == "low_confidence"
+    staff = api_as(clinician).get(f"/api/v1/assessments/{unsure.pk}/").json()
+    assert staff["cpd_left_mean_deg"] == 3.0 and staff["included"] is False
+    assert staff["quality_reasons"] == [TOO_SHORT["message"]]
+    trend = api_as(athlete_a[0]).get(f"/api/v1/patients/{patient.pk}/hip-drop-trend/").json()
+    assert [p["assessment_id"] for p in trend["points"]] == [counted.pk]
