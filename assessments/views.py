@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import charts, reviews, selectors, services
 from assessments.analysis import quality as gate
+from assessments.analysis.summary import METRIC_LABELS
 from assessments.models import Assessment, CameraView, ManualHipCheck, private_storage
 from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
 from assessments.report_pdf import render_visit_report_pdf
@@ -93,6 +94,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         .first(),
         "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
         "min_stances": gate.MIN_STANCES_PER_SIDE,
+        "stance_columns": [(key, label, unit) for key, (label, unit) in METRIC_LABELS.items()],
         "of_record": selectors.results_of_record(
             list(
                 selectors.visit_assessments(user=request.user, visit_id=assessment.visit_id).filter(

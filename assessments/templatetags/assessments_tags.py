@@ -49,3 +49,9 @@ def signed(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "\u2013"  # en dash
     return f"{value:+.{digits}f}"
+
+
+@register.filter
+def field(row: dict[str, Any], key: str) -> Any:
+    """``row[key]`` in a template (a stance's metric named by the engine's labels)."""
+    return row.get(key) if isinstance(row, dict) else None
