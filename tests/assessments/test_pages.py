@@ -27,6 +27,10 @@ def test_results_page_shows_summary_flags_chart_stances_and_videos(signed_in, an
     points = sum(1 for v in analysed_a.result["frames"]["pelvic_obliquity_deg"] if v is not None)
     assert f'data-points="{points}"' in page  # the obliquity chart, drawn server-side
     assert page.count('class="stance stance-') == len(analysed_a.result["stances"])
+    stances = page.split('id="stances"')[1].split("</table>")[0]
+    assert '<th class="num">CPD at midstance</th>' in stances  # the engine's label
+    first = analysed_a.result["stances"][0]["cpd_midstance_deg"]
+    assert f"{first:.1f}°" in stances
     assert reverse("assessments:video", args=[analysed_a.pk]) in page
     assert page.count('class="keyframe keyframe-') == len(analysed_a.keyframes)
     if analysed_a.preview:
