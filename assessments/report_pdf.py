@@ -115,6 +115,16 @@ def render_visit_report_pdf(context: dict[str, Any], *, storage: Storage) -> byt
                 )
             )
             story += [table, Spacer(1, 3 * mm)]
+            story.append(
+                Paragraph(
+                    escape(
+                        f"We call a change between visits real only when it is larger than {context['sdd']}° and both "
+                        f"recordings have at least {context['min_stances']} steps per side; smaller changes are within "
+                        "what the video method can tell apart."
+                    ),
+                    s["small"],
+                )
+            )
             change = item.get("change")
             if change:
                 left, right = change["sides"]["left"], change["sides"]["right"]

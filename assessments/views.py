@@ -358,6 +358,7 @@ def _visit_report_context(request: HttpRequest, visit_pk: int, what: str) -> dic
             for item in selectors.visit_report_items(user=request.user, visit=visit)
         ],
         "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
+        "min_stances": gate.MIN_STANCES_PER_SIDE,
         "references": REPORT_CONTEXT,
         "exercises": _prescribed_exercises(request, visit.patient),
     }

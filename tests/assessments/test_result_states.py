@@ -228,3 +228,18 @@ def test_api_gives_athletes_numbers_only_from_counted_results_and_staff_the_stat
     assert staff["quality_reasons"] == [TOO_SHORT["message"]]
     trend = api_as(athlete_a[0]).get(f"/api/v1/patients/{patient.pk}/hip-drop-trend/").json()
     assert [p["assessment_id"] for p in trend["points"]] == [counted.pk]
+
+
+def test_visit_report_html_and_pdf_say_when_a_change_is_real(client, clinician, athlete_a):
+    patient = athlete_a[1]
+    AssessmentFactory(visit=visit_on(patient, clinician, 40), cpd_left_mean_deg=9.0, cpd_right_mean_deg=8.0)
+    now = AssessmentFactory(visit=visit_on(patient, clinician, 1), cpd_left_mean_deg=5.0, cpd_right_mean_deg=7.0)
+    client.force_login(clinician)
+    html = client.get(reverse("assessments:visit-report", args=[now.visit_id])).content.decode()
+    assert "real only when it is larger than 2.8° and both recordings" in html
+    assert "Your pelvis stayed steadier than on" in html and "left foot on the ground" in html
+    assert "dip" not in html.lower()
+    pdf = client.get(reverse("assessments:visit-report-pdf", args=[now.visit_id]))
+    with pdfplumber.open(io.BytesIO(pdf.content)) as doc:
+        text = " ".join((p.extract_text() or "") for p in doc.pages).replace("\n", " ")
+    assert "at least 7 steps per side" in text and "steadier than on" in text
