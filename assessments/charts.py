@@ -107,35 +107,41 @@ def obliquity_chart(result: dict[str, Any]) -> SafeString:
 
 
 def trend_chart(trend: Trend) -> SafeString:
-    """CPD left and right per visit, the smallest detectable difference as a band around the first
-    value of each side, and program start/change markers."""
-    series = {
-        side: [
-            (p.visit_date, p.values[f"cpd_{side}_mean_deg"])
-            for p in trend.points
-            if p.values[f"cpd_{side}_mean_deg"] is not None
-        ]
-        for side in ("left", "right")
-    }
-    if not any(series.values()):
-        return mark_safe('<p class="muted">No analysed assessment yet.</p>')
+    """CPD left and right per visit and view (posterior solid, anterior dashed), low-confidence
+    points hollow, the smallest detectable difference as a band around each side's first counted
+    posterior value, and program start/change markers. Same-day visits sit side by side."""
+    if not trend.points:
+        return mark_safe('<p class="muted">No measured assessment yet.</p>')
+
+    def day_x(point) -> float:  # type: ignore[no-untyped-def]
+        return point.visit_date.toordinal() + 0.3 * point.day_slot
+
     dates = [p.visit_date for p in trend.points]
-    day0, day1 = min(dates).toordinal(), max(dates).toordinal()
-    if day0 == day1:
+    day0, day1 = min(dates).toordinal(), max(dates).toordinal() + max(0.3 * p.day_slot for p in trend.points)
+    if day1 - day0 < 1:
         day0, day1 = day0 - 7, day1 + 7
     x = _x_scale(day0 - 3, day1 + 3)
-    values = [v for pts in series.values() for _, v in pts]
+    series = {
+        (view, side): [p for p in trend.series(view) if p.values[f"cpd_{side}_mean_deg"] is not None]
+        for view in trend.views
+        for side in ("left", "right")
+    }
+    values = [p.values[f"cpd_{side}_mean_deg"] for (_, side), pts in series.items() for p in pts]
+    if not values:
+        return mark_safe('<p class="muted">No measured assessment yet.</p>')
     lo = math.floor(min([*values, 0.0]) - trend.sdd_deg - 1)
     hi = math.ceil(max(values) + trend.sdd_deg + 1)
     y = _y_scale(lo, hi)
     parts = [
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="trend-title" preserveAspectRatio="none">',
-        '<title id="trend-title">Pelvic drop (CPD) at midstance per visit, left and right</title>',
+        '<title id="trend-title">Pelvic drop (CPD) at midstance per visit, left and right, per camera view</title>',
     ]
-    for side, pts in series.items():
-        if not pts:
+    main_view = trend.views[0]
+    for side in ("left", "right"):
+        counted = [p for p in series.get((main_view, side), []) if p.included]
+        if not counted:
             continue
-        base = pts[0][1]
+        base = counted[0].values[f"cpd_{side}_mean_deg"]
         top, bottom = y(base + trend.sdd_deg), y(base - trend.sdd_deg)
         parts.append(
             f'<rect class="sdd-band sdd-{side}" x="{PAD_L}" y="{top:.1f}" width="{W - PAD_L - PAD_R}" '
@@ -151,13 +157,20 @@ def trend_chart(trend: Trend) -> SafeString:
             f'<line class="program-marker" x1="{xm:.1f}" x2="{xm:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" '
             f'stroke="#067647" stroke-dasharray="5 4"><title>{escape(marker["label"])} ({marker["date"]:%d %b %Y})</title></line>'
         )
-    for side, pts in series.items():
-        coords = [(x(d.toordinal()), y(v)) for d, v in pts]
-        parts.append(_polyline(coords, SIDE_COLOUR[side]))
-        for (d, v), (px, py) in zip(pts, coords, strict=True):
+    for (view, side), pts in series.items():
+        colour = SIDE_COLOUR[side]
+        key = f"cpd_{side}_mean_deg"
+        # The line joins counted points only: a hollow point is shown, not trended.
+        line = [(x(day_x(p)), y(p.values[key])) for p in pts if p.included]
+        parts.append(_polyline(line, colour, dashed=view != "posterior"))
+        for p in pts:
+            fill = colour if p.included else "#ffffff"
+            state = "counted" if p.included else "not-counted"
             parts.append(
-                f'<circle class="point point-{side}" cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{SIDE_COLOUR[side]}">'
-                f"<title>{side} {v:.1f}° on {d:%d %b %Y}</title></circle>"
+                f'<circle class="point point-{side} point-{view} point-{state}" data-state="{p.status}" '
+                f'cx="{x(day_x(p)):.1f}" cy="{y(p.values[key]):.1f}" r="4" fill="{fill}" stroke="{colour}" '
+                f'stroke-width="2"><title>{side} {p.values[key]:.1f}° on {p.visit_date:%d %b %Y} ({view}, '
+                f"{'counted' if p.included else 'low confidence, not counted'})</title></circle>"
             )
     labelled = sorted(set(dates))
     labelled = labelled[:: max(1, math.ceil(len(labelled) / 8))]

@@ -10,6 +10,9 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
+from assessments.analysis import quality as gate
+from assessments.analysis.summary import ci95_half_width
+
 
 def private_storage() -> Storage:
     """The private storage of videos and results (settings.STORAGES["assessments"]).
@@ -97,6 +100,20 @@ class Assessment(models.Model):
     # numbers, keyframes, landmarks and reports stay. The reason reads after "removed on <date> ".
     video_removed_at = models.DateTimeField(null=True, blank=True)
     video_removed_reason = models.CharField(max_length=255, blank=True)
+    # A clinician may vouch for a low-confidence result (issue 13): who, when and why. Only then
+    # does it count for trend changes and reach the athlete. It covers the analysis it was given
+    # on: a later re-analysis (analysed_at after accepted_at) needs a new acceptance.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assessments_accepted"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    acceptance_note = models.TextField(blank=True)
+    # The clinician's pick of the assessment that counts for its visit and view; without one the
+    # latest measurable result counts (selectors.results_of_record).
+    of_record_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    of_record_at = models.DateTimeField(null=True, blank=True)
 
     interpretation = models.TextField(blank=True, help_text="The clinician's reading of the result.")
     created_by = models.ForeignKey(
@@ -139,4 +156,81 @@ class Assessment(models.Model):
 
     @property
     def flags(self) -> list[dict]:
+        if hasattr(self, "quality_flags"):  # a list row: flags annotated, result JSON deferred
+            return list(self.quality_flags or [])
         return list(((self.result or {}).get("quality") or {}).get("flags") or [])
+
+    @property
+    def quality_status(self) -> str:
+        """measurable / low_confidence / not_measurable (the engine's gate), "" before a result.
+
+        Re-derived from the flag codes, so results stored before the states existed get one too.
+        """
+        if not self.has_result:
+            return ""
+        return gate.status_of(f.get("code", "") for f in self.flags)
+
+    @property
+    def quality_label(self) -> str:
+        return gate.STATE_LABELS.get(self.quality_status, "")
+
+    @property
+    def quality_reasons(self) -> list[str]:
+        return gate.status_reasons(self.flags)
+
+    @property
+    def shows_numbers(self) -> bool:
+        """Not measurable: no metric anywhere (MEASUREMENT.md, "Quality gate")."""
+        return self.has_result and self.quality_status != gate.NOT_MEASURABLE
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None and self.analysed_at is not None and self.accepted_at >= self.analysed_at
+
+    @property
+    def counts(self) -> bool:
+        """Does it count for trend changes and athlete-facing words? Measurable, or accepted."""
+        status = self.quality_status
+        return status == gate.MEASURABLE or (status == gate.LOW_CONFIDENCE and self.is_accepted)
+
+    @property
+    def cpd_left_ci95_deg(self) -> float | None:
+        return ci95_half_width(self.cpd_left_sd_deg, self.n_left)
+
+    @property
+    def cpd_right_ci95_deg(self) -> float | None:
+        return ci95_half_width(self.cpd_right_sd_deg, self.n_right)
+
+
+class ManualHipCheck(models.Model):
+    """A clinician's own read of CPD on a midstance keyframe: the two hip points placed by hand
+    (keyframe image pixels, y down), kept beside the engine's value for the clinic's agreement
+    page (issue 13). One per keyframe and clinician; a new placement replaces the old one."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="hip_checks")
+    keyframe_index = models.PositiveSmallIntegerField()
+    side = models.CharField(max_length=5, help_text="Stance side of the keyframe.")
+    frame = models.PositiveIntegerField()
+    left_hip_x = models.FloatField()
+    left_hip_y = models.FloatField()
+    right_hip_x = models.FloatField()
+    right_hip_y = models.FloatField()
+    manual_cpd_deg = models.FloatField()
+    engine_cpd_deg = models.FloatField()
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "keyframe_index", "checked_by"], name="one_hip_check_per_keyframe_and_clinician"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hip check of keyframe {self.keyframe_index} of assessment {self.assessment_id}"
+
+    @property
+    def difference_deg(self) -> float:
+        return self.engine_cpd_deg - self.manual_cpd_deg

@@ -19,6 +19,13 @@ BRAND = colors.HexColor("#0b6e6e")
 NOT_MEASURED = "\u2013"  # en dash, as on the page
 
 
+def _side_text(mean: float | None, ci95: float | None, n: int | None) -> str:
+    if mean is None:
+        return NOT_MEASURED
+    spread = f" (± {ci95:.1f}°, {n} steps)" if ci95 is not None else ""
+    return f"{_deg(mean)} pelvic drop on average{spread}"
+
+
 def _deg(value: float | None) -> str:
     return NOT_MEASURED if value is None else f"{value:.1f}°"
 
@@ -71,38 +78,67 @@ def render_visit_report_pdf(context: dict[str, Any], *, storage: Storage) -> byt
             s["body"],
         ),
     ]
-    baseline = context.get("baseline")
     for item in context["items"]:
         a = item["assessment"]
         story.append(Paragraph(escape(a.get_view_display()), s["h2"]))
-        rows = [
-            ["Left foot on the ground", f"{_deg(a.cpd_left_mean_deg)} pelvic drop on average"],
-            ["Right foot on the ground", f"{_deg(a.cpd_right_mean_deg)} pelvic drop on average"],
-            ["Step rate", NOT_MEASURED if a.cadence_spm is None else f"{a.cadence_spm:.0f} steps per minute"],
-        ]
-        table = Table(rows, colWidths=[55 * mm, 100 * mm])
-        table.setStyle(TableStyle([("TEXTCOLOR", (0, 0), (0, -1), colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 10)]))
-        story += [table, Spacer(1, 3 * mm)]
-        if (
-            baseline is not None
-            and baseline.pk != a.pk
-            and None not in (a.cpd_left_mean_deg, baseline.cpd_left_mean_deg)
-        ):
+        reasons = " ".join(a.quality_reasons)
+        if not a.shows_numbers:
+            # Not measurable (issue 13): the reason, never a number.
+            story.append(
+                Paragraph(escape(f"This recording could not be measured, so it gives no number. {reasons}"), s["body"])
+            )
+        else:
+            if not a.counts:
+                story.append(
+                    Paragraph(
+                        escape(
+                            "These numbers are less certain than usual and are not used to follow your progress: "
+                            f"{reasons}"
+                        ),
+                        s["small"],
+                    )
+                )
+            rows = [
+                ["Left foot on the ground", _side_text(a.cpd_left_mean_deg, a.cpd_left_ci95_deg, a.n_left)],
+                ["Right foot on the ground", _side_text(a.cpd_right_mean_deg, a.cpd_right_ci95_deg, a.n_right)],
+                ["Step rate", NOT_MEASURED if a.cadence_spm is None else f"{a.cadence_spm:.0f} steps per minute"],
+            ]
+            table = Table(rows, colWidths=[55 * mm, 100 * mm])
+            value_colour = colors.black if a.counts else colors.grey
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("TEXTCOLOR", (0, 0), (0, -1), colors.grey),
+                        ("TEXTCOLOR", (1, 0), (1, -1), value_colour),
+                        ("FONTSIZE", (0, 0), (-1, -1), 10),
+                    ]
+                )
+            )
+            story += [table, Spacer(1, 3 * mm)]
             story.append(
                 Paragraph(
                     escape(
-                        f"Since {baseline.visit.visit_date:%d %B %Y}: left {_deg(baseline.cpd_left_mean_deg)} → "
-                        f"{_deg(a.cpd_left_mean_deg)}, right {_deg(baseline.cpd_right_mean_deg)} → "
-                        f"{_deg(a.cpd_right_mean_deg)}. Changes smaller than {context['sdd']}° are within what the "
-                        "video method can tell apart, so we look at the trend over several visits."
+                        f"We call a change between visits real only when it is larger than {context['sdd']}° and both "
+                        f"recordings have at least {context['min_stances']} steps per side; smaller changes are within "
+                        "what the video method can tell apart."
                     ),
-                    s["body"],
+                    s["small"],
                 )
             )
-        if a.flags:
-            notes = " ".join(flag.get("message", "") for flag in a.flags)
-            story.append(Paragraph(escape(f"Filming notes: {notes}"), s["small"]))
-        story += _keyframe_row(storage, item["keyframes"], s["small"])
+            change = item.get("change")
+            if change:
+                left, right = change["sides"]["left"], change["sides"]["right"]
+                story.append(
+                    Paragraph(
+                        escape(
+                            f"Since {item['baseline'].visit.visit_date:%d %B %Y}: left {_deg(left['before'])} → "
+                            f"{_deg(left['after'])}, right {_deg(right['before'])} → {_deg(right['after'])}. "
+                            f"{change['text']}"
+                        ),
+                        s["body"],
+                    )
+                )
+            story += _keyframe_row(storage, item["keyframes"], s["small"])
         if a.interpretation:
             story.append(Paragraph(f"<b>Your clinician's note:</b> {escape(a.interpretation)}", s["body"]))
     if not context["items"]:

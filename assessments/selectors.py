@@ -10,19 +10,39 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.apps import apps
 from django.db.models import F, QuerySet
+from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.analysis import quality as gate
+from assessments.analysis.agreement import Agreement, agreement
+from assessments.analysis.summary import METRIC_LABELS
+from assessments.models import Assessment, CameraView, ManualHipCheck
 from patients.models import Patient
 from patients.selectors import patient_queryset_for
 
-# MEASUREMENT.md, "What the number means": test-retest SDD of 2D CPD (Dingenen et al. 2018).
-SMALLEST_DETECTABLE_DIFFERENCE_DEG = 2.8
+# One home for the SDD (the engine's gate); re-exported for the pages and the API.
+SMALLEST_DETECTABLE_DIFFERENCE_DEG = gate.SMALLEST_DETECTABLE_DIFFERENCE_DEG
 TREND_METRICS = (
     "cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg", "asymmetry_deg", "cadence_spm",
     "hip_adduction_left_deg", "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg",
 )  # fmt: skip
+# The summary columns as people read them, built from the engine's metric labels (one home).
+_CPD, _ADD, _FPPA = (METRIC_LABELS[k][0] for k in ("cpd_midstance_deg", "hip_adduction_peak_deg", "fppa_midstance_deg"))
+SUMMARY_ROWS = (
+    (f"{_CPD}, left, mean", "cpd_left_mean_deg", "°"),
+    (f"{_CPD}, left, SD", "cpd_left_sd_deg", "°"),
+    (f"{_CPD}, right, mean", "cpd_right_mean_deg", "°"),
+    (f"{_CPD}, right, SD", "cpd_right_sd_deg", "°"),
+    ("Mean CPD (both sides)", "mean_cpd_deg", "°"),
+    ("Asymmetry (left minus right)", "asymmetry_deg", "°"),
+    ("Cadence", "cadence_spm", " steps/min"),
+    (f"{_ADD}, left", "hip_adduction_left_deg", "°"),
+    (f"{_ADD}, right", "hip_adduction_right_deg", "°"),
+    (f"{_FPPA}, left", "fppa_left_deg", "°"),
+    (f"{_FPPA}, right", "fppa_right_deg", "°"),
+)
 
 
 def can_view_results(user: Any) -> bool:
@@ -52,15 +72,54 @@ def patient_assessments(*, user: Any, patient: Patient) -> QuerySet[Assessment]:
     return assessment_queryset_for(user).filter(patient=patient).order_by("visit__visit_date", "created_at", "id")
 
 
+def choice_label(assessment: Assessment) -> str:
+    """How a dropdown names an assessment: date, upload time, view and quality, so two of one
+    day (or one visit) are told apart."""
+    uploaded = timezone.localtime(assessment.created_at)
+    view = "posterior" if assessment.view == CameraView.POSTERIOR else "anterior"
+    return (
+        f"{assessment.visit.visit_date:%d %b %Y}, uploaded {uploaded:%H:%M} · {view} · "
+        f"{assessment.quality_label.lower() or assessment.get_status_display().lower()} · #{assessment.pk}"
+    )
+
+
+def results_of_record(assessments: list[Assessment]) -> dict[tuple[int, str], Assessment]:
+    """The assessment that counts per (visit, view): the clinician's pick, else the latest
+    measurable one, else the latest low-confidence one. Not-measurable results never count."""
+    best: dict[tuple[int, str], Assessment] = {}
+
+    def rank(a: Assessment) -> tuple:
+        if a.of_record_at is not None:  # the clinician's latest pick wins
+            return (1, a.of_record_at, a.pk)
+        status_rank = {gate.MEASURABLE: 2, gate.LOW_CONFIDENCE: 1}.get(a.quality_status, 0)
+        return (0, status_rank, a.created_at, a.pk)
+
+    for a in assessments:
+        if not a.shows_numbers:
+            continue
+        key = (a.visit_id, a.view)
+        if key not in best or rank(a) > rank(best[key]):
+            best[key] = a
+    return best
+
+
 @dataclass
 class TrendPoint:
+    """One visit's result of record in one view. ``included``: it counts for change figures."""
+
     assessment_id: int
     visit_id: int
     visit_date: datetime.date
-    status: str
+    view: str
+    status: str  # measurable / low_confidence (not-measurable results are never points)
+    included: bool
+    accepted: bool
     values: dict[str, float | None]
     n_left: int | None
     n_right: int | None
+    label: str = ""
+    day_slot: int = 0  # 0 for a day's first visit, 1 for its second...: keeps same-day points apart
+    delta: dict[str, float | None] = field(default_factory=dict)  # against the previous included point
 
 
 @dataclass
@@ -69,64 +128,239 @@ class Trend:
     points: list[TrendPoint]
     program_markers: list[dict[str, Any]] = field(default_factory=list)
     sdd_deg: float = SMALLEST_DETECTABLE_DIFFERENCE_DEG
+    not_measurable: list[dict[str, Any]] = field(default_factory=list)  # visits with no usable result
 
-    def change(self, metric: str, since: str) -> float | None:
-        """Last value minus the first (``since="first"``) or the one before it (``"previous"``)."""
-        values = [p.values[metric] for p in self.points if p.values.get(metric) is not None]
-        if len(values) < 2:
+    @property
+    def views(self) -> list[str]:
+        present = {p.view for p in self.points}
+        return [v for v in CameraView.values if v in present]
+
+    def series(self, view: str) -> list[TrendPoint]:
+        return [p for p in self.points if p.view == view]
+
+    def _pair(self, metric: str, since: str, view: str) -> tuple[TrendPoint, TrendPoint] | None:
+        counted = [p for p in self.series(view) if p.included and p.values.get(metric) is not None]
+        if len(counted) < 2:
             return None
-        base = values[0] if since == "first" else values[-2]
-        return round(values[-1] - base, 2)
+        return (counted[0] if since == "first" else counted[-2], counted[-1])
 
-    def beyond_sdd(self, metric: str, since: str) -> bool | None:
-        delta = self.change(metric, since)
-        return None if delta is None else abs(delta) > self.sdd_deg
+    def change(self, metric: str, since: str, view: str = CameraView.POSTERIOR) -> float | None:
+        """Last counted value minus the first (``since="first"``) or the one before (``"previous"``).
+
+        Only included points (measurable, or low confidence accepted by a clinician) count.
+        """
+        pair = self._pair(metric, since, view)
+        if pair is None:
+            return None
+        return round(pair[1].values[metric] - pair[0].values[metric], 2)  # type: ignore[operator]
+
+    def beyond_sdd(self, metric: str, since: str, view: str = CameraView.POSTERIOR) -> bool | None:
+        """Is the change real? Beyond the SDD, with >= 7 stances per side on both results."""
+        pair = self._pair(metric, since, view)
+        if pair is None:
+            return None
+        delta = self.change(metric, since, view)
+        return gate.change_beyond_noise(delta, stances=[n for p in pair for n in (p.n_left, p.n_right)])
+
+    def changes(self, view: str = CameraView.POSTERIOR) -> dict[str, dict[str, dict[str, Any]]]:
+        """CPD left/right change since the first and the previous counted visit, with the verdict."""
+        return {
+            side: {
+                since: _verdict(
+                    self.change(f"cpd_{side}_mean_deg", since, view),
+                    self.beyond_sdd(f"cpd_{side}_mean_deg", since, view),
+                )
+                for since in ("first", "previous")
+            }
+            for side in ("left", "right")
+        }
+
+
+def _verdict(delta: float | None, beyond: bool | None) -> dict[str, Any]:
+    """A change and its plain verdict: real, within noise, or past the SDD on too few steps."""
+    if delta is None:
+        words = ""
+    elif beyond:
+        words = "beyond measurement noise"
+    elif abs(delta) > SMALLEST_DETECTABLE_DIFFERENCE_DEG:
+        words = f"too few steps (under {gate.MIN_STANCES_PER_SIDE} per side) to call it real"
+    else:
+        words = "within measurement noise"
+    return {"delta": delta, "beyond_sdd": beyond, "words": words}
 
 
 def hip_drop_trend(*, user: Any, patient: Patient) -> Trend:
-    """CPD (and the other summary columns) of every analysed assessment, oldest visit first.
+    """One point per visit and view (the result of record), oldest visit first.
 
-    One query for the assessments (summary numbers are columns, so no JSON is loaded) and one
-    for the program markers.
+    One query for the assessments (summary numbers are columns and only the flags are read
+    from the JSON) and one for the program markers.
     """
-    rows = (
+    rows = list(
         assessment_queryset_for(user)
         .filter(patient=patient, analysed_at__isnull=False)
-        .order_by("visit__visit_date", "created_at", "id")
-        .values("id", "visit_id", "visit__visit_date", "status", "n_left", "n_right", *TREND_METRICS)
+        .defer("result", "video_meta", "keyframes")
+        .annotate(quality_flags=F("result__quality__flags"))
+        .order_by("visit__visit_date", "visit_id", "created_at", "id")
     )
-    points = [
-        TrendPoint(
-            assessment_id=row["id"],
-            visit_id=row["visit_id"],
-            visit_date=row["visit__visit_date"],
-            status=row["status"],
-            values={metric: row[metric] for metric in TREND_METRICS},
-            n_left=row["n_left"],
-            n_right=row["n_right"],
-        )
-        for row in rows
+    record = results_of_record(rows)
+    points: list[TrendPoint] = []
+    slots: dict[datetime.date, list[int]] = {}
+    for a in sorted(record.values(), key=lambda a: (a.visit.visit_date, a.visit_id, CameraView.values.index(a.view))):
+        day = slots.setdefault(a.visit.visit_date, [])
+        if a.visit_id not in day:
+            day.append(a.visit_id)
+        points.append(
+            TrendPoint(
+                assessment_id=a.pk, visit_id=a.visit_id, visit_date=a.visit.visit_date, view=a.view,
+                status=a.quality_status, included=a.counts, accepted=a.is_accepted,
+                values={metric: getattr(a, metric) for metric in TREND_METRICS},
+                n_left=a.n_left, n_right=a.n_right, label=choice_label(a), day_slot=day.index(a.visit_id),
+            )
+        )  # fmt: skip
+    previous: dict[tuple[str, str], float] = {}
+    for point in points:
+        for metric in TREND_METRICS:
+            value, before = point.values[metric], previous.get((point.view, metric))
+            point.delta[metric] = (
+                None if not point.included or value is None or before is None else round(value - before, 2)
+            )
+            if point.included and value is not None:
+                previous[(point.view, metric)] = value
+    counted_visits = {(p.visit_id, p.view) for p in points}
+    not_measurable = [
+        {"assessment_id": a.pk, "visit_date": a.visit.visit_date, "view": a.view, "reasons": a.quality_reasons}
+        for a in rows
+        if not a.shows_numbers and (a.visit_id, a.view) not in counted_visits
     ]
-    return Trend(patient=patient, points=points, program_markers=program_markers(patient=patient))
+    return Trend(
+        patient=patient, points=points, program_markers=program_markers(patient=patient), not_measurable=not_measurable
+    )
+
+
+def default_compare_pair(choices: list[Assessment]) -> tuple[Assessment | None, Assessment | None]:
+    """The two latest results of record in the same view (the posterior one first), else the
+    two latest analysed assessments."""
+    record = results_of_record(choices)
+    for view in CameraView.values:
+        same_view = sorted(
+            (a for a in record.values() if a.view == view), key=lambda a: (a.visit.visit_date, a.created_at, a.pk)
+        )
+        if len(same_view) >= 2:
+            return same_view[-2], same_view[-1]
+    if len(choices) >= 2:
+        return choices[-2], choices[-1]
+    return None, (choices[-1] if choices else None)
 
 
 def program_markers(*, patient: Patient) -> list[dict[str, Any]]:
-    """Dates a strength program started or changed (programs app prescriptions), oldest first."""
-    try:
-        prescription = apps.get_model("programs", "Prescription")
-    except LookupError:  # the programs app is optional for this page
+    """Dates a strength program started or changed, oldest first: the programs app's selector."""
+    if not apps.is_installed("programs"):  # the trend stands without the programs app
         return []
-    rows = (
-        prescription.objects.filter(patient=patient)
-        .order_by("starts_on", "id")
-        .values("starts_on", "program__name", "supersedes_id", "change_reason")
+    from programs.selectors import program_changes
+
+    return program_changes(patient=patient)
+
+
+def compare_rows(first: Assessment, second: Assessment) -> list[dict[str, Any]]:
+    """The summary rows of two assessments side by side. A not-measurable side has no number; a
+    difference is given only where both sides have numbers, and called real (``beyond_sdd``) only
+    for CPD means of two counted results with enough stances (``gate.change_beyond_noise``)."""
+    rows = []
+    counted = first.counts and second.counts
+    stances = [first.n_left, first.n_right, second.n_left, second.n_right]
+    for label, column, unit in SUMMARY_ROWS:
+        a = getattr(first, column) if first.shows_numbers else None
+        b = getattr(second, column) if second.shows_numbers else None
+        delta = None if a is None or b is None else round(b - a, 2)
+        is_cpd_mean = column in ("cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg")
+        rows.append(
+            {
+                "label": label, "a": a, "b": b, "unit": unit, "delta": delta,
+                "beyond_sdd": gate.change_beyond_noise(delta, stances=stances) if counted and is_cpd_mean else None,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def change_words(*, before: Assessment, after: Assessment) -> dict[str, Any]:
+    """A CPD change between two counted results in plain, positive words (report and portal).
+
+    Real only beyond the SDD with enough stances on both results (``gate.change_beyond_noise``);
+    lower CPD reads as "steadier". Never "dip".
+    """
+    stances = [before.n_left, before.n_right, after.n_left, after.n_right]
+    sides = {}
+    for side in ("left", "right"):
+        a, b = getattr(before, f"cpd_{side}_mean_deg"), getattr(after, f"cpd_{side}_mean_deg")
+        delta = None if a is None or b is None else b - a
+        sides[side] = {"before": a, "after": b, "real": bool(gate.change_beyond_noise(delta, stances=stances)),
+                       "steadier": delta is not None and delta < 0}  # fmt: skip
+    steadier = [side for side, v in sides.items() if v["real"] and v["steadier"]]
+    if steadier:
+        text = (
+            f"Your pelvis stayed steadier than on {before.visit.visit_date:%d %B %Y} with the "
+            f"{' and '.join(steadier)} foot on the ground: a change larger than the "
+            f"{SMALLEST_DETECTABLE_DIFFERENCE_DEG}° the video method can tell apart."
+        )
+    elif any(v["real"] for v in sides.values()):
+        text = (
+            f"Your pelvis moved differently than on {before.visit.visit_date:%d %B %Y}; your clinician will talk "
+            "it through with you and keep building your hip strength."
+        )
+    else:
+        text = (
+            f"Since {before.visit.visit_date:%d %B %Y} the changes are within the {SMALLEST_DETECTABLE_DIFFERENCE_DEG}° "
+            "the video method can tell apart, so we look at the trend over several visits."
+        )
+    return {"sides": sides, "text": text}
+
+
+def visit_report_items(*, user: Any, visit: Any) -> list[dict[str, Any]]:
+    """Per view, the visit's result of record (or its not-measurable clip), its quality state and,
+    when both count, the change since the latest earlier counted result of record in that view."""
+    mine = list(visit_assessments(user=user, visit_id=visit.pk).filter(analysed_at__isnull=False))
+    record = results_of_record(mine)
+    by_view = {a.view: a for a in record.values()}
+    for a in mine:  # oldest first: the latest not-measurable clip stands for a view with no number
+        if not a.shows_numbers and all(b.view != a.view for b in record.values()):
+            by_view[a.view] = a
+    shown = list(by_view.values())
+    earlier = results_of_record(
+        list(
+            patient_assessments(user=user, patient=visit.patient).filter(
+                analysed_at__isnull=False, visit__visit_date__lt=visit.visit_date
+            )
+        )
     )
-    return [
-        {
-            "date": row["starts_on"],
-            "kind": "changed" if row["supersedes_id"] else "started",
-            "label": f"{row['program__name']} {'changed' if row['supersedes_id'] else 'started'}"
-            + (f": {row['change_reason']}" if row["change_reason"] else ""),
-        }
-        for row in rows
-    ]
+    items = []
+    for a in sorted(shown, key=lambda a: CameraView.values.index(a.view)):
+        baseline = max(
+            (b for b in earlier.values() if b.view == a.view and b.counts),
+            key=lambda b: (b.visit.visit_date, b.created_at),
+            default=None,
+        )
+        change = change_words(before=baseline, after=a) if baseline is not None and a.counts else None
+        items.append({"assessment": a, "baseline": baseline if change else None, "change": change})
+    return items
+
+
+def hip_checks_for(user: Any) -> QuerySet[ManualHipCheck]:
+    """Manual hip checks on assessments the user may see, newest first."""
+    if not can_view_results(user):
+        return ManualHipCheck.objects.none()
+    return ManualHipCheck.objects.filter(assessment__in=assessment_queryset_for(user)).select_related(
+        "assessment__patient", "checked_by"
+    )
+
+
+def clinic_agreement(*, user: Any) -> tuple[list[ManualHipCheck], Agreement | None]:
+    """Every manual check the user may see and the engine-vs-clinician agreement over them
+    (Bland-Altman bias and 95% limits, ICC(2,1)); None below two checks."""
+    checks = list(hip_checks_for(user))
+    if len(checks) < 2:
+        return checks, None
+    try:
+        stats = agreement(np.array([c.engine_cpd_deg for c in checks]), np.array([c.manual_cpd_deg for c in checks]))
+    except ValueError:
+        return checks, None
+    return checks, stats

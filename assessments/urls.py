@@ -12,7 +12,11 @@ urlpatterns = [
     path("<dbint:pk>/", views.detail, name="detail"),
     path("<dbint:pk>/interpretation/", views.interpretation, name="interpretation"),
     path("<dbint:pk>/reanalyse/", views.reanalyse, name="reanalyse"),
+    path("<dbint:pk>/accept/", views.accept, name="accept"),
+    path("<dbint:pk>/of-record/", views.of_record, name="of-record"),
     path("<dbint:pk>/video/", views.video, name="video"),
     path("<dbint:pk>/preview/", views.preview, name="preview"),
     path("<dbint:pk>/keyframes/<dbint:index>/", views.keyframe, name="keyframe"),
+    path("<dbint:pk>/keyframes/<dbint:index>/check/", views.keyframe_check, name="keyframe-check"),
+    path("agreement/", views.agreement, name="agreement"),
 ]

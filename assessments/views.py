@@ -8,14 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import charts, selectors, services, video_retention
-from assessments.models import Assessment, CameraView, private_storage
+from assessments import charts, reviews, selectors, services, video_retention
+from assessments.analysis import quality as gate
+from assessments.analysis.summary import METRIC_LABELS
+from assessments.models import Assessment, CameraView, ManualHipCheck, private_storage
 from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
 from assessments.report_pdf import render_visit_report_pdf
 from assessments.streaming import is_first_read, ranged_file_response
@@ -87,15 +89,60 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "keyframes": _keyframes(assessment),
         "video_removed_note": video_retention.video_removed_note(assessment) if assessment.video_removed else "",
         "stances": result.get("stances") or [],
-        "obliquity_chart": charts.obliquity_chart(result) if result else "",
+        "obliquity_chart": charts.obliquity_chart(result) if result and assessment.shows_numbers else "",
         # The earliest other analysed assessment to compare with: its id only, not every row's result JSON.
         "compare_with": selectors.patient_assessments(user=request.user, patient=assessment.patient)
         .filter(analysed_at__isnull=False)
         .exclude(pk=assessment.pk)
         .values_list("pk", flat=True)
         .first(),
+        "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
+        "min_stances": gate.MIN_STANCES_PER_SIDE,
+        "stance_columns": [(key, label, unit) for key, (label, unit) in METRIC_LABELS.items()],
+        "of_record": selectors.results_of_record(
+            list(
+                selectors.visit_assessments(user=request.user, visit_id=assessment.visit_id).filter(
+                    analysed_at__isnull=False, view=assessment.view
+                )
+            )
+        ).get((assessment.visit_id, assessment.view)),
     }
     return render(request, "assessments/assessment_detail.html", context)
+
+
+@login_required
+@permission_required("assessments.change_assessment", raise_exception=True)
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept a low-confidence result with a note (or withdraw the acceptance)."""
+    assessment = _assessment_for(request, pk)
+    try:
+        if request.POST.get("withdraw"):
+            reviews.assessment_withdraw_acceptance(assessment=assessment, withdrawn_by=request.user)
+            messages.success(request, "Acceptance withdrawn: the result no longer counts for trend changes.")
+        else:
+            reviews.assessment_accept(
+                assessment=assessment, note=request.POST.get("note", ""), accepted_by=request.user
+            )
+            messages.success(request, "Result accepted: it now counts for trend changes and the athlete's summary.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    return redirect(assessment)
+
+
+@login_required
+@permission_required("assessments.change_assessment", raise_exception=True)
+@require_POST
+def of_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark this assessment as the one that counts for its visit and view."""
+    assessment = _assessment_for(request, pk)
+    try:
+        reviews.assessment_mark_of_record(assessment=assessment, marked_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, "This assessment now counts for the visit's trend point.")
+    return redirect(assessment)
 
 
 def _keyframes(assessment: Assessment) -> list[dict[str, Any]]:
@@ -182,32 +229,69 @@ def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponse:
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
+def keyframe_check(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    """Place the two hip points by hand on a midstance keyframe and read CPD (issue 13)."""
+    assessment = _assessment_for(request, pk)
+    frames = _keyframes(assessment) if assessment.shows_numbers else []
+    if index >= len(frames):
+        raise Http404("No such keyframe.")
+    error = ""
+    if request.method == "POST":
+        if not request.user.has_perm("assessments.change_assessment"):
+            raise PermissionDenied
+        try:
+            points = [float(request.POST.get(k, "")) for k in ("left_x", "left_y", "right_x", "right_y")]
+        except ValueError:
+            error = "Place both hip points on the picture."
+        else:
+            try:
+                check = reviews.hip_check_save(
+                    assessment=assessment, keyframe_index=index, left_hip=(points[0], points[1]),
+                    right_hip=(points[2], points[3]), checked_by=request.user,
+                )  # fmt: skip
+            except ValidationError as exc:
+                error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+            else:
+                messages.success(
+                    request, f"Saved: {check.manual_cpd_deg:.1f}° by hand, {check.engine_cpd_deg:.1f}° by the engine."
+                )
+                return redirect("assessments:keyframe-check", pk=assessment.pk, index=index)
+    existing = (
+        selectors.hip_checks_for(request.user)
+        .filter(assessment=assessment, keyframe_index=index, checked_by=request.user)
+        .first()
+    )
+    context = {"assessment": assessment, "patient": assessment.patient, "keyframe": frames[index], "index": index,
+               "existing": existing, "error": error}  # fmt: skip
+    return render(request, "assessments/keyframe_check.html", context, status=400 if error else 200)
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
+def agreement(request: HttpRequest) -> HttpResponse:
+    """The clinic's engine-vs-clinician agreement over every checked keyframe."""
+    checks, stats = selectors.clinic_agreement(user=request.user)
+    audit_record(actor=request.user, action=AuditAction.LIST, target=ManualHipCheck, summary="engine agreement")
+    context = {"checks": checks, "stats": stats, "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG}
+    return render(request, "assessments/agreement.html", context)
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
 def trend(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = patient_get_for(user=request.user, pk=patient_pk)
     data = selectors.hip_drop_trend(user=request.user, patient=patient)
     audit_record(actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk, summary="trend")
-    rows = []
-    previous: dict[str, float | None] = {}
-    for point in data.points:
-        row = {"point": point, "delta": {}}
-        for side in ("left", "right"):
-            key = f"cpd_{side}_mean_deg"
-            value, before = point.values[key], previous.get(key)
-            row["delta"][side] = None if value is None or before is None else round(value - before, 1)
-            if value is not None:
-                previous[key] = value
-        rows.append(row)
-    changes = {
-        side: {since: data.change(f"cpd_{side}_mean_deg", since) for since in ("first", "previous")}
-        for side in ("left", "right")
-    }
     context = {
         "patient": patient,
         "trend": data,
-        "rows": rows,
-        "changes": changes,
+        "series": [
+            {"view": view, "label": CameraView(view).label, "points": data.series(view), "changes": data.changes(view)}
+            for view in data.views
+        ],
         "chart": charts.trend_chart(data),
         "references": LITERATURE_CONTEXT,
+        "min_stances": gate.MIN_STANCES_PER_SIDE,
     }
     return render(request, "assessments/trend.html", context)
 
@@ -219,48 +303,30 @@ def compare(request: HttpRequest, patient_pk: int) -> HttpResponse:
     analysed = selectors.patient_assessments(user=request.user, patient=patient).filter(analysed_at__isnull=False)
     choices = list(analysed)
     by_id = {a.pk: a for a in choices}
-    first, second = by_id.get(query_id(request.GET, "a")), by_id.get(query_id(request.GET, "b"))
-    if first is None and len(choices) >= 2:
-        first = choices[-2]
-    if second is None and choices:
-        second = choices[-1]
+    first, second = selectors.default_compare_pair(choices)
+    first = by_id.get(query_id(request.GET, "a"), first)
+    second = by_id.get(query_id(request.GET, "b"), second)
     rows = []
     if first and second:
         audit_record(
             actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk,
             summary=f"compare assessments {first.pk} and {second.pk}",
         )  # fmt: skip
-        for label, field, unit in COMPARE_ROWS:
-            a, b = getattr(first, field), getattr(second, field)
-            rows.append(
-                {"label": label, "a": a, "b": b, "unit": unit, "delta": None if a is None or b is None else b - a}
-            )
+        rows = selectors.compare_rows(first, second)
     context = {
         "patient": patient,
-        "choices": choices,
+        "choices": [{"assessment": c, "label": selectors.choice_label(c)} for c in choices],
         "first": first,
         "second": second,
         "rows": rows,
-        "first_keyframes": _keyframes(first) if first else [],
-        "second_keyframes": _keyframes(second) if second else [],
+        "views_differ": bool(first and second and first.view != second.view),
+        "change_counts": bool(first and second and first.counts and second.counts),
+        "compare_pair": [first, second] if first and second else [],
+        "keyframe_pairs": [(a, _keyframes(a) if a.shows_numbers else []) for a in (first, second) if a],
         "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
+        "min_stances": gate.MIN_STANCES_PER_SIDE,
     }
     return render(request, "assessments/compare.html", context)
-
-
-COMPARE_ROWS = (
-    ("CPD left, mean", "cpd_left_mean_deg", "°"),
-    ("CPD left, SD", "cpd_left_sd_deg", "°"),
-    ("CPD right, mean", "cpd_right_mean_deg", "°"),
-    ("CPD right, SD", "cpd_right_sd_deg", "°"),
-    ("Mean CPD (both sides)", "mean_cpd_deg", "°"),
-    ("Asymmetry (left minus right)", "asymmetry_deg", "°"),
-    ("Cadence", "cadence_spm", " steps/min"),
-    ("Hip adduction left, peak", "hip_adduction_left_deg", "°"),
-    ("Hip adduction right, peak", "hip_adduction_right_deg", "°"),
-    ("Knee FPPA left", "fppa_left_deg", "°"),
-    ("Knee FPPA right", "fppa_right_deg", "°"),
-)
 
 
 @login_required
@@ -284,35 +350,26 @@ def visit_report_pdf(request: HttpRequest, visit_pk: int) -> HttpResponse:
 
 def _visit_report_context(request: HttpRequest, visit_pk: int, what: str) -> dict[str, Any]:
     visit = get_object_or_404(visit_queryset_for(request.user), pk=visit_pk)
-    assessments = list(
-        selectors.visit_assessments(user=request.user, visit_id=visit.pk).filter(analysed_at__isnull=False)
-    )
-    earlier = (
-        selectors.patient_assessments(user=request.user, patient=visit.patient)
-        .filter(analysed_at__isnull=False, visit__visit_date__lt=visit.visit_date)
-        .first()
-    )
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=visit, patient_id=visit.patient_id, summary=what)
     return {
         "visit": visit,
         "patient": visit.patient,
-        "items": [{"assessment": a, "keyframes": _keyframes(a)} for a in assessments],
-        "baseline": earlier,
+        "items": [
+            {**item, "keyframes": _keyframes(item["assessment"]) if item["assessment"].shows_numbers else []}
+            for item in selectors.visit_report_items(user=request.user, visit=visit)
+        ],
         "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
+        "min_stances": gate.MIN_STANCES_PER_SIDE,
         "references": REPORT_CONTEXT,
-        "exercises": _prescribed_exercises(visit.patient),
+        "exercises": _prescribed_exercises(request, visit.patient),
     }
 
 
-def _prescribed_exercises(patient: Patient) -> list[dict[str, str]]:
+def _prescribed_exercises(request: HttpRequest, patient: Patient) -> list[dict[str, str]]:
     """The active prescription's exercises (programs app), for the report's "what to keep doing"."""
-    from django.apps import apps
+    from programs.selectors import active_prescription
 
-    try:
-        prescription_model = apps.get_model("programs", "Prescription")
-    except LookupError:  # the report stands without the programs app
-        return []
-    prescription = prescription_model.objects.filter(patient=patient, status="active").first()
+    prescription = active_prescription(user=request.user, patient=patient)
     if prescription is None:
         return []
     return [

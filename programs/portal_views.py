@@ -6,6 +6,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,32 +28,33 @@ def _own_patient(request: HttpRequest) -> Patient:
     return patient
 
 
-# Test-retest smallest detectable difference of 2D CPD (assessments.selectors; Dingenen 2018).
-SDD_DEG = 2.8
-
-
 def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[str, object]]:
-    """The athlete's own analysed running checks, newest first, in plain encouraging words."""
+    """The athlete's own running checks that count (measurable, or accepted by the clinician),
+    newest first, in plain positive words; a change is praised only when it is real (issue 13)."""
     if not apps.is_installed("assessments"):
         return []
-    from assessments.selectors import patient_assessments
+    from assessments.selectors import change_words, patient_assessments, results_of_record
 
-    # Two columns, not whole rows: an assessment's row carries its analysis JSON (tens of kB).
+    # Summary columns and flags only: an assessment's row carries its analysis JSON (tens of kB).
     rows = list(
         patient_assessments(user=request.user, patient=patient)
-        .filter(mean_cpd_deg__isnull=False)
-        .values_list("visit__visit_date", "mean_cpd_deg")
+        .filter(analysed_at__isnull=False)
+        .defer("result", "video_meta", "keyframes")
+        .annotate(quality_flags=F("result__quality__flags"))
+    )
+    counted = sorted(
+        (a for a in results_of_record(rows).values() if a.counts and a.mean_cpd_deg is not None),
+        key=lambda a: (a.visit.visit_date, a.created_at),
     )
     summaries = []
-    for index, (visit_date, mean_cpd_deg) in enumerate(rows):
-        text = f"Your pelvis dipped {mean_cpd_deg:.1f}° on average on the swing side while you ran."
-        if index:
-            steadier = rows[0][1] - mean_cpd_deg
-            if steadier > SDD_DEG:
-                text += f" That is {steadier:.1f}° steadier than at your first check: great progress!"
-            else:
-                text += " Strength takes a few weeks to show in your running: keep building it."
-        summaries.append({"date": visit_date, "text": text})
+    previous: dict[str, object] = {}
+    for a in counted:
+        text = f"On average your pelvis stayed within {abs(a.mean_cpd_deg):.1f}° of level with each step."  # type: ignore[arg-type]
+        before = previous.get(a.view)
+        if before is not None:
+            text += " " + change_words(before=before, after=a)["text"]  # type: ignore[arg-type]
+        previous[a.view] = a
+        summaries.append({"date": a.visit.visit_date, "text": text})
     return list(reversed(summaries))
 
 

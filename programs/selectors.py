@@ -438,11 +438,22 @@ def prescription_history(*, user: Any, patient: Patient) -> QuerySet[Prescriptio
     return prescription_queryset_for(user).filter(patient=patient).order_by("-prescribed_at", "-id")
 
 
-def program_changes(*, patient: Patient) -> list[tuple[date, str]]:
-    """Dates when a program started or changed, for marking on trends (e.g. the hip-drop chart)."""
+def program_changes(*, patient: Patient) -> list[dict[str, Any]]:
+    """Dates a strength program started or changed, oldest first, for marking on trends (the
+    hip-drop chart): ``{"date", "kind": "started" | "changed", "label"}``. One query."""
+    rows = (
+        Prescription.objects.filter(patient=patient)
+        .order_by("starts_on", "id")
+        .values("starts_on", "program__name", "supersedes_id", "change_reason")
+    )
     return [
-        (p.starts_on, p.change_reason or str(p.program))
-        for p in Prescription.objects.filter(patient=patient).select_related("program").order_by("prescribed_at")
+        {
+            "date": row["starts_on"],
+            "kind": "changed" if row["supersedes_id"] else "started",
+            "label": f"{row['program__name']} {'changed' if row['supersedes_id'] else 'started'}"
+            + (f": {row['change_reason']}" if row["change_reason"] else ""),
+        }
+        for row in rows
     ]
 
 

@@ -13,16 +13,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from .quality import LOW_CONFIDENCE, NOT_MEASURABLE, SMALLEST_DETECTABLE_DIFFERENCE_DEG, status_of, status_reasons
+from .summary import METRIC_LABELS
+
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
-
-_METRIC_LABELS = (
-    ("cpd_midstance_deg", "CPD at midstance", "deg"),
-    ("cpd_peak_deg", "CPD peak in stance", "deg"),
-    ("hip_adduction_peak_deg", "Hip adduction peak", "deg"),
-    ("fppa_midstance_deg", "Knee FPPA at midstance", "deg"),
-    ("step_width_ratio", "Step width / hip width", ""),
-)
 
 
 @contextlib.contextmanager
@@ -70,39 +65,53 @@ def _fmt(v: object, unit: str = "deg") -> str:
     return f"{v:+.1f} {unit}".rstrip() if unit else f"{v:+.2f}"
 
 
+def _cell(m: dict, unit: str) -> str:
+    """Mean with its 95% confidence interval over the stances, and n."""
+    if m["mean"] is None:
+        return "-"
+    digits = 1 if unit else 2
+    ci = ""
+    if m.get("ci95_low") is not None and m.get("ci95_high") is not None:
+        ci = f" [{m['ci95_low']:+.{digits}f}, {m['ci95_high']:+.{digits}f}]"
+    return f"{m['mean']:+.{digits}f}{ci} (n={m['n']})"
+
+
 def format_summary(d: dict) -> str:
     v, s, q, t = d["video"], d["summary"], d["quality"], d["timing"]
-    n_left = s["left"]["cpd_midstance_deg"]["n"]
-    n_right = s["right"]["cpd_midstance_deg"]["n"]
+    flags = q.get("flags") or []
+    status = q.get("status") or status_of(f["code"] for f in flags)
+    measures = q.get("measures") or {}
+    n_left, n_right = (int(measures.get(f"stances_{side}") or 0) for side in ("left", "right"))
     lines = [
         f"Hip-drop analysis {d['analysis_version']} ({d['view']} view)",
         f"Video: {v['width']}x{v['height']}, {v['fps']:.1f} fps, {v['frames']} frames, {v['duration_s']:.1f} s",
         f"Person found in {q['detection_rate']:.0%} of frames; stances measured: {n_left} left, {n_right} right",
         "",
-        f"{'':26s}{'left':>22s}{'right':>22s}",
     ]
-    for key, label, unit in _METRIC_LABELS:
-        cells = []
-        for side in ("left", "right"):
-            m = s[side][key]
-            if m["mean"] is None:
-                cells.append("-")
-            elif unit:
-                sd = f" +/- {m['sd']:.1f}" if m["sd"] is not None else ""
-                cells.append(f"{m['mean']:+.1f}{sd} {unit}")
-            else:
-                sd = f" +/- {m['sd']:.2f}" if m["sd"] is not None else ""
-                cells.append(f"{m['mean']:+.2f}{sd}")
-        lines.append(f"{label:26s}{cells[0]:>22s}{cells[1]:>22s}")
-    cadence = s.get("cadence_spm")
-    lines += [
-        "",
-        f"Mean CPD (roll-invariant): {_fmt(s.get('mean_cpd_deg'))}   "
-        f"asymmetry (L-R): {_fmt(s.get('asymmetry_deg'))}   "
-        f"cadence: {'-' if cadence is None else f'{cadence:.0f} steps/min'}",
-        "Quality: OK" if q["ok"] else "Quality flags:",
-    ]
-    lines += [f"  - [{f['code']}] {f['message']}" for f in q["flags"]]
+    if status == NOT_MEASURABLE:
+        # No table: any number here would describe something other than the runner's pelvis.
+        lines.append("NOT MEASURABLE: no hip-drop number can be given for this clip.")
+        lines += [f"  - {reason}" for reason in status_reasons(flags)]
+    else:
+        if status == LOW_CONFIDENCE:
+            lines.append("LOW CONFIDENCE: the numbers below may be off and do not count for trend changes:")
+            lines += [f"  - {reason}" for reason in status_reasons(flags)]
+            lines.append("")
+        lines.append(f"{'mean [95% CI over stances]':28s}{'left':>26s}{'right':>26s}")
+        for key, (label, unit) in METRIC_LABELS.items():
+            cells = [_cell(s[side][key], unit) for side in ("left", "right")]
+            lines.append(f"{label + (f' ({unit})' if unit else ''):28s}{cells[0]:>26s}{cells[1]:>26s}")
+        cadence = s.get("cadence_spm")
+        lines += [
+            "",
+            f"Mean CPD (roll-invariant): {_fmt(s.get('mean_cpd_deg'))}   "
+            f"asymmetry (L-R): {_fmt(s.get('asymmetry_deg'))}   "
+            f"cadence: {'-' if cadence is None else f'{cadence:.0f} steps/min'}",
+            f"A CPD change between visits is real only beyond {SMALLEST_DETECTABLE_DIFFERENCE_DEG} deg (smallest "
+            "detectable difference), between two measurable clips with at least 7 steps per side.",
+        ]
+    lines.append("Quality: OK" if q["ok"] else "Quality flags:")
+    lines += [f"  - [{f['code']}] {f['message']}" for f in flags]
     lines.append(
         f"Time: {t['total_s']:.1f} s for {v['duration_s']:.1f} s of video "
         f"(realtime factor {t['realtime_factor']:.2f}, {d.get('pose', {}).get('path', '?')} path)"

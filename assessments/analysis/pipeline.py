@@ -90,7 +90,9 @@ def analyse(
     stance_metrics = measure_stances(track, stances)
     summary = summarize(track, stance_metrics)
     obliquity = pelvic_obliquity_deg(track)
-    quality = assess(info=info, track=track, disagreement=run.disagreement, stance_sides=[s.side for s in stances])
+    quality = assess(
+        info=info, track=track, disagreement=run.disagreement, stance_sides=[s.side for s in stances], summary=summary
+    )
     t_measured = time.perf_counter()
 
     result = AnalysisResult(

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .quality import QualityReport
+from .quality import NOT_MEASURABLE, QualityReport
+from .summary import nulled
 from .track import PoseTrack
 
 
@@ -76,7 +77,9 @@ class AnalysisResult:
                 "view": self.view,
                 "frames": self.frames_dict(),
                 "stances": self.stances,
-                "summary": self.summary,
+                # Not measurable: the numbers would describe something other than a runner's
+                # pelvis seen from behind, so none leaves the engine; frames and stances stay for audit.
+                "summary": nulled(self.summary) if self.quality.status == NOT_MEASURABLE else self.summary,
                 "quality": self.quality.to_dict(),
                 "timing": self.timing.to_dict(),
                 "pose": self.pose,

@@ -26,20 +26,53 @@ SUMMARY_METRICS: tuple[str, ...] = (
 )
 
 
+# How each summary metric is named for people, and its unit: the one home of these labels.
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "cpd_midstance_deg": ("CPD at midstance", "deg"),
+    "cpd_peak_deg": ("CPD peak in stance", "deg"),
+    "hip_adduction_peak_deg": ("Hip adduction peak", "deg"),
+    "fppa_midstance_deg": ("Knee FPPA at midstance", "deg"),
+    "step_width_ratio": ("Step width / hip width", ""),
+}
+
+
 def _json_float(value: float | None, digits: int = 2) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return round(float(value), digits)
 
 
+def ci95_half_width(sd: float | None, n: int | None) -> float | None:
+    """Half-width of the 95% confidence interval of a mean of ``n`` stances with spread ``sd``.
+
+    t-distribution with n - 1 degrees of freedom: the stance-to-stance spread says how well this
+    clip pins down the athlete's mean (issue 13, "How sure is each number"); it says nothing of
+    the visit-to-visit noise, which the smallest detectable difference covers.
+    """
+    if sd is None or n is None or n < 2 or not math.isfinite(sd):
+        return None
+    # Imported here: the web pages use this module's labels and need not load scipy.stats.
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n))
+
+
 @dataclass(frozen=True)
 class MetricSummary:
-    """Mean, SD (n - 1), median and count of one metric over the accepted stances of one side."""
+    """Mean, SD (n - 1), median, count and 95% CI of the mean of one metric over the accepted
+    stances of one side."""
 
     mean: float | None
     sd: float | None
     median: float | None
     n: int
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        half = ci95_half_width(self.sd, self.n)
+        if half is None or self.mean is None:
+            return None
+        return (self.mean - half, self.mean + half)
 
     @classmethod
     def of(cls, values: list[float]) -> MetricSummary:
@@ -59,6 +92,8 @@ class MetricSummary:
             "sd": _json_float(self.sd),
             "median": _json_float(self.median),
             "n": self.n,
+            "ci95_low": _json_float(self.ci95[0]) if self.ci95 else None,
+            "ci95_high": _json_float(self.ci95[1]) if self.ci95 else None,
         }
 
 
@@ -147,3 +182,11 @@ def summarize(
         level_reference="standing_segment" if reference is not None else "image_horizontal",
         level_reference_deg=reference,
     )
+
+
+def nulled(summary: Any) -> Any:
+    """The summary's shape with every value null: what a not-measurable result reports
+    (MEASUREMENT.md, "Quality gate": no metric is shown, the per-frame data stays)."""
+    if isinstance(summary, dict):
+        return {key: nulled(value) for key, value in summary.items()}
+    return None

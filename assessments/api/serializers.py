@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,24 +17,56 @@ SUMMARY_FIELDS = [
 ]  # fmt: skip
 
 
+# Every metric column: null in the output when the result may not show numbers.
+METRIC_FIELDS = [
+    *SUMMARY_FIELDS,
+    "hip_adduction_left_deg",
+    "hip_adduction_right_deg",
+    "fppa_left_deg",
+    "fppa_right_deg",
+]
+
+
 class AssessmentSummaryOutputSerializer(serializers.ModelSerializer):
-    """What an athlete may read: the numbers of an analysed assessment."""
+    """What an athlete may read: the numbers of an analysed assessment that counts (measurable,
+    or accepted by the clinician); others come with their state and null numbers."""
 
     visit_date = serializers.DateField(source="visit.visit_date", read_only=True)
+    quality_status = serializers.CharField(read_only=True)
+    included = serializers.BooleanField(source="counts", read_only=True)
 
     class Meta:
         model = Assessment
-        fields = ["id", "patient", "visit", "visit_date", "view", "analysed_at", "quality_ok", *SUMMARY_FIELDS]
+        fields = [
+            "id", "patient", "visit", "visit_date", "view", "analysed_at", "quality_ok", "quality_status", "included",
+            *SUMMARY_FIELDS,
+        ]  # fmt: skip
         read_only_fields = fields
+
+    def shows_numbers(self, assessment: Assessment) -> bool:
+        return assessment.counts
+
+    def to_representation(self, assessment: Assessment) -> dict[str, Any]:
+        data = super().to_representation(assessment)
+        if not self.shows_numbers(assessment):
+            for name in METRIC_FIELDS:
+                if name in data:
+                    data[name] = None
+        return data
 
 
 class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
+    """Staff: low-confidence numbers come with their reasons; not-measurable ones are null."""
+
     flags = serializers.SerializerMethodField()
     urls = serializers.SerializerMethodField()
+    quality_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    accepted_by = serializers.StringRelatedField(read_only=True)  # type: ignore[var-annotated]
 
     class Meta(AssessmentSummaryOutputSerializer.Meta):
         fields = [
             *AssessmentSummaryOutputSerializer.Meta.fields,
+            "quality_reasons", "accepted_by", "accepted_at", "acceptance_note", "of_record_at",
             "status", "progress", "failure_reason", "attempts", "analysis_version", "original_filename",
             "video_sha256", "video_size_bytes", "video_meta", "queued_at", "started_at", "finished_at",
             "hip_adduction_left_deg", "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg",
@@ -40,11 +74,12 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def shows_numbers(self, assessment: Assessment) -> bool:
+        return assessment.shows_numbers
+
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_flags(self, assessment: Assessment) -> list[dict]:
-        if hasattr(assessment, "quality_flags"):  # a list row (selectors.assessment_list_for)
-            return list(assessment.quality_flags or [])
-        return assessment.flags
+        return assessment.flags  # a list row's flags are annotated (selectors.assessment_list_for)
 
     def get_urls(self, assessment: Assessment) -> dict[str, str]:
         return {

@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import selectors, services, video_retention
+from assessments.analysis.quality import MIN_STANCES_PER_SIDE
 from assessments.api import serializers as s
 from assessments.api.filters import AssessmentFilter
-from assessments.models import Assessment
+from assessments.models import Assessment, CameraView
 from assessments.reference import LITERATURE_CONTEXT
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -123,32 +124,47 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(s.AssessmentStatusOutputSerializer(assessment).data, status=status.HTTP_202_ACCEPTED)
 
 
+def _change(trend: selectors.Trend, metrics: list[str], view: str) -> dict[str, dict[str, Any]]:
+    return {
+        metric: {
+            "since_first": trend.change(metric, "first", view),
+            "since_previous": trend.change(metric, "previous", view),
+            "since_first_beyond_sdd": trend.beyond_sdd(metric, "first", view),
+            "since_previous_beyond_sdd": trend.beyond_sdd(metric, "previous", view),
+        }
+        for metric in metrics
+    }
+
+
 def trend_payload(trend: selectors.Trend, metrics: list[str]) -> dict[str, Any]:
+    """Points carry their view, quality ``status`` and ``included`` (counts for change figures);
+    changes use included points only, per view (``change`` is the posterior series)."""
     return {
         "patient": trend.patient.pk,
         "metrics": metrics,
         "smallest_detectable_difference_deg": trend.sdd_deg,
+        "change_rule": (
+            f"A change is called real only when it exceeds {trend.sdd_deg} degrees between two measurable (or "
+            f"clinician-accepted) results with at least {MIN_STANCES_PER_SIDE} steps per side each."
+        ),
         "points": [
             {
                 "assessment_id": point.assessment_id,
                 "visit_id": point.visit_id,
                 "visit_date": point.visit_date.isoformat(),
+                "view": point.view,
                 "status": point.status,
+                "included": point.included,
+                "accepted": point.accepted,
                 "n_left": point.n_left,
                 "n_right": point.n_right,
                 **{metric: point.values[metric] for metric in metrics},
             }
             for point in trend.points
         ],
-        "change": {
-            metric: {
-                "since_first": trend.change(metric, "first"),
-                "since_previous": trend.change(metric, "previous"),
-                "since_first_beyond_sdd": trend.beyond_sdd(metric, "first"),
-                "since_previous_beyond_sdd": trend.beyond_sdd(metric, "previous"),
-            }
-            for metric in metrics
-        },
+        "change": _change(trend, metrics, CameraView.POSTERIOR),
+        "change_by_view": {view: _change(trend, metrics, view) for view in CameraView.values},
+        "not_measurable": [{**item, "visit_date": item["visit_date"].isoformat()} for item in trend.not_measurable],
         "program_markers": trend.program_markers,
         "references": [{key: ref[key] for key in ("topic", "text", "source")} for ref in LITERATURE_CONTEXT],
     }
@@ -188,6 +204,10 @@ class HipDropTrendView(APIView):
         else:
             metrics = DEFAULT_TREND_METRICS
         trend = selectors.hip_drop_trend(user=request.user, patient=patient)
+        if not selectors.can_view_results(request.user):
+            # An athlete reads only the results that count (measurable, or accepted by the clinician).
+            trend.points = [p for p in trend.points if p.included]
+            trend.not_measurable = []
         audit_record(
             actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk, summary="hip-drop trend"
         )

@@ -28,6 +28,7 @@ def visit_assessments(context: template.Context, visit: Any) -> dict[str, Any]:
         "visible": can_see,
         "summaries_only": summaries_only,
         "assessments": selectors.visit_assessments(user=user, visit_id=visit.pk) if can_see or summaries_only else [],
+        "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
         "can_upload": user.has_perm("assessments.add_assessment"),
         "views": CameraView.choices,
         "max_upload": human_size(settings.ASSESSMENT_MAX_UPLOAD_BYTES),
@@ -51,5 +52,6 @@ def signed(value: float | None, digits: int = 1) -> str:
 
 
 @register.filter
-def beyond_sdd(value: float | None) -> bool:
-    return value is not None and abs(value) > selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG
+def field(row: dict[str, Any], key: str) -> Any:
+    """``row[key]`` in a template (a stance's metric named by the engine's labels)."""
+    return row.get(key) if isinstance(row, dict) else None

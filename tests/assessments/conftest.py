@@ -102,3 +102,37 @@ def uploaded(visit_a, clinician):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def analysed_a(uploaded, finish):  # type: ignore[no-untyped-def]
     return finish(uploaded)
+
+
+SIDE_VIEW = DATA / "sports2d_demo_side_view.mp4"
+
+
+@pytest.fixture(scope="session")
+def side_view_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, Path]]:
+    """One real analysis of the side-view park clip: not measurable (filmed from the side)."""
+    from assessments.analysis.pipeline import analyse
+    from assessments.services import _output_paths
+
+    work = tmp_path_factory.mktemp("side-view-analysis")
+    outputs = {k: v for k, v in _output_paths(work).items() if k != "preview_path"}  # no preview: saves time
+    result = analyse(SIDE_VIEW, "posterior", **outputs)
+    return result.to_dict(), outputs
+
+
+@pytest.fixture
+def finish_side_view(side_view_analysis):  # type: ignore[no-untyped-def]
+    """``finish_side_view(assessment)``: give a queued assessment the side-view clip's real result."""
+    from assessments import services
+
+    def run(assessment):  # type: ignore[no-untyped-def]
+        data, outputs = side_view_analysis
+        data = copy.deepcopy(data)
+        job_id = str(assessment.job_id)
+        claimed = services.assessment_claim(assessment_id=assessment.pk, job_id=job_id)
+        assert claimed is not None
+        files = services._store_outputs(claimed, job_id, data, outputs)
+        services.assessment_store_result(assessment_id=assessment.pk, job_id=job_id, result=data, files=files)
+        assessment.refresh_from_db()
+        return assessment
+
+    return run

@@ -20,13 +20,17 @@ def signed_in(client, clinician):  # type: ignore[no-untyped-def]
 
 def test_results_page_shows_summary_flags_chart_stances_and_videos(signed_in, analysed_a):
     page = signed_in.get(analysed_a.get_absolute_url()).content.decode()
-    assert 'id="summary"' in page and "CPD left (mean ± SD)" in page
+    assert 'id="summary"' in page and "CPD left (mean, 95% CI)" in page
     assert f"n={analysed_a.n_left}" in page
     for flag in analysed_a.flags:
         assert flag["message"].split(".")[0].replace("'", "&#x27;") in page
     points = sum(1 for v in analysed_a.result["frames"]["pelvic_obliquity_deg"] if v is not None)
     assert f'data-points="{points}"' in page  # the obliquity chart, drawn server-side
     assert page.count('class="stance stance-') == len(analysed_a.result["stances"])
+    stances = page.split('id="stances"')[1].split("</table>")[0]
+    assert '<th class="num">CPD at midstance</th>' in stances  # the engine's label
+    first = analysed_a.result["stances"][0]["cpd_midstance_deg"]
+    assert f"{first:.1f}°" in stances
     assert reverse("assessments:video", args=[analysed_a.pk]) in page
     assert page.count('class="keyframe keyframe-') == len(analysed_a.keyframes)
     if analysed_a.preview:
@@ -63,7 +67,10 @@ def test_keyframe_images_are_served_as_png_and_shown_per_side(signed_in, visit_a
     assert response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == png.tobytes()
     page = signed_in.get(assessment.get_absolute_url()).content.decode()
-    assert 'class="keyframe keyframe-left"' in page and "Left stance · median CPD · 5.3° · frame 42" in page
+    assert (
+        'class="keyframe keyframe-left"' in page
+        and 'Left stance · median CPD · <span class="value">5.3°</span> · frame 42' in page
+    )
     assert signed_in.get(reverse("assessments:keyframe", args=[assessment.pk, 1])).status_code == 404
 
 

@@ -62,7 +62,7 @@ def test_trend_page_queries_do_not_grow_with_assessments_and_programme_changes(
 
     client.force_login(clinician)
     response = assert_fixed_queries(client, reverse("assessments:trend", args=[athlete_a[1].pk]), add=add, budget=15)
-    assert response.content.decode().count('class="point point-left"') == MANY
+    assert response.content.decode().count("point point-left point-posterior") == MANY
 
 
 def test_trend_api_queries_do_not_grow_with_assessments(api, clinician, athlete_a, add_assessments):

@@ -115,7 +115,8 @@ def test_program_starts_and_changes_are_markers(api_as, clinician, three_visits,
 def test_trend_page_shows_chart_band_table_and_changes(client, clinician, three_visits):
     client.force_login(clinician)
     page = client.get(reverse("assessments:trend", args=[three_visits.pk])).content.decode()
-    assert page.count('class="point point-left"') == 3 and page.count('class="point point-right"') == 3
+    assert page.count("point point-left point-posterior point-counted") == 3
+    assert page.count("point point-right point-posterior point-counted") == 3
     assert 'class="sdd-band sdd-left"' in page and "± 2.8°" in page
     assert "9.0°" in page and "4.0°" in page
     assert "-5.0°" in page and "beyond measurement noise" in page and "within measurement noise" in page

@@ -56,6 +56,6 @@ def test_clinician_uploads_a_video_watches_progress_sees_the_result_and_opens_th
 
     page.click("#open-trend")
     page.wait_for_url(f"**/assessments/patients/{visit_a.patient_id}/trend/")
-    assert page.locator("#trend-table tbody tr").count() == 1
+    assert page.locator("#trend-table-posterior tbody tr").count() == 1
     assert "smallest detectable difference" in page.locator("#trend-chart").inner_text()
     assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors

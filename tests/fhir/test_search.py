@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fhir_api.resources.common import GAIT_METRICS_SYSTEM, PATIENT_ID_SYSTEM
@@ -234,6 +234,7 @@ _values = st.one_of(
 
 
 @pytest.mark.parametrize("path", ["Patient", "Observation", "Appointment"])
+@example(query=[("date", "2026-01-01T00:00-00:60")])  # an offset strptime refuses: was a 500
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.lists(st.tuples(_names, _values), max_size=3))
 def test_any_query_string_gets_a_fhir_answer(clinician, path, query):
@@ -243,3 +244,13 @@ def test_any_query_string_gets_a_fhir_answer(clinician, path, query):
     assert response.status_code in (200, 400, 406), (query, response.status_code)
     assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
     validated(response.json())
+
+
+def test_a_nul_in_the_query_is_a_400_operation_outcome_not_an_html_page(clinician):
+    # Refused by the site-wide NUL guard before any FHIR view runs (clinic/query.py).
+    response = FhirClient(clinician).api.get("/fhir/r4/Observation?name=%00")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/fhir+json")
+    outcome = validated(response.json())
+    assert outcome.issue[0].code == "invalid"
+    assert "NUL" in outcome.issue[0].diagnostics

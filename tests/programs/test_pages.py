@@ -174,23 +174,31 @@ def test_portal_shows_own_assessment_summaries_in_encouraging_words(
 ):
     from assessments.models import Assessment
 
-    def analysed(visit, cpd):  # type: ignore[no-untyped-def]
+    def analysed(visit, left, right, flags=()):  # type: ignore[no-untyped-def]
         return Assessment.objects.create(
             visit=visit, patient=visit.patient, video="x.mp4", video_sha256="0" * 64, video_size_bytes=1,
-            status="done", analysed_at=timezone.now(), mean_cpd_deg=cpd,
+            status="done", analysed_at=timezone.now(), cpd_left_mean_deg=left, cpd_right_mean_deg=right,
+            mean_cpd_deg=(left + right) / 2, n_left=9, n_right=9,
+            result={"quality": {"flags": [{"code": c, "message": "Too few steps."} for c in flags]}},
         )  # fmt: skip
 
-    analysed(visit_a, 9.0)
+    analysed(visit_a, 9.0, 8.0)
     later = visit_a.__class__.objects.create(
         patient=visit_a.patient, clinician=visit_a.clinician, visit_date=timezone.localdate()
     )
-    analysed(later, 5.5)
-    analysed(visit_b, 12.0)
+    analysed(later, 5.5, 4.0)
+    analysed(visit_b, 12.0, 12.0)
+    unsure = visit_a.__class__.objects.create(
+        patient=visit_a.patient, clinician=visit_a.clinician, visit_date=timezone.localdate()
+    )
+    analysed(unsure, 17.5, 17.5, flags=["too_short"])  # low confidence, not accepted: no words from it
     client.force_login(athlete_a[0])
     page = client.get("/portal/").content.decode()
     assert "Your running assessments" in page
-    assert "3.5° steadier than at your first check: great progress!" in page
-    assert "12.0°" not in page
+    assert "within 4.8° of level" in page
+    assert "Your pelvis stayed steadier than on" in page and "left and right foot" in page
+    assert "12.0°" not in page and "17.5°" not in page
+    assert "dip" not in page.lower()
 
 
 def test_clinician_browses_library_programs_and_prescribe_form(client, clinician, athlete_a, visit_a, hip_template):

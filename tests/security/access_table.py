@@ -138,9 +138,15 @@ ROUTES: dict[str, Route] = {
     "assessments:detail": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:interpretation": page(POST=CLINICAL, args=pk("assessment")),
     "assessments:reanalyse": page(POST=CLINICAL, args=pk("assessment")),
+    "assessments:accept": page(POST=CLINICAL, args=pk("assessment")),
+    "assessments:of-record": page(POST=CLINICAL, args=pk("assessment")),
     "assessments:video": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:preview": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:keyframe": page(GET=CLINICAL, args={"pk": "assessment", "index": "keyframe_index"}),
+    "assessments:keyframe-check": page(
+        GET=CLINICAL, POST=CLINICAL, args={"pk": "assessment", "index": "keyframe_index"}
+    ),
+    "assessments:agreement": page(GET=CLINICAL),
     # Programs: the exercise library is for everyone signed in; the rest is clinicians'.
     "programs:program-list": page(GET=CLINICAL),
     "programs:program-create": page(GET=CLINICAL, POST=CLINICAL),

@@ -241,7 +241,7 @@ def test_stance_dict_has_exactly_the_reported_keys_and_is_json_safe() -> None:
     out = summary.to_dict()
     json.dumps(out, allow_nan=False)
     assert set(out["left"]) == set(METRIC_NAMES)
-    assert set(out["left"]["cpd_midstance_deg"]) == {"mean", "sd", "median", "n"}
+    assert set(out["left"]["cpd_midstance_deg"]) == {"mean", "sd", "median", "n", "ci95_low", "ci95_high"}
 
 
 def test_summary_reports_none_not_nan_when_a_side_has_no_stances() -> None:
@@ -261,7 +261,9 @@ def test_summary_reports_none_not_nan_when_a_side_has_no_stances() -> None:
     )
     assert nan_metric.to_dict()["cpd_midstance_deg"] is None
     out = summarize(run.track, [*only_left, nan_metric]).to_dict()
-    assert out["right"]["cpd_midstance_deg"] == {"mean": None, "sd": None, "median": None, "n": 0}
+    assert out["right"]["cpd_midstance_deg"] == {
+        "mean": None, "sd": None, "median": None, "n": 0, "ci95_low": None, "ci95_high": None,
+    }  # fmt: skip
     assert out["left"]["cpd_midstance_deg"]["n"] == len(only_left)
     assert out["mean_cpd_deg"] is None and out["asymmetry_deg"] is None
     json.dumps(out, allow_nan=False)
