@@ -30,6 +30,7 @@ from patients.models import Patient
 from scheduling.models import Appointment, AppointmentType
 from tests.assessments.conftest import cam03_analysis, finish  # noqa: F401 (fixtures, used by name)
 from tests.browser.axe_review import AXE_JS, Finding, axe_findings
+from tests.browser_fixtures import sign_in
 from tests.factories import AssessmentFactory
 from tests.programs.conftest import ensure_exercise_library
 from tests.two_factor import authenticator_for, current_code
@@ -245,3 +246,29 @@ def test_every_page_of_every_role_passes_axe_wcag_22_aa_at_desktop_and_phone_wid
     print(f"\naxe: {walk.views} page views of {len(walk.pages)} pages; {dict(by_rule) or 'nothing found'}")
     assert walk.views >= 100
     assert walk.findings == [], "\n" + "\n".join(str(f) for f in walk.findings)
+
+
+def test_the_first_tab_stop_skips_to_the_page_content(page, clinician, visit_a):
+    sign_in(page, "clin")
+    page.goto(visit_a.get_absolute_url())
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    assert skip.inner_text() == "Skip to main content"
+    assert skip.is_visible()  # shown once it has focus
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is in the content, past the navigation
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_the_video_is_chosen_from_the_keyboard_in_one_tab_stop(page, clinician, visit_a):
+    sign_in(page, "clin")
+    page.goto(visit_a.get_absolute_url())
+    page.focus("#assessments a:has-text('Visit report')")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_video"
+    assert page.locator("label[for=id_video]").inner_text().startswith("Drop the treadmill video here")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files("tests/data/pose2sim_cam03_posterior.mp4")
+    assert "pose2sim_cam03_posterior.mp4" in page.locator(".file-name").inner_text()
