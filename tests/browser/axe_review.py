@@ -121,15 +121,20 @@ class Finding:
         return f"{self.page} @{self.width}px {self.kind} {self.rule} ({self.impact}) on {self.target}: {self.detail} [{self.html}]"
 
 
-def axe_findings(page: Any, label: str) -> list[Finding]:
-    """Run axe on the page as it is now; violations and unreviewed incomplete results."""
+def axe_findings(page: Any, label: str, seen: set[Reviewed]) -> list[Finding]:
+    """Run axe on the page as it is now: its violations and unreviewed "needs review" results.
+
+    The entries of ``REVIEWED`` that covered a result are added to ``seen``.
+    """
     width = page.viewport_size["width"]
     result = page.evaluate(RUN_AXE, [list(WCAG_22_AA), list(BEST_PRACTICE)])
     findings = []
     for kind, rules in (("violation", result["violations"]), ("unreviewed", result["incomplete"])):
         for rule in rules:
             for node in rule["nodes"]:
-                if kind == "unreviewed" and any(r.covers(rule["id"], node["target"], node["html"]) for r in REVIEWED):
+                covering = [r for r in REVIEWED if r.covers(rule["id"], node["target"], node["html"])]
+                if kind == "unreviewed" and covering:
+                    seen.update(covering)
                     continue
                 detail = node["summary"] or "; ".join(node["messages"]) or rule["help"]
                 findings.append(
