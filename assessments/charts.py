@@ -1,4 +1,9 @@
-"""Small inline SVG charts drawn on the server: no JavaScript library, no CDN, print-friendly."""
+"""Small inline SVG charts drawn on the server: no JavaScript library, no CDN, print-friendly.
+
+Each chart names its axes and units, and carries a text alternative (``<title>`` and a ``<desc>``
+summing up what it shows, WCAG 1.1.1); the numbers themselves are in the table beside each chart
+(the stances table, the trend table), which is where a screen reader user reads them.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from django.utils.safestring import SafeString, mark_safe
 from assessments.selectors import Trend
 
 SIDE_COLOUR = {"left": "#1f6feb", "right": "#d9480f"}
-W, H = 800, 260
-PAD_L, PAD_R, PAD_T, PAD_B = 48, 16, 16, 34
+W, H = 800, 280
+PAD_L, PAD_R, PAD_T, PAD_B = 64, 16, 16, 52
+TICK_Y = H - PAD_B + 18  # the x axis' tick labels, then its title below them
 
 
 def _nice_limit(values: Sequence[float], minimum: float) -> float:
@@ -54,6 +60,18 @@ def _y_axis(lo: float, hi: float, y, step: float, unit: str = "°") -> list[str]
     return parts
 
 
+def _axes(x_title: str, y_title: str) -> list[str]:
+    """Both axis lines and their titles (the y title turned to run up the axis)."""
+    bottom, mid_y = H - PAD_B, (PAD_T + H - PAD_B) / 2
+    return [
+        f'<line class="axis" x1="{PAD_L}" x2="{PAD_L}" y1="{PAD_T}" y2="{bottom}" stroke="#667085"/>',
+        f'<line class="axis" x1="{PAD_L}" x2="{W - PAD_R}" y1="{bottom}" y2="{bottom}" stroke="#667085"/>',
+        f'<text class="axis-title" x="{(PAD_L + W - PAD_R) / 2:.1f}" y="{H - 6}" text-anchor="middle">{escape(x_title)}</text>',
+        f'<text class="axis-title" x="14" y="{mid_y:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {mid_y:.1f})">{escape(y_title)}</text>',
+    ]
+
+
 def _polyline(points: list[tuple[float, float]], colour: str, *, dashed: bool = False) -> str:
     if not points:
         return ""
@@ -75,12 +93,20 @@ def obliquity_chart(result: dict[str, Any]) -> SafeString:
     y = _y_scale(-limit, limit)
     t0, t1 = float(times[0]), float(times[-1])
     x = _x_scale(t0, t1)
+    stances = result.get("stances") or []
+    sides = [stance.get("side") for stance in stances]
+    summary = (
+        f"{t1 - t0:.1f} seconds of video, {len(finite)} frames measured; obliquity from {min(finite):.1f}° "
+        f"to {max(finite):.1f}°. {sides.count('left')} left and {sides.count('right')} right stance phases "
+        "shaded; their values are in the stances table."
+    )
     parts = [
-        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="obliquity-title" '
+        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="obliquity-title obliquity-desc" '
         f'preserveAspectRatio="none" data-points="{len(finite)}">',
         '<title id="obliquity-title">Pelvic obliquity over time, stance phases shaded</title>',
+        f'<desc id="obliquity-desc">{escape(summary)}</desc>',
     ]
-    for stance in result.get("stances") or []:
+    for stance in stances:
         contact, toe_off = stance.get("contact_frame"), stance.get("toe_off_frame")
         if contact is None or toe_off is None:
             continue
@@ -91,9 +117,10 @@ def obliquity_chart(result: dict[str, Any]) -> SafeString:
             f'width="{max(0.5, xb - xa):.1f}" height="{H - PAD_T - PAD_B}" fill="{colour}" fill-opacity="0.13"/>'
         )
     parts += _y_axis(-limit, limit, y, step=_tick_step(2 * limit))
+    parts += _axes("Time (seconds)", "Obliquity (°)")
     second = math.ceil(t0)
     while second <= t1:
-        parts.append(f'<text x="{x(second):.1f}" y="{H - 12}" text-anchor="middle" class="tick">{second} s</text>')
+        parts.append(f'<text x="{x(second):.1f}" y="{TICK_Y}" text-anchor="middle" class="tick">{second} s</text>')
         second += 1 if t1 - t0 < 20 else 5
     segments: list[list[tuple[float, float]]] = [[]]
     for t, v in zip(times, values, strict=False):
@@ -132,9 +159,25 @@ def trend_chart(trend: Trend) -> SafeString:
     lo = math.floor(min([*values, 0.0]) - trend.sdd_deg - 1)
     hi = math.ceil(max(values) + trend.sdd_deg + 1)
     y = _y_scale(lo, hi)
+    summary = " ".join(
+        f"CPD {side} ({view}): {pts[0].values[f'cpd_{side}_mean_deg']:.1f}° on {pts[0].visit_date:%d %b %Y}"
+        + (
+            f", {pts[-1].values[f'cpd_{side}_mean_deg']:.1f}° on {pts[-1].visit_date:%d %b %Y}."
+            if len(pts) > 1
+            else "."
+        )
+        for (view, side), pts in series.items()
+        if pts
+    )
+    summary += (
+        f" The band is ± {trend.sdd_deg}° around each side's first counted value; hollow points are low confidence"
+        " and not counted; every value is in the table below."
+    )
     parts = [
-        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="trend-title" preserveAspectRatio="none">',
+        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="trend-title trend-desc" '
+        'preserveAspectRatio="none">',
         '<title id="trend-title">Pelvic drop (CPD) at midstance per visit, left and right, per camera view</title>',
+        f'<desc id="trend-desc">{escape(summary)}</desc>',
     ]
     main_view = trend.views[0]
     for side in ("left", "right"):
@@ -148,6 +191,7 @@ def trend_chart(trend: Trend) -> SafeString:
             f'height="{bottom - top:.1f}" fill="{SIDE_COLOUR[side]}" fill-opacity="0.08"/>'
         )
     parts += _y_axis(lo, hi, y, step=_tick_step(hi - lo))
+    parts += _axes("Visit date", "CPD (°)")
     for marker in trend.program_markers:
         day = marker["date"].toordinal()
         if not day0 - 3 <= day <= day1 + 3:
@@ -176,7 +220,7 @@ def trend_chart(trend: Trend) -> SafeString:
     labelled = labelled[:: max(1, math.ceil(len(labelled) / 8))]
     for d in labelled:
         parts.append(
-            f'<text x="{x(d.toordinal()):.1f}" y="{H - 12}" text-anchor="middle" class="tick">{d:%d %b}</text>'
+            f'<text x="{x(d.toordinal()):.1f}" y="{TICK_Y}" text-anchor="middle" class="tick">{d:%d %b %Y}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (numbers and escaped labels only)

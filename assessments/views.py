@@ -146,8 +146,12 @@ def of_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _keyframes(assessment: Assessment) -> list[dict[str, Any]]:
+    # A keyframe is a whole decoded frame, so it has the clip's size: with width and height on the
+    # <img> the browser keeps its place before it loads (no layout shift).
+    meta = assessment.video_meta or {}
+    size = {"width": meta.get("width"), "height": meta.get("height")}
     return [
-        {**item, "index": index, "url": reverse("assessments:keyframe", args=[assessment.pk, index])}
+        {**item, **size, "index": index, "url": reverse("assessments:keyframe", args=[assessment.pk, index])}
         for index, item in enumerate(assessment.keyframes or [])
     ]
 

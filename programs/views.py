@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -141,26 +143,42 @@ def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
     return render(request, "programs/form.html", context)
 
 
+# The pain chart's frame (viewBox 600 x 200): pain 0-10 upwards, one column per session, dates below.
+PAIN_X0, PAIN_X1, PAIN_Y0, PAIN_Y10 = 60, 580, 150, 20
+
+
 def _trend_chart(points: list[selectors.PainPoint]) -> dict[str, object] | None:
-    """Coordinates of the pain trend for an inline SVG (600 x 160; pain 0-10 upwards)."""
+    """Coordinates of the pain trend for an inline SVG, with its axes, dates and a text summary."""
     if not points:
         return None
-    step = 560 / max(len(points) - 1, 1)
+    step = (PAIN_X1 - PAIN_X0 - 20) / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return round(PAIN_X0 + 10 + i * step, 1)
 
     def y(pain: int) -> float:
-        return round(140 - pain * 12, 1)
+        return round(PAIN_Y0 - pain * (PAIN_Y0 - PAIN_Y10) / 10, 1)
 
-    during = [(round(20 + i * step, 1), y(p.pain_during)) for i, p in enumerate(points)]
-    morning = [
-        (round(20 + i * step, 1), y(p.pain_next_morning))
-        for i, p in enumerate(points)
-        if p.pain_next_morning is not None
-    ]
+    during = [(x(i), y(p.pain_during)) for i, p in enumerate(points)]
+    morning = [(x(i), y(p.pain_next_morning)) for i, p in enumerate(points) if p.pain_next_morning is not None]
+    every = math.ceil(len(points) / 8)  # at most eight dates under the axis, so they never overlap
+    worst = max(points, key=lambda p: p.worst)
+    first, last = points[0].performed_on, points[-1].performed_on
+    summary = (
+        f"{len(points)} sessions from {first.day} {first:%b} to {last.day} {last:%b %Y}; the latest "
+        f"{points[-1].pain_during}/10 during, the highest {worst.worst}/10 on {worst.performed_on.day} "
+        f"{worst.performed_on:%b}. Each session is listed in the table of latest sessions."
+    )
     return {
-        "during": " ".join(f"{x},{y_}" for x, y_ in during),
-        "morning": " ".join(f"{x},{y_}" for x, y_ in morning),
-        "dots": [{"x": x, "y": y_, "point": p} for (x, y_), p in zip(during, points, strict=False)],
+        "during": " ".join(f"{x_},{y_}" for x_, y_ in during),
+        "morning": " ".join(f"{x_},{y_}" for x_, y_ in morning),
+        "dots": [{"x": x_, "y": y_, "point": p} for (x_, y_), p in zip(during, points, strict=False)],
         "safe_y": y(3), "too_much_y": y(5),
+        "ticks": [{"pain": pain, "y": y(pain)} for pain in (0, 3, 5, 10)],
+        "dates": [{"x": x(i), "on": p.performed_on} for i, p in enumerate(points) if i % every == 0],
+        "x0": PAIN_X0, "x1": PAIN_X1, "y0": PAIN_Y0, "y10": PAIN_Y10,
+        "tick_x": PAIN_X0 - 6, "date_y": PAIN_Y0 + 18, "mid_x": (PAIN_X0 + PAIN_X1) / 2, "mid_y": (PAIN_Y0 + PAIN_Y10) / 2,
+        "summary": summary,
     }  # fmt: skip
 
 

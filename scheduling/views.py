@@ -291,7 +291,10 @@ def reminders(request: HttpRequest) -> HttpResponse:
 @permission_required("scheduling.view_workinghours", raise_exception=True)
 def working_hours(request: HttpRequest) -> HttpResponse:
     hours_form = forms.WorkingHoursForm(request.POST if request.POST.get("form") == "hours" else None)
-    exception_form = forms.CalendarExceptionForm(request.POST if request.POST.get("form") == "exception" else None)
+    # Both forms have a clinician field on one page: ids of their own, so each label names one field.
+    exception_form = forms.CalendarExceptionForm(
+        request.POST if request.POST.get("form") == "exception" else None, auto_id="id_time_off_%s"
+    )
     if request.method == "POST":
         if not request.user.has_perm("scheduling.add_workinghours"):
             raise Http404
