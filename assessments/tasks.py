@@ -44,7 +44,7 @@ def _warm_up_engine(**kwargs: object) -> None:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    # Defaults; each message carries the ASSESSMENT_*_TIME_LIMIT_S settings (services._queue).
+    # Defaults; each message carries the ASSESSMENT_*_TIME_LIMIT_S settings (services.jobs.queue_analysis).
     soft_time_limit=20 * 60,
     time_limit=25 * 60,
     max_retries=MAX_TRANSIENT_RETRIES,
