@@ -109,13 +109,17 @@ def restart_floor(path: Path, view: str, plain: Any, *, start_s: float = 1.0, se
     """
     from . import pose as pose_mod
     from .metrics import pelvic_obliquity_deg
-    from .video import iter_frames, probe
+    from .video import iter_timed_frames, probe
 
     info = probe(path)
     stride = pose_mod.pose_stride(info.fps)
     start = round(start_s * info.fps) // stride * stride
     raw = pose_mod.run_streams(
-        iter_frames(info, start=start, step=stride), width=info.width, height=info.height, stride=stride, fps=info.fps
+        iter_timed_frames(info, start=start, step=stride),
+        width=info.width,
+        height=info.height,
+        stride=stride,
+        fps=info.fps,
     )
     late = pose_mod.fuse(raw, info=info, view=view).track  # type: ignore[arg-type]
     late_obliquity = pelvic_obliquity_deg(late)
