@@ -35,6 +35,22 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _capture_fps(value: str) -> float | None:
+    """The form's optional slow-motion capture rate; a value that is no rate is refused."""
+    value = value.strip().lower().removesuffix("fps").strip()
+    if not value:
+        return None
+    try:
+        fps = float(value)
+    except ValueError:
+        fps = float("nan")
+    if not 1 <= fps <= 1000:  # NaN fails too
+        raise ValidationError(
+            {"capture_fps": "Give the slow-motion capture rate as a number of frames per second, for example 240."}
+        )
+    return fps
+
+
 @login_required
 @permission_required("assessments.add_assessment", raise_exception=True)
 @require_POST
@@ -52,7 +68,7 @@ def upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
         try:
             assessment = services.assessment_create(
                 visit=visit, video=request.FILES["video"], view=request.POST.get("view", CameraView.POSTERIOR),
-                created_by=request.user,
+                created_by=request.user, capture_fps=_capture_fps(request.POST.get("capture_fps", "")),
             )  # fmt: skip
         except services.UploadTooLarge as exc:
             error, status = str(exc), 413
@@ -142,7 +158,14 @@ def _stream(
     return ranged_file_response(request, storage=storage, name=name, content_type=content_type, filename=filename)
 
 
-_VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".avi": "video/x-msvideo", ".mov": "video/quicktime"}
+_VIDEO_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+}
 
 
 @login_required

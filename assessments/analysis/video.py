@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import av
 import cv2
@@ -399,8 +400,10 @@ class _open:
 
     def __enter__(self) -> av.container.InputContainer:
         try:
-            self.media = av.open(str(self.path), mode="r", metadata_errors="ignore", stream_options=self.stream_options)
+            # PyAV's stubs type stream_options as list[str]; FFmpeg takes one dict of options per stream.
+            self.media = av.open(str(self.path), mode="r", metadata_errors="ignore", stream_options=self.stream_options)  # type: ignore[call-overload]
         except (av.FFmpegError, OSError, ValueError) as exc:
+            _raise_if_memory(exc)
             raise VideoUnreadableError(
                 "The video could not be opened: the file is damaged or incomplete, so please export or upload it again."
             ) from exc
@@ -408,6 +411,21 @@ class _open:
 
     def __exit__(self, *exc: object) -> None:
         self.media.close()
+
+
+def _stream_at(media: av.container.InputContainer, index: int) -> av.VideoStream:
+    return next(s for s in media.streams.video if s.index == index)
+
+
+def _decoded(media: av.container.InputContainer, stream: av.VideoStream) -> Iterator[av.VideoFrame]:
+    """The stream's frames in presentation order (``decode`` is typed for any kind of stream)."""
+    return cast(Iterator[av.VideoFrame], media.decode(stream))
+
+
+def _raise_if_memory(exc: Exception) -> None:
+    """Out of memory is not a damaged file: let it through (the worker's memory cap names it)."""
+    if isinstance(exc, MemoryError):
+        raise exc
 
 
 def _video_streams(media: av.container.InputContainer) -> list[av.VideoStream]:
@@ -459,8 +477,8 @@ def _count_packets(media: av.container.InputContainer, stream: av.VideoStream, c
                 n += 1
                 if cap is not None and n >= cap:
                     break
-    except av.FFmpegError:
-        pass  # a cut file: the packets up to the cut count
+    except av.FFmpegError as exc:
+        _raise_if_memory(exc)  # a cut file: the packets up to the cut count
     return n
 
 
@@ -485,9 +503,9 @@ def _first_frames(path: Path, stream_index: int) -> tuple[int, int, int, int]:
     """(rotation, upright width, upright height, frames decoded) from the first ``MIN_FRAMES`` frames."""
     rotation = width = height = decoded = 0
     with _open(path) as media:
-        stream = media.streams[stream_index]
+        stream = _stream_at(media, stream_index)
         try:
-            for frame in media.decode(stream):
+            for frame in _decoded(media, stream):
                 if decoded == 0:
                     rotation = _rotation_of(frame)
                     width, height = (
@@ -496,8 +514,8 @@ def _first_frames(path: Path, stream_index: int) -> tuple[int, int, int, int]:
                 decoded += 1
                 if decoded >= MIN_FRAMES:
                     break
-        except av.FFmpegError:
-            pass  # decoded stays what it reached: 0 is unreadable, 1 is a single picture
+        except av.FFmpegError as exc:
+            _raise_if_memory(exc)  # decoded stays what it reached: 0 is unreadable, 1 is a single picture
     return rotation, width, height, decoded
 
 
@@ -516,13 +534,13 @@ def iter_timed_frames(
     scale = info.time_scale
     step_s = 1.0 / info.playback_fps if info.playback_fps > 0 else 0.0
     with _open(Path(info.path)) as media:
-        stream = media.streams[info.stream_index]
+        stream = _stream_at(media, info.stream_index)
         if threads:
             stream.thread_type = "AUTO"  # frame and slice threads: see bench.py for the speed
         index = 0
         last: float | None = None
         try:
-            for frame in media.decode(stream):
+            for frame in _decoded(media, stream):
                 if stop is not None and index >= stop:
                     break
                 pts = frame.pts if frame.pts is not None else frame.dts
@@ -535,7 +553,8 @@ def iter_timed_frames(
                     image = frame.to_ndarray(format="bgr24")
                     yield index, t * scale, _upright(image, info.rotation)
                 index += 1
-        except av.FFmpegError:
+        except av.FFmpegError as exc:
+            _raise_if_memory(exc)
             return
 
 
@@ -555,4 +574,4 @@ def frame_times(info: VideoInfo, *, stop: int | None = None) -> np.ndarray:
 def count_frames(info: VideoInfo) -> int:
     """Number of video packets in the stream (one frame each), found by demuxing without decoding."""
     with _open(Path(info.path)) as media:
-        return _count_packets(media, media.streams[info.stream_index], None)
+        return _count_packets(media, _stream_at(media, info.stream_index), None)

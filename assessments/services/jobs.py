@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from assessments.analysis.video import VideoError
 from assessments.models import Assessment, AssessmentStatus, private_storage
+from assessments.services.job_memory import memory_cap
+from assessments.services.limits import upload_limits
 from audit.models import AuditAction
 from audit.services import audit_record
 
@@ -203,7 +205,11 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
         outputs = _output_paths(work)
         t1 = time.perf_counter()
         fast = settings.ASSESSMENT_FAST_PATH
-        result = analyze(video_path, assessment.view, fast=fast, progress=progress, **outputs)
+        with memory_cap(settings.ASSESSMENT_JOB_MEMORY_MB):
+            result = analyze(
+                video_path, assessment.view, fast=fast, progress=progress, capture_fps=assessment.capture_fps,
+                limits=upload_limits(), **outputs,
+            )  # fmt: skip
         data = result.to_dict()
         t2 = time.perf_counter()
         stored = _store_outputs(assessment, job_id, data, outputs)

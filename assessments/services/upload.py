@@ -30,13 +30,16 @@ from assessments.analysis.container import check_whole
 from assessments.analysis.video import VideoError, VideoInfo, human_size, probe
 from assessments.models import Assessment, CameraView, private_storage
 from assessments.services.jobs import queue_analysis
+from assessments.services.limits import upload_limits
 from audit.models import AuditAction
 from audit.services import audit_record
 from patients.models import Visit
 
 logger = logging.getLogger(__name__)
 
-_EXTENSIONS = {"mp4": ".mp4", "matroska": ".webm", "avi": ".avi"}
+# The stored name keeps the container's own type (sniffed, never the client's name), which is
+# what the video's Content-Type is served from (views._VIDEO_TYPES).
+_EXTENSIONS = {"mp4": ".mp4", "mov": ".mov", "m4v": ".m4v", "webm": ".webm", "mkv": ".mkv", "avi": ".avi"}
 _COPY_CHUNK = 1024 * 1024
 
 
@@ -76,10 +79,12 @@ def declared_too_large(content_length: str | None) -> UploadTooLarge | None:
 
 
 @contextmanager
-def checked_video(upload: UploadedFile) -> Iterator[CheckedVideo]:
+def checked_video(upload: UploadedFile, *, capture_fps: float | None = None) -> Iterator[CheckedVideo]:
     """Copy the upload to a private temp file, hash it and probe it with the engine.
 
-    Raises ``UploadTooLarge`` or ``ValidationError({"video": message})``; nothing is stored.
+    The probe reads the container's metadata and decodes two frames, never the whole clip: the
+    limits are checked on the metadata first. Raises ``UploadTooLarge`` or
+    ``ValidationError({"video": message})``; nothing is stored.
     """
     limit = max_upload_bytes()
     if upload.size is not None and upload.size > limit:
@@ -102,7 +107,7 @@ def checked_video(upload: UploadedFile) -> Iterator[CheckedVideo]:
                     out.write(chunk)
         try:
             check_whole(path)  # a copy cut short is refused here, though the engine could read its start
-            info = probe(path)
+            info = probe(path, limits=upload_limits(), capture_fps=capture_fps)
         except VideoError as exc:
             raise ValidationError({"video": exc.message}, code=exc.code) from None
         _check_timing(info)
@@ -153,14 +158,17 @@ def _validate_can_upload(visit: Visit, view: str) -> None:
         )
 
 
-def assessment_create(*, visit: Visit, video: UploadedFile, view: str, created_by: Any) -> Assessment:
+def assessment_create(
+    *, visit: Visit, video: UploadedFile, view: str, created_by: Any, capture_fps: float | None = None
+) -> Assessment:
     """Check the clip, store it under a server-chosen name, and queue its analysis.
 
     The copy, hash, probe and the copy into storage happen before the transaction: on SQLite a
     transaction that writes holds the database's only write lock, and a large clip takes seconds.
+    ``capture_fps``: the capture rate of a slow-motion clip, as the uploader declared it.
     """
     _validate_can_upload(visit, view)
-    with checked_video(video) as checked:
+    with checked_video(video, capture_fps=capture_fps) as checked:
         uid = uuid.uuid4()
         assessment = Assessment(
             uid=uid,
@@ -171,6 +179,7 @@ def assessment_create(*, visit: Visit, video: UploadedFile, view: str, created_b
             video_sha256=checked.sha256,
             video_size_bytes=checked.size_bytes,
             video_meta=checked.info.to_dict(),
+            capture_fps=capture_fps,
             created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
         )
         name = f"assessments/{uid}/original{_EXTENSIONS.get(checked.info.container, '.mp4')}"
