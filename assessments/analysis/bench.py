@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_count": os.cpu_count(),
             "load_avg_1min_before": round(os.getloadavg()[0], 2),
         }
-        out.update(decode_benchmark())
+        # Decoding (issue 12): cam03 at 1080p60 and 4K for the standard run, else the clip given.
+        out.update(decode_benchmark() if not args.path else decode_speed(clip, "clip", repeats=1))
         with native_stderr_silenced():
             fast, fast_wall = _run("fast", clip, args.view, fast=True, pose_fps=args.fast_pose_fps)
             # Again, now that the worker processes' fork server has MediaPipe loaded, as in a

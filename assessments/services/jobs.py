@@ -224,7 +224,7 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
 
 
 def _local_copy(assessment: Assessment, work: Path) -> Path:
-    """A path OpenCV can open: the file itself on local disk, a temporary copy otherwise (S3)."""
+    """A path the decoder can open: the file itself on local disk, a temporary copy otherwise (S3)."""
     storage = assessment.video.storage
     try:
         local = Path(storage.path(assessment.video.name))

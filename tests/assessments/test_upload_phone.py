@@ -158,3 +158,11 @@ def test_limits_follow_the_settings(api_as, clinician, visit_a, settings, phone_
     assert response.status_code == 400
     # Matroska stores no frame count: the packets are counted (no decoding), up to the limit.
     assert "holds more than 50 frames; the most accepted is 50" in response.data["video"][0]
+
+
+def test_visit_page_asks_whether_the_clip_was_filmed_in_slow_motion(client, clinician, visit_a):
+    client.force_login(clinician)
+    page = client.get(visit_a.get_absolute_url()).content.decode()
+    assert "Filmed in slow motion? Capture rate (fps)" in page
+    assert 'name="capture_fps"' in page
+    assert "MP4, MOV, M4V, WebM, MKV or AVI" in page
