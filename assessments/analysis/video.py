@@ -299,7 +299,13 @@ def probe(
         n_streams = len(_video_streams(media))
         stream_index, codec = stream.index, stream.codec_context.name
     capture = capture_fps if capture_fps is not None else tagged
-    if coded_w > 0 and coded_h > 0 and playback_fps > 0 and limits is not None:
+    if limits is not None:
+        if coded_w <= 0 or coded_h <= 0 or playback_fps <= 0:
+            # Decoding a frame to learn its size is what the limits are there to prevent.
+            raise VideoUnreadableError(
+                "The video's size or frame rate could not be read from the file: it is damaged or in an "
+                "unusual format, so please export it again as MP4 or MOV."
+            )
         check_limits(limits, width=coded_w, height=coded_h, fps=playback_fps, frames=frames)
 
     rotation, width, height, decoded = _first_frames(p, stream_index)
