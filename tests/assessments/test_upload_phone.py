@@ -94,7 +94,10 @@ def test_slow_motion_capture_rate_is_taken_from_the_api_and_the_page(api_as, cli
     client.force_login(clinician)
     response = post_page(client, visit_a, clip, capture_fps="60 fps")
     assert response.status_code == 201
-    assert Assessment.objects.get(pk=response.json()["id"]).capture_fps == 60.0
+    assessment = Assessment.objects.get(pk=response.json()["id"])
+    assert assessment.capture_fps == 60.0
+    page = client.get(assessment.get_absolute_url()).content.decode()
+    assert "60 fps (slow motion, played at 30 fps), 1.7 s" in page
 
 
 def test_slow_motion_tag_in_the_file_is_used_without_a_declared_rate(api_as, clinician, visit_a, phone_clips):
