@@ -56,6 +56,11 @@ class Assessment(models.Model):
     video_sha256 = models.CharField(max_length=64)
     video_size_bytes = models.BigIntegerField()
     video_meta = models.JSONField(default=dict, blank=True, help_text="Container, fps, frames, size, duration.")
+    # Declared by the uploader for a slow-motion clip whose file does not say it: the engine then
+    # times the run at playback / capture rate (MEASUREMENT.md, "Input").
+    capture_fps = models.FloatField(
+        null=True, blank=True, help_text="Capture rate of a slow-motion clip, frames per second (as filmed)."
+    )
 
     status = models.CharField(
         max_length=12, choices=AssessmentStatus.choices, default=AssessmentStatus.QUEUED, db_index=True
@@ -96,7 +101,7 @@ class Assessment(models.Model):
     fppa_left_deg = models.FloatField(null=True, blank=True)
     fppa_right_deg = models.FloatField(null=True, blank=True)
 
-    # Set when the original video and its renditions are deleted (assessments.video_retention); the
+    # Set when the original video and its renditions are deleted (assessments.services.retention); the
     # numbers, keyframes, landmarks and reports stay. The reason reads after "removed on <date> ".
     video_removed_at = models.DateTimeField(null=True, blank=True)
     video_removed_reason = models.CharField(max_length=255, blank=True)

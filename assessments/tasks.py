@@ -13,8 +13,9 @@ from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
-from assessments import services, video_retention
+from assessments import services
 from assessments.analysis.video import VideoError
+from assessments.services import retention
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def _warm_up_engine(**kwargs: object) -> None:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    # Defaults; each message carries the ASSESSMENT_*_TIME_LIMIT_S settings (services._queue).
+    # Defaults; each message carries the ASSESSMENT_*_TIME_LIMIT_S settings (services.jobs.queue_analysis).
     soft_time_limit=20 * 60,
     time_limit=25 * 60,
     max_retries=MAX_TRANSIENT_RETRIES,
@@ -92,4 +93,4 @@ def requeue_stuck_assessments() -> dict[str, list]:
 @shared_task(acks_late=True)
 def remove_expired_videos() -> list[int]:
     """Periodic (CELERY_BEAT_SCHEDULE): delete videos older than VIDEO_RETENTION_DAYS (off at 0)."""
-    return video_retention.remove_expired_videos()
+    return retention.remove_expired_videos()

@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import charts, reviews, selectors, services, video_retention
+from assessments import charts, selectors, services
 from assessments.analysis import quality as gate
 from assessments.analysis.summary import METRIC_LABELS
 from assessments.models import Assessment, CameraView, ManualHipCheck, private_storage
 from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
 from assessments.report_pdf import render_visit_report_pdf
+from assessments.services import retention, reviews
 from assessments.streaming import is_first_read, ranged_file_response
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -37,6 +38,22 @@ def _assessment_for(request: HttpRequest, pk: int) -> Assessment:
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+def _capture_fps(value: str) -> float | None:
+    """The form's optional slow-motion capture rate; a value that is no rate is refused."""
+    value = value.strip().lower().removesuffix("fps").strip()
+    if not value:
+        return None
+    try:
+        fps = float(value)
+    except ValueError:
+        fps = float("nan")
+    if not 1 <= fps <= 1000:  # NaN fails too
+        raise ValidationError(
+            {"capture_fps": "Give the slow-motion capture rate as a number of frames per second, for example 240."}
+        )
+    return fps
 
 
 @login_required
@@ -57,7 +74,7 @@ def upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
         try:
             assessment = services.assessment_create(
                 visit=visit, video=request.FILES["video"], view=request.POST.get("view", CameraView.POSTERIOR),
-                created_by=request.user,
+                created_by=request.user, capture_fps=_capture_fps(request.POST.get("capture_fps", "")),
             )  # fmt: skip
         except services.UploadTooLarge as exc:
             error, status = str(exc), 413
@@ -87,7 +104,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": assessment.patient,
         "result": result,
         "keyframes": _keyframes(assessment),
-        "video_removed_note": video_retention.video_removed_note(assessment) if assessment.video_removed else "",
+        "video_removed_note": retention.video_removed_note(assessment) if assessment.video_removed else "",
         "stances": result.get("stances") or [],
         "obliquity_chart": charts.obliquity_chart(result) if result and assessment.shows_numbers else "",
         # The earliest other analysed assessment to compare with: its id only, not every row's result JSON.
@@ -173,7 +190,7 @@ def interpretation(request: HttpRequest, pk: int) -> HttpResponse:
 def reanalyse(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment_for(request, pk)
     try:
-        video_retention.assessment_reanalyse_if_kept(assessment=assessment, requested_by=request.user)
+        retention.assessment_reanalyse_if_kept(assessment=assessment, requested_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     else:
@@ -197,7 +214,14 @@ def _stream(
     return ranged_file_response(request, storage=storage, name=name, content_type=content_type, filename=filename)
 
 
-_VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".avi": "video/x-msvideo", ".mov": "video/quicktime"}
+_VIDEO_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+}
 
 
 @login_required

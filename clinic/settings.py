@@ -415,6 +415,16 @@ ASSESSMENT_MAX_UPLOAD_BYTES = env.int("ASSESSMENT_MAX_UPLOAD_BYTES", default=102
 ASSESSMENT_MIN_DURATION_S = env.float("ASSESSMENT_MIN_DURATION_S", default=1.0)
 ASSESSMENT_MAX_DURATION_S = env.float("ASSESSMENT_MAX_DURATION_S", default=180.0)
 ASSESSMENT_MIN_FPS = env.float("ASSESSMENT_MIN_FPS", default=15.0)
+# Limits read from the container before any frame is decoded (issue 18): one frame of a 422 KB
+# 16384x8704 clip took 1.6 GB to decode, a 32x32 clip at 1000 fps minutes of the only worker.
+# 4K at 60 fps and 1080p at 240 fps are both 498 million pixels per second.
+ASSESSMENT_MAX_SIDE_PX = env.int("ASSESSMENT_MAX_SIDE_PX", default=4096)
+ASSESSMENT_MAX_FPS = env.float("ASSESSMENT_MAX_FPS", default=240.0)
+ASSESSMENT_MAX_PIXELS_PER_S = env.float("ASSESSMENT_MAX_PIXELS_PER_S", default=3840 * 2160 * 60.0)
+ASSESSMENT_MAX_FRAMES = env.int("ASSESSMENT_MAX_FRAMES", default=180 * 120)
+# Address space one analysis job may add to its worker process (MB); past it the job fails
+# with a reason instead of taking the machine's memory. 0 switches the cap off.
+ASSESSMENT_JOB_MEMORY_MB = env.int("ASSESSMENT_JOB_MEMORY_MB", default=3072)
 # Processing: limits per run, and the sweeper that re-queues jobs whose worker died.
 ASSESSMENT_SOFT_TIME_LIMIT_S = env.int("ASSESSMENT_SOFT_TIME_LIMIT_S", default=20 * 60)
 ASSESSMENT_TIME_LIMIT_S = env.int("ASSESSMENT_TIME_LIMIT_S", default=25 * 60)

@@ -1,4 +1,5 @@
-"""Speed benchmark: plain vs fast path on a 10 s, 60 fps, 1080x1920 clip (issue 3, "Speed").
+"""Speed benchmark: plain vs fast path on a 10 s, 60 fps, 1080x1920 clip (issue 3, "Speed"),
+and decoding: OpenCV vs PyAV on cam03 looped to 10 s (1080p60 H.264) and at 4K (issue 12; ``--decode-only``).
 
 By default the clip is built by looping the Pose2Sim cam03 clip forwards and backwards (so the
 motion stays continuous) into a temporary file. The last printed line is one JSON object with
@@ -109,13 +110,17 @@ def restart_floor(path: Path, view: str, plain: Any, *, start_s: float = 1.0, se
     """
     from . import pose as pose_mod
     from .metrics import pelvic_obliquity_deg
-    from .video import iter_frames, probe
+    from .video import iter_timed_frames, probe
 
     info = probe(path)
     stride = pose_mod.pose_stride(info.fps)
     start = round(start_s * info.fps) // stride * stride
     raw = pose_mod.run_streams(
-        iter_frames(info, start=start, step=stride), width=info.width, height=info.height, stride=stride, fps=info.fps
+        iter_timed_frames(info, start=start, step=stride),
+        width=info.width,
+        height=info.height,
+        stride=stride,
+        fps=info.fps,
     )
     late = pose_mod.fuse(raw, info=info, view=view).track  # type: ignore[arg-type]
     late_obliquity = pelvic_obliquity_deg(late)
@@ -131,6 +136,67 @@ def restart_floor(path: Path, view: str, plain: Any, *, start_s: float = 1.0, se
         "restart_obliquity_diff_p90_deg": round(float(np.percentile(diff, 90)), 3),
         "restart_obliquity_diff_max_deg": round(float(diff.max()), 3),
     }
+
+
+def build_h264_clips(folder: Path, source: Path = DEFAULT_SOURCE, loops: int = 6) -> dict[str, Path] | None:
+    """``source`` looped ``loops`` times (stream copy: its own H.264, 1088x1920 at 60 fps; 10 s for
+    cam03) and the same scaled to 2160x3840 (portrait 4K), with ffmpeg; None without ffmpeg.
+    Long enough that one burst of load elsewhere on a shared machine does not decide the figure."""
+    import shutil
+    import subprocess
+
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    hd, uhd = folder / "cam03_loop_1088x1920.mp4", folder / "cam03_loop_2160x3840.mp4"
+    quiet = [ffmpeg, "-v", "error", "-y"]
+    loop = [*quiet, "-stream_loop", str(loops - 1), "-i", str(source), "-c", "copy", "-an", str(hd)]
+    scale = [*quiet, "-i", str(hd), "-vf", "scale=2160:3840", "-c:v", "libx264", "-preset", "veryfast",
+             "-crf", "18", "-pix_fmt", "yuv420p", "-an", str(uhd)]  # fmt: skip
+    for args in (loop, scale):
+        subprocess.run(args, check=True)  # noqa: S603 (fixed arguments, no user input)
+    return {"1080p60": hd, "4k60": uhd}
+
+
+def _opencv_fps(path: Path, threads: int) -> float:
+    """Frames per second of the pre-PyAV decoder (OpenCV's FFmpeg backend), each frame to BGR."""
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads])
+    n, t0 = 0, time.perf_counter()
+    while cap.grab():
+        ok, _frame = cap.retrieve()
+        n += int(ok)
+    wall = time.perf_counter() - t0
+    cap.release()
+    return n / wall
+
+
+def _pyav_fps(path: Path, threads: bool) -> float:
+    """Frames per second of the engine's decoder (video.iter_timed_frames: PyAV, upright BGR)."""
+    from .video import iter_timed_frames, probe
+
+    info = probe(path)
+    n, t0 = 0, time.perf_counter()
+    for _ in iter_timed_frames(info, threads=threads):
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def decode_speed(path: Path, label: str, repeats: int = 3) -> dict[str, float]:
+    """Decode fps (best of ``repeats``, the machine is shared) of OpenCV as the engine used it (one
+    thread), OpenCV with FFmpeg's threads, and PyAV with and without threads, every frame to BGR."""
+    runs = {
+        "opencv_1thread": lambda: _opencv_fps(path, 1),
+        "opencv_threads": lambda: _opencv_fps(path, 0),
+        "pyav_1thread": lambda: _pyav_fps(path, False),
+        "pyav_threads": lambda: _pyav_fps(path, True),
+    }
+    best = dict.fromkeys(runs, 0.0)
+    for _ in range(repeats):  # interleaved, so a burst of load elsewhere hits every decoder alike
+        for name, run in runs.items():
+            best[name] = max(best[name], run())
+    out = {f"decode_fps_{label}_{name}": round(fps, 1) for name, fps in best.items()}
+    print(f"decode {label}: " + ", ".join(f"{k.split(label + '_')[1]} {v} fps" for k, v in out.items()), flush=True)
+    return out
 
 
 def _run(label: str, path: Path, view: str, **kwargs: Any) -> tuple[Any, float]:
@@ -150,6 +216,18 @@ def _run(label: str, path: Path, view: str, **kwargs: Any) -> tuple[Any, float]:
     return result, wall
 
 
+def decode_benchmark() -> dict[str, Any]:
+    """Decode fps of OpenCV vs PyAV on cam03 looped to 10 s (1088x1920 H.264, 60 fps) and on the same at 4K."""
+    with tempfile.TemporaryDirectory(prefix="bench_decode_") as tmp:
+        clips = build_h264_clips(Path(tmp))
+        if clips is None:  # no ffmpeg: the 1.7 s clip itself
+            return decode_speed(DEFAULT_SOURCE, "1080p60")
+        out: dict[str, Any] = {}
+        for label, clip in clips.items():
+            out.update(decode_speed(clip, label))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench_analysis", description=__doc__.splitlines()[0])
     p.add_argument("path", nargs="?", help="clip to time (default: 10 s built from the Pose2Sim cam03 clip)")
@@ -159,7 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--skip-floor", action="store_true", help="skip posing the clip again 1 s in (the plain path's own spread)"
     )
+    p.add_argument(
+        "--decode-only", action="store_true", help="only time decoding: OpenCV vs PyAV on cam03 (1080p60) and 4K"
+    )
     args = p.parse_args(argv)
+    if args.decode_only:
+        print(json.dumps(decode_benchmark()))
+        return 0
 
     from .cli import native_stderr_silenced
     from .pipeline import FAST_POSE_FPS
@@ -175,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_count": os.cpu_count(),
             "load_avg_1min_before": round(os.getloadavg()[0], 2),
         }
+        # Decoding (issue 12): cam03 at 1080p60 and 4K for the standard run, else the clip given.
+        out.update(decode_benchmark() if not args.path else decode_speed(clip, "clip", repeats=1))
         with native_stderr_silenced():
             fast, fast_wall = _run("fast", clip, args.view, fast=True, pose_fps=args.fast_pose_fps)
             # Again, now that the worker processes' fork server has MediaPipe loaded, as in a

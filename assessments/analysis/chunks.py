@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from . import pose as pose_mod
-from .video import VideoInfo, iter_frames
+from .video import VideoInfo, iter_timed_frames
 
 # Trackers start this long before their chunk so that they have settled when samples count.
 CHUNK_WARMUP_S = 0.5
@@ -23,7 +23,7 @@ def chunk_job(info: VideoInfo, plan: dict[str, Any], start: int, stop: int | Non
     stride = plan["stride"]
     warm = max(0, start - round(CHUNK_WARMUP_S * info.fps) // stride * stride)  # same as plan_pose
     raw = pose_mod.run_streams(
-        iter_frames(info, start=warm, stop=stop, step=stride),
+        iter_timed_frames(info, start=warm, stop=stop, step=stride),
         width=info.width,
         height=info.height,
         mirror=plan["mirror"],
@@ -33,7 +33,8 @@ def chunk_job(info: VideoInfo, plan: dict[str, Any], start: int, stop: int | Non
     )
     keep = raw.frame_index >= start
     cpu_s = time.process_time() - cpu0
-    return raw.frame_index[keep], raw.direct[keep], raw.mirrored[keep], raw.decode_s, raw.pose_s, cpu_s
+    times = raw.time_s[keep] if raw.time_s is not None else raw.frame_index[keep] / info.fps
+    return raw.frame_index[keep], raw.direct[keep], raw.mirrored[keep], raw.decode_s, raw.pose_s, cpu_s, times
 
 
 def chunk_worker(info: VideoInfo, plan: dict[str, Any], k: int, queue) -> None:

@@ -200,8 +200,12 @@ def detect_stances(track: PoseTrack, *, xy: np.ndarray | None = None) -> list[St
             )
         on_ground = _close_holes(on_ground, max(1, round(0.02 * fs)))
         speed_min = MIN_FOOT_SPEED * leg_px
-        v_down = np.gradient(heel_y) * fs
-        v_up = -np.gradient(toe_y) * fs
+        if track.regular:
+            v_down = np.gradient(heel_y) * fs
+            v_up = -np.gradient(toe_y) * fs
+        else:  # variable frame rate: velocities over the samples' own times
+            v_down = np.gradient(heel_y, track.time_s)
+            v_up = -np.gradient(toe_y, track.time_s)
         for start, stop in nan_runs(on_ground):
             contact = _contact(v_down, start, stop - 1, fs, speed_min)
             toe_off = _toe_off(v_up, start, stop - 1, fs, speed_min)

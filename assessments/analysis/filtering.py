@@ -87,12 +87,44 @@ def smooth_landmarks(
     """Gap-filled, low-passed pixel positions of all 33 landmarks: array (n_frames, 33, 2).
 
     Samples inside gaps longer than ``max_gap_s`` (and before/after the first/last detection)
-    stay NaN. Filtering uses the pose sample rate (``track.sample_fps``).
+    stay NaN. Filtering uses the pose sample rate (``track.sample_fps``); uneven samples
+    (variable frame rate) are filtered on an even grid of their own times (``_smooth_uneven``).
     """
     fs = track.sample_fps
     xy = track.landmarks[:, :, :2]
+    if not track.regular:
+        return _smooth_uneven(xy, track.time_s, fs, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     out = np.full(xy.shape, np.nan)
     for lm in range(xy.shape[1]):
         for axis in range(2):
             out[:, lm, axis] = smooth_series(xy[:, lm, axis], fs, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    return out
+
+
+def _smooth_uneven(xy: np.ndarray, time_s: np.ndarray, fs: float, *, cutoff_hz: float, max_gap_s: float) -> np.ndarray:
+    """Variable frame rate: each series is resampled (linearly) onto an even grid at ``fs``
+    starting at the first sample, low-passed there, and read back at the samples' own times.
+
+    A Butterworth filter assumes even samples: run on uneven ones it would treat a dropped frame
+    as no time at all. Holes between detections longer than ``max_gap_s`` stay NaN, as in
+    ``fill_gaps``.
+    """
+    dt = 1.0 / fs
+    t = np.asarray(time_s, dtype=float)
+    grid = t[0] + dt * np.arange(int(np.floor((t[-1] - t[0]) / dt + 1e-9)) + 1)
+    out = np.full(xy.shape, np.nan)
+    for lm in range(xy.shape[1]):
+        for axis in range(2):
+            values = xy[:, lm, axis]
+            ok = ~np.isnan(values)
+            if ok.sum() < 2:
+                continue
+            tv = t[ok]
+            on_grid = np.interp(grid, tv, values[ok], left=np.nan, right=np.nan)
+            after = np.clip(np.searchsorted(tv, grid), 1, len(tv) - 1)
+            hole = (tv[after] - tv[after - 1]) > max_gap_s + 0.5 * dt
+            on_grid[hole & (grid > tv[0]) & (grid < tv[-1])] = np.nan
+            # np.interp carries a NaN neighbour into the result: samples next to a hole stay NaN.
+            out[:, lm, axis] = np.interp(t, grid, lowpass(on_grid, fs, cutoff_hz))
+            out[~ok & ~((t > tv[0]) & (t < tv[-1])), lm, axis] = np.nan
     return out

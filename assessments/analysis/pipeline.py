@@ -42,7 +42,7 @@ from .quality import assess, check_person_found
 from .result import AnalysisResult, Timing, save_landmarks
 from .summary import summarize
 from .track import View
-from .video import VideoError, VideoInfo, VideoUnreadableError, iter_frames, probe
+from .video import VideoError, VideoInfo, VideoLimits, VideoUnreadableError, iter_timed_frames, probe
 
 ANALYSIS_VERSION = "0.1.0"
 VIEWS = ("posterior", "anterior")
@@ -66,19 +66,23 @@ def analyse(
     landmarks_path: str | os.PathLike[str] | None = None,
     workers: int | None = None,
     pose_fps: float | None = None,
+    capture_fps: float | None = None,
+    limits: VideoLimits | None = None,
 ) -> AnalysisResult:
     """Measure hip drop and the frontal-plane metrics of MEASUREMENT.md on one clip.
 
     Raises a ``VideoError`` subclass (``.code``, ``.message``) when the clip cannot be
     analysed at all; everything else comes back as numbers with quality flags.
     ``workers`` and ``pose_fps`` tune the fast path (defaults: one process per core,
-    ``FAST_POSE_FPS``); ``progress`` receives fractions 0..1.
+    ``FAST_POSE_FPS``); ``progress`` receives fractions 0..1. ``capture_fps`` is the declared
+    capture rate of a slow-motion clip (time runs at playback / capture); ``limits`` refuses a
+    clip over them from its metadata, before decoding.
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
     t_start = time.perf_counter()
     report = _progress_reporter(progress)
-    info = probe(video_path)
+    info = probe(video_path, capture_fps=capture_fps, limits=limits)
     report(0.01)
 
     pose_plan = plan_pose(info, fast=fast, workers=workers, pose_fps=pose_fps)
@@ -184,7 +188,7 @@ def run_pose(
     if len(chunks) == 1:
         cpu0 = time.process_time()
         raw = pose_mod.run_streams(
-            iter_frames(info, step=stride),
+            iter_timed_frames(info, step=stride),
             width=info.width,
             height=info.height,
             mirror=mirror,
@@ -255,6 +259,7 @@ def _run_chunks(
         decode_s=sum(r[3] for r in order),
         pose_s=sum(r[4] for r in order),
         cpu_s=sum(r[5] for r in order),
+        time_s=np.concatenate([r[6] for r in order]),
     )
 
 

@@ -187,10 +187,11 @@ class RawStreams:
     decode_s: float
     pose_s: float
     cpu_s: float = 0.0  # CPU time of the process(es) that posed, all threads
+    time_s: np.ndarray | None = None  # presentation times (real s); None: frame / fps
 
 
 def run_streams(
-    frames: Iterable[tuple[int, np.ndarray]],
+    frames: Iterable[tuple[int, np.ndarray] | tuple[int, float, np.ndarray]],
     *,
     width: int,
     height: int,
@@ -206,10 +207,13 @@ def run_streams(
     ones, half the cost, but measured further from the plain path than "both" at a lower rate
     (Pose2Sim cam03: p90 5.3 vs 4.0 deg), so not used; ``"none"`` is raw MediaPipe, for
     comparison. ``width``/``height`` are the clip's; each frame's own size is what counts.
+    ``frames`` yields ``(frame_number, bgr)`` or, from ``video.iter_timed_frames``,
+    ``(frame_number, time_s, bgr)``: the frame's own timestamp then stamps it (variable frame rate).
     """
     direct_est = new_estimator()
     mirror_est = new_estimator() if mirror != "none" else None
     idx: list[int] = []
+    times: list[float] = []
     direct: list[np.ndarray] = []
     mirrored: list[np.ndarray] = []
     nan = np.full((N_LANDMARKS, 3), np.nan)
@@ -219,11 +223,12 @@ def run_streams(
         while True:
             t0 = time.perf_counter()
             try:
-                i, bgr = next(it)
+                item = next(it)
             except StopIteration:
                 break
             t1 = time.perf_counter()
             decode_s += t1 - t0
+            i, t, bgr = item if len(item) == 3 else (item[0], item[0] / fps, item[1])  # type: ignore[misc]
             # Pixels are not resized before MediaPipe: it crops and resizes to 256 px itself, and
             # a half-size input saved no measurable CPU on the bench clip while moving the
             # per-frame obliquity (p90 2.7 -> 3.0 deg from the plain path).
@@ -232,7 +237,6 @@ def run_streams(
             sample = i // stride
             run_direct = mirror != "alternate" or sample % 2 == 0
             run_mirror = mirror == "both" or (mirror == "alternate" and sample % 2 == 1)
-            t = i / fps
             d = landmarks_px(process_at(direct_est, rgb, t), width, height) if run_direct else nan
             if run_mirror:
                 assert mirror_est is not None
@@ -242,6 +246,7 @@ def run_streams(
                 m = nan
             pose_s += time.perf_counter() - t1
             idx.append(i)
+            times.append(t)
             direct.append(d)
             mirrored.append(m)
             if progress is not None:
@@ -257,6 +262,7 @@ def run_streams(
         mirrored=np.asarray(mirrored).reshape(shape),
         decode_s=decode_s,
         pose_s=pose_s,
+        time_s=np.asarray(times, dtype=float),
     )
 
 
@@ -305,7 +311,9 @@ def fuse(raw: RawStreams, *, info: VideoInfo, view: View, mirror: str = "both") 
     track = PoseTrack(
         landmarks=landmarks,
         frame_index=raw.frame_index,
-        time_s=raw.frame_index / info.fps,
+        time_s=raw.time_s
+        if raw.time_s is not None and len(raw.time_s) == len(raw.frame_index)
+        else raw.frame_index / info.fps,
         fps=info.fps,
         width=info.width,
         height=info.height,

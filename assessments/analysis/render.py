@@ -142,7 +142,7 @@ def write_keyframes(
         _text(img, f"{side} stance, {kind} CPD of the clip", (10, int(45 * size)), size)
         _text(
             img,
-            f"midstance: frame {m.midstance_frame}, {m.midstance_frame / info.fps:.2f} s",
+            f"midstance: frame {m.midstance_frame}, {track.time_s[k]:.2f} s",
             (10, int(90 * size)),
             size,
         )
@@ -206,7 +206,7 @@ def write_preview(
             ob = obliquity[k]
             _text(
                 img,
-                f"{i / info.fps:5.2f} s  hip line {'-' if not np.isfinite(ob) else f'{ob:+.1f}'} deg",
+                f"{track.time_s[k]:5.2f} s  hip line {'-' if not np.isfinite(ob) else f'{ob:+.1f}'} deg",
                 (8, int(30 * text_size + 10)),
                 text_size,
             )

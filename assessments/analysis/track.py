@@ -97,10 +97,26 @@ class PoseTrack:
         return len(self.frame_index)
 
     @property
+    def regular(self) -> bool:
+        """Samples evenly spaced in time (every interval within 10% of the median one).
+
+        Phones drop frames in low light and write variable frame rates; their samples are then
+        uneven and the filters and events work from ``time_s`` (filtering.py, events.py).
+        """
+        if self.n_frames < 3:
+            return True
+        dt = np.diff(self.time_s)
+        median = float(np.median(dt))
+        return bool(median > 0 and np.all(np.abs(dt - median) <= 0.1 * median))
+
+    @property
     def sample_fps(self) -> float:
-        """Rate of the pose samples (the clip's fps unless frames were decimated)."""
+        """Rate of the pose samples (the clip's fps unless frames were decimated); for uneven
+        samples, one over their median interval."""
         if self.n_frames < 2:
             return self.fps
+        if not self.regular:
+            return float(1.0 / np.median(np.diff(self.time_s)))
         return float(self.fps / np.median(np.diff(self.frame_index)))
 
     @property

@@ -1,17 +1,27 @@
-"""Open, probe and decode a clip with OpenCV, refusing unusable files with a plain-English reason.
+"""Open, probe and decode a clip as a player shows it, refusing unusable files with a plain-English reason.
 
-MEASUREMENT.md, "Input" and "Quality gate": any common container (MP4/MOV/WebM/AVI); a file
-that is not a video, cannot be read or holds fewer than two frames is refused here, before any
-pose estimation. A low frame rate is only flagged (by quality.py), never refused.
+MEASUREMENT.md, "Input" and "Quality gate": any common container (MP4/MOV/M4V/WebM/MKV/AVI); a
+file that is not a video, has no video track, cannot be read or holds fewer than two frames is
+refused here, before any pose estimation. A low frame rate is only flagged (by quality.py).
+
+Decoding goes through PyAV (FFmpeg's own demuxers and decoders), not OpenCV, because phones
+write what OpenCV's reader ignores (issue 12): a rotation tag / display matrix (portrait clips
+stored as landscape pixels), variable frame rates (timestamps, not index / average fps), several
+video streams (the default one is what a player shows), audio tracks longer than the video
+(duration and frame count come from the video stream) and slow-motion capture rates. PyAV
+decodes cam03 (1088x1920, 60 fps H.264) at least as fast as OpenCV did (bench.py, "decode").
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
+import av
 import cv2
 import numpy as np
 
@@ -99,9 +109,26 @@ class NoPersonError(VideoError):
     code = "no_person"
 
 
+class NoVideoTrackError(VideoError):
+    code = "no_video_track"
+
+
+class VideoOverLimitError(VideoError):
+    """Over one of ``VideoLimits``: refused from the metadata alone, before anything is decoded."""
+
+    code = "over_limit"
+
+
 @dataclass(frozen=True)
 class VideoInfo:
-    """What the container says about the clip (frame count checked against decoding)."""
+    """The clip as a player shows it: upright size, real-time frame rate, the stream analysed.
+
+    ``fps`` is frames per second of *real* time: the playback rate, or the capture rate of a
+    slow-motion clip (``playback_fps`` is then lower). Frame times are presentation timestamps
+    (``iter_timed_frames``) times ``time_scale``; ``frames / fps`` is the real duration.
+    ``rotation`` is the display matrix's angle (degrees counter-clockwise, as ffprobe prints it)
+    that turns the stored pixels upright; ``width`` and ``height`` are already upright.
+    """
 
     path: str
     container: str
@@ -109,16 +136,39 @@ class VideoInfo:
     frames: int
     width: int
     height: int
+    rotation: int = 0
+    stream_index: int = 0
+    video_streams: int = 1
+    codec: str = ""
+    playback_fps: float = 0.0
+    capture_fps: float | None = None
 
     @property
     def duration_s(self) -> float:
         return self.frames / self.fps if self.fps > 0 else 0.0
+
+    @property
+    def time_scale(self) -> float:
+        """Real seconds per second of playback (below 1 for a slow-motion clip)."""
+        return self.playback_fps / self.fps if self.playback_fps > 0 and self.fps > 0 else 1.0
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d.pop("path")
         d["duration_s"] = round(self.duration_s, 4)
         return d
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What a clip may claim before anything is decoded. Issue 18: one frame of a 422 KB file of
+    16384x8704 pixels takes 1.6 GB to decode, and a 32x32 clip at 1000 fps ties up the only
+    worker for minutes. ``None`` switches a limit off."""
+
+    max_side_px: int | None = 4096
+    max_pixels_per_s: float | None = 3840 * 2160 * 60.0
+    max_frames: int | None = 240 * 60
+    max_fps: float | None = 240.0
 
 
 def human_size(n_bytes: int) -> str:
@@ -158,11 +208,15 @@ def sniff_container(head: bytes) -> str:
     what = describe_other_file(head)
     if what:
         raise _not_a_video(what)
-    raise NotAVideoError("This file is not a video the clinic can read; please upload an MP4, MOV, WebM or AVI clip.")
+    raise NotAVideoError(
+        "This file is not a video the clinic can read; please upload an MP4, MOV, WebM, MKV or AVI clip."
+    )
 
 
 def _not_a_video(what: str) -> NotAVideoError:
-    return NotAVideoError(f"This file is {what}, not a video; please upload an MP4, MOV, WebM or AVI clip of the run.")
+    return NotAVideoError(
+        f"This file is {what}, not a video; please upload an MP4, MOV, WebM, MKV or AVI clip of the run."
+    )
 
 
 def describe_other_file(head: bytes) -> str | None:
@@ -186,8 +240,39 @@ def describe_other_file(head: bytes) -> str | None:
     return None
 
 
-def probe(path: str | os.PathLike[str]) -> VideoInfo:
-    """Check that ``path`` is a readable clip with at least two frames and return its properties."""
+def container_type(head: bytes) -> str:
+    """The file's own container type, for its stored name and Content-Type: mp4, mov, m4v, webm,
+    mkv or avi (``sniff_container`` names only the family: ISO-BMFF, Matroska or AVI)."""
+    family = sniff_container(head)
+    if family == "mp4":
+        brand = head[8:12] if head[4:8] == b"ftyp" else b""
+        if brand == b"qt  " or (not brand and head[4:8] != b"ftyp"):
+            return "mov"  # QuickTime: the "qt  " brand, or an old QuickTime file without a ftyp box
+        return "m4v" if brand in (b"M4V ", b"M4VH", b"M4VP") else "mp4"
+    if family == "matroska":
+        # The EBML header's DocType element (id 42 82) says "webm" or "matroska".
+        at = head.find(b"\x42\x82")
+        return "webm" if at >= 0 and b"webm" in head[at : at + 16] else "mkv"
+    return family
+
+
+# Where phones write the capture rate of a slow-motion clip (QuickTime / MP4 metadata keys).
+CAPTURE_FPS_TAGS = ("com.apple.quicktime.capture-fps", "com.android.capture.fps")
+# A capture rate this much above the playback rate means the clip plays slowed down.
+_SLOW_MOTION_RATIO = 1.05
+MAX_CAPTURE_FPS = 1000.0
+
+
+def probe(
+    path: str | os.PathLike[str], *, limits: VideoLimits | None = None, capture_fps: float | None = None
+) -> VideoInfo:
+    """Check that ``path`` holds a readable video track of at least two frames; return its properties.
+
+    ``limits`` are checked on the container's metadata before any frame is decoded; only then
+    are two frames decoded (a file can open yet hold no decodable picture). ``capture_fps`` is the
+    capture rate the uploader declared for a slow-motion clip; without it, the file's own
+    capture-rate tag is used where it has one.
+    """
     p = Path(path)
     if not p.is_file():
         raise VideoMissingError("The video file could not be found; please upload it again.")
@@ -197,94 +282,302 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         )
     with p.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    container = sniff_container(head)
+    container = container_type(head)
 
-    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
-    try:
-        if not cap.isOpened():
+    with _open(p, metadata_only=True) as media:
+        stream = default_video_stream(media)
+        playback_fps = _stream_fps(stream)
+        frames = int(stream.frames or 0)
+        coded_w, coded_h = int(stream.codec_context.width or 0), int(stream.codec_context.height or 0)
+        if frames <= 0:
+            # Matroska/WebM store no frame count, and their duration is the longest track's (an
+            # audio track may run on for minutes): count the video packets instead (demuxing
+            # only, no decoding), stopping once past the limit.
+            cap = None if limits is None or limits.max_frames is None else limits.max_frames + 1
+            frames = _count_packets(media, stream, cap)
+        tagged = _tagged_capture_fps(media, stream)
+        n_streams = len(_video_streams(media))
+        stream_index, codec = stream.index, stream.codec_context.name
+    capture = capture_fps if capture_fps is not None else tagged
+    if limits is not None:
+        if coded_w <= 0 or coded_h <= 0 or playback_fps <= 0:
+            # Decoding a frame to learn its size is what the limits are there to prevent.
             raise VideoUnreadableError(
-                "The video could not be opened: the file is damaged or incomplete, so please export or upload it again."
+                "The video's size or frame rate could not be read from the file: it is damaged or in an "
+                "unusual format, so please export it again as MP4 or MOV."
             )
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
-        height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
-        # Decode the first two frames: a file can open yet hold no decodable picture (truncated).
-        decoded = 0
-        for _ in range(MIN_FRAMES):
-            ok = cap.grab()
-            if not ok:
-                break
-            if decoded == 0:
-                # Phone clips often carry a rotation tag that OpenCV applies when decoding; the
-                # decoded picture, not the container's coded size, is what landmarks refer to.
-                ok, first = cap.retrieve()
-                if ok and first is not None:
-                    height, width = first.shape[:2]
-            decoded += 1
-        if decoded == 0:
-            raise VideoUnreadableError(
-                "No picture could be read from the video: the file is damaged or incomplete, so please upload it again."
-            )
-        if decoded < MIN_FRAMES or frames == 1:
-            raise TooFewFramesError(
-                "The video holds a single picture; please record a clip of at least 10 seconds of running."
-            )
-    finally:
-        cap.release()
-    if width <= 0 or height <= 0 or not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        check_limits(limits, width=coded_w, height=coded_h, fps=playback_fps, frames=frames)
+
+    rotation, width, height, decoded = _first_frames(p, stream_index)
+    if decoded == 0:
+        raise VideoUnreadableError(
+            "No picture could be read from the video: the file is damaged or incomplete, so please upload it again."
+        )
+    if decoded < MIN_FRAMES or frames == 1:
+        raise TooFewFramesError(
+            "The video holds a single picture; please record a clip of at least 10 seconds of running."
+        )
+    if width <= 0 or height <= 0 or not np.isfinite(playback_fps) or playback_fps <= 0 or playback_fps > 1000:
         raise VideoUnreadableError(
             "The video's size or frame rate could not be read: the file is damaged, so please export it again."
         )
-    info = VideoInfo(path=str(p), container=container, fps=fps, frames=max(frames, decoded), width=width, height=height)
-    if frames <= 0:
-        # Some WebM/MKV files carry no frame count: count by decoding (cheap without conversion).
-        info = VideoInfo(
-            path=str(p), container=container, fps=fps, frames=count_frames(info), width=width, height=height
+    fps = playback_fps
+    if capture is not None:
+        if not (0 < capture <= MAX_CAPTURE_FPS):
+            raise VideoError(
+                f"A capture rate of {capture:g} frames per second is not possible; phones film slow motion at "
+                "120, 240 or 960 fps.",
+                code="capture_fps",
+            )
+        if capture < playback_fps / _SLOW_MOTION_RATIO:
+            raise VideoError(
+                f"The capture rate given ({capture:g} fps) is below the video's own frame rate "
+                f"({playback_fps:.0f} fps), so the clip cannot be slow motion. Leave the capture rate empty, "
+                "or give the rate the phone filmed at (for example 120 or 240).",
+                code="capture_fps",
+            )
+        if capture > playback_fps * _SLOW_MOTION_RATIO:
+            fps = float(capture)  # slow motion: each frame is 1/capture s of the real run
+        else:
+            capture = None
+    return VideoInfo(
+        path=str(p),
+        container=container,
+        fps=fps,
+        frames=max(frames, decoded),
+        width=width,
+        height=height,
+        rotation=rotation,
+        stream_index=stream_index,
+        video_streams=n_streams,
+        codec=codec,
+        playback_fps=playback_fps,
+        capture_fps=capture,
+    )
+
+
+def check_limits(limits: VideoLimits, *, width: int, height: int, fps: float, frames: int) -> None:
+    """Refuse a clip whose metadata is over ``limits`` (a side, pixels per second, frames, fps)."""
+    advice = "Please export the clip from the phone at 4K or less, 240 fps or less, and trim it to 10-20 seconds."
+    if limits.max_side_px is not None and max(width, height) > limits.max_side_px:
+        raise VideoOverLimitError(
+            f"The video is {width}x{height} pixels; the largest accepted is {limits.max_side_px} pixels on "
+            f"each side. {advice}",
+            code="too_many_pixels",
         )
-    return info
+    if limits.max_fps is not None and fps > limits.max_fps:
+        raise VideoOverLimitError(
+            f"The video plays at {fps:.0f} frames per second; the most accepted is {limits.max_fps:.0f}. "
+            "For slow motion, export the clip at its playback rate (for example 30 fps) and give the "
+            "capture rate on the form.",
+            code="fps_too_high",
+        )
+    if limits.max_pixels_per_s is not None and width * height * fps > limits.max_pixels_per_s:
+        raise VideoOverLimitError(
+            f"The video holds {width * height * fps / 1e6:.0f} million pixels per second ({width}x{height} at "
+            f"{fps:.0f} fps); the most accepted is {limits.max_pixels_per_s / 1e6:.0f} million (4K at 60 fps "
+            f"or 1080p at 240 fps). {advice}",
+            code="too_many_pixels_per_s",
+        )
+    if limits.max_frames is not None and frames > limits.max_frames:
+        # A count stopped at the limit (Matroska: counted, not stored) is a lower bound.
+        held = f"more than {limits.max_frames:,}" if frames == limits.max_frames + 1 else f"{frames:,}"
+        raise VideoOverLimitError(
+            f"The video holds {held} frames; the most accepted is {limits.max_frames:,}. {advice}",
+            code="too_many_frames",
+        )
+
+
+# Decoder options while the streams are looked at: FFmpeg's stream probing decodes a frame or
+# two unless told to skip them, and one frame of a 16384x8704 clip is 1.6 GB (issue 18).
+_SKIP_DECODING = {"skip_frame": "all"}
+_MAX_STREAMS = 64
+
+
+class _open:
+    """``av.open`` for reading, with FFmpeg's failures turned into a ``VideoUnreadableError``.
+
+    ``metadata_only`` opens without decoding any frame (sizes, rates and counts still read).
+    """
+
+    def __init__(self, path: Path, *, metadata_only: bool = False) -> None:
+        self.path = path
+        self.stream_options = [_SKIP_DECODING] * _MAX_STREAMS if metadata_only else None
+
+    def __enter__(self) -> av.container.InputContainer:
+        try:
+            # PyAV's stubs type stream_options as list[str]; FFmpeg takes one dict of options per stream.
+            self.media = av.open(str(self.path), mode="r", metadata_errors="ignore", stream_options=self.stream_options)  # type: ignore[call-overload]
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            _raise_if_memory(exc)
+            raise VideoUnreadableError(
+                "The video could not be opened: the file is damaged or incomplete, so please export or upload it again."
+            ) from exc
+        return self.media
+
+    def __exit__(self, *exc: object) -> None:
+        self.media.close()
+
+
+def _stream_at(media: av.container.InputContainer, index: int) -> av.VideoStream:
+    return next(s for s in media.streams.video if s.index == index)
+
+
+def _decoded(media: av.container.InputContainer, stream: av.VideoStream) -> Iterator[av.VideoFrame]:
+    """The stream's frames in presentation order (``decode`` is typed for any kind of stream)."""
+    return cast(Iterator[av.VideoFrame], media.decode(stream))
+
+
+def _raise_if_memory(exc: Exception) -> None:
+    """Out of memory is not a damaged file: let it through (the worker's memory cap names it)."""
+    if isinstance(exc, MemoryError):
+        raise exc
+
+
+def _video_streams(media: av.container.InputContainer) -> list[av.VideoStream]:
+    # A cover picture in a sound file is a "video stream" of one attached picture: not a video.
+    return [s for s in media.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+
+
+def default_video_stream(media: av.container.InputContainer) -> av.VideoStream:
+    """The stream a player shows: the one marked default, else the first; a clear error if none."""
+    streams = _video_streams(media)
+    if not streams and not media.streams:
+        # Nothing at all could be read from the file's index: damaged, not merely without pictures.
+        raise VideoUnreadableError(
+            "The video could not be opened: the file is damaged or incomplete, so please export or upload it again."
+        )
+    if not streams:
+        only = "only sound" if media.streams.audio else "no pictures"
+        raise NoVideoTrackError(
+            f"This file has no video track (it holds {only}); please upload the video clip of the run."
+        )
+    defaults = [s for s in streams if s.disposition & av.stream.Disposition.default]
+    return defaults[0] if defaults else streams[0]
+
+
+def _stream_fps(stream: av.VideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and float(rate) > 0 and math.isfinite(float(rate)):
+            return float(rate)
+    return 0.0
+
+
+def _tagged_capture_fps(media: av.container.InputContainer, stream: av.VideoStream) -> float | None:
+    for tags in (stream.metadata, media.metadata):
+        for key in CAPTURE_FPS_TAGS:
+            try:
+                value = float(tags.get(key, ""))
+            except ValueError:
+                continue
+            if 0 < value <= MAX_CAPTURE_FPS:
+                return value
+    return None
+
+
+def _count_packets(media: av.container.InputContainer, stream: av.VideoStream, cap: int | None) -> int:
+    n = 0
+    try:
+        for packet in media.demux(stream):
+            if packet.size:  # the demuxer's final flush packet is empty
+                n += 1
+                if cap is not None and n >= cap:
+                    break
+    except av.FFmpegError as exc:
+        _raise_if_memory(exc)  # a cut file: the packets up to the cut count
+    return n
+
+
+def _upright(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn decoded pixels upright: ``rotation`` degrees counter-clockwise (the display matrix's)."""
+    turn = (round(rotation / 90) % 4) if rotation else 0
+    if turn == 1:
+        return cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    if turn == 2:
+        return cv2.rotate(image, cv2.ROTATE_180)
+    if turn == 3:
+        return cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+    return image
+
+
+def _rotation_of(frame: av.VideoFrame) -> int:
+    # PyAV 18 reads the display matrix (stream or frame side data) into ``frame.rotation``.
+    return round(float(getattr(frame, "rotation", 0) or 0)) % 360
+
+
+def _first_frames(path: Path, stream_index: int) -> tuple[int, int, int, int]:
+    """(rotation, upright width, upright height, frames decoded) from the first ``MIN_FRAMES`` frames."""
+    rotation = width = height = decoded = 0
+    with _open(path) as media:
+        stream = _stream_at(media, stream_index)
+        try:
+            for frame in _decoded(media, stream):
+                if decoded == 0:
+                    rotation = _rotation_of(frame)
+                    width, height = (
+                        (frame.height, frame.width) if rotation in (90, 270) else (frame.width, frame.height)
+                    )
+                decoded += 1
+                if decoded >= MIN_FRAMES:
+                    break
+        except av.FFmpegError as exc:
+            _raise_if_memory(exc)  # decoded stays what it reached: 0 is unreadable, 1 is a single picture
+    return rotation, width, height, decoded
+
+
+def iter_timed_frames(
+    info: VideoInfo, *, start: int = 0, stop: int | None = None, step: int = 1, threads: bool = True
+) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Yield ``(frame_number, time_s, bgr_image)`` for frames ``start, start+step, ... < stop``.
+
+    Frames are upright and in presentation order; ``time_s`` is the frame's presentation
+    timestamp in real seconds (scaled for slow motion), so variable frame rates keep their true
+    timing. Every frame is decoded (inter-frame codecs need it) but only the yielded ones are
+    converted to BGR, most of the per-frame cost at 1080p. Decoding stops quietly at the real end
+    of the stream (or where a damaged file stops decoding), which may come before the frame
+    count the container announced.
+    """
+    scale = info.time_scale
+    step_s = 1.0 / info.playback_fps if info.playback_fps > 0 else 0.0
+    with _open(Path(info.path)) as media:
+        stream = _stream_at(media, info.stream_index)
+        if threads:
+            stream.thread_type = "AUTO"  # frame and slice threads: see bench.py for the speed
+        index = 0
+        last: float | None = None
+        try:
+            for frame in _decoded(media, stream):
+                if stop is not None and index >= stop:
+                    break
+                pts = frame.pts if frame.pts is not None else frame.dts
+                t = float(pts * frame.time_base) if pts is not None and frame.time_base is not None else None
+                if t is None or (last is not None and t <= last):
+                    # No timestamp (some AVI files), or one that goes backwards: the next tick.
+                    t = (last + step_s) if last is not None else 0.0
+                last = t
+                if index >= start and (index - start) % step == 0:
+                    image = frame.to_ndarray(format="bgr24")
+                    yield index, t * scale, _upright(image, info.rotation)
+                index += 1
+        except av.FFmpegError as exc:
+            _raise_if_memory(exc)
+            return
 
 
 def iter_frames(
     info: VideoInfo, *, start: int = 0, stop: int | None = None, step: int = 1
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(frame_number, bgr_image)`` for frames ``start, start+step, ... < stop``.
+    """``iter_timed_frames`` without the times: ``(frame_number, bgr_image)``, upright."""
+    for index, _t, image in iter_timed_frames(info, start=start, stop=stop, step=step):
+        yield index, image
 
-    Every frame is decoded (inter-frame codecs need it) but only the yielded ones are converted
-    to BGR, which is most of the per-frame cost at 1080p. Decoding stops quietly at the real end
-    of the stream, which may come before the frame count the container announced.
-    """
-    cap = cv2.VideoCapture(info.path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
-    if not cap.isOpened():
-        raise VideoUnreadableError("The video could not be opened: the file is damaged or incomplete.")
-    try:
-        index = 0
-        if start > 0:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-            index = round(cap.get(cv2.CAP_PROP_POS_FRAMES))
-            if index != start:  # imprecise seek: rewind and skip frame by frame
-                cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                index = 0
-        while stop is None or index < stop:
-            if not cap.grab():
-                break
-            if index >= start and (index - start) % step == 0:
-                ok, frame = cap.retrieve()
-                if not ok or frame is None:
-                    break
-                yield index, frame
-            index += 1
-    finally:
-        cap.release()
+
+def frame_times(info: VideoInfo, *, stop: int | None = None) -> np.ndarray:
+    """Presentation times (real seconds) of the frames in decoding's own order, up to ``stop``."""
+    return np.array([t for _i, t, _img in iter_timed_frames(info, stop=stop)])
 
 
 def count_frames(info: VideoInfo) -> int:
-    """Number of frames that really decode (the container's count can be wrong)."""
-    cap = cv2.VideoCapture(info.path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
-    n = 0
-    try:
-        while cap.grab():
-            n += 1
-    finally:
-        cap.release()
-    return n
+    """Number of video packets in the stream (one frame each), found by demuxing without decoding."""
+    with _open(Path(info.path)) as media:
+        return _count_packets(media, _stream_at(media, info.stream_index), None)

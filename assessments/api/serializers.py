@@ -68,7 +68,7 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
             *AssessmentSummaryOutputSerializer.Meta.fields,
             "quality_reasons", "accepted_by", "accepted_at", "acceptance_note", "of_record_at",
             "status", "progress", "failure_reason", "attempts", "analysis_version", "original_filename",
-            "video_sha256", "video_size_bytes", "video_meta", "queued_at", "started_at", "finished_at",
+            "video_sha256", "video_size_bytes", "video_meta", "capture_fps", "queued_at", "started_at", "finished_at",
             "hip_adduction_left_deg", "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg",
             "interpretation", "flags", "urls", "created_at", "video_removed_at", "video_removed_reason",
         ]  # fmt: skip
@@ -108,3 +108,7 @@ class AssessmentInputSerializer(serializers.Serializer):
     visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.none())
     view = serializers.ChoiceField(choices=CameraView.choices, default=CameraView.POSTERIOR)
     video = serializers.FileField(allow_empty_file=True)
+    capture_fps = serializers.FloatField(
+        required=False, allow_null=True, min_value=1, max_value=1000,
+        help_text="Filmed in slow motion? The capture rate in frames per second (for example 120 or 240).",
+    )  # fmt: skip

@@ -18,12 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import selectors, services, video_retention
+from assessments import selectors, services
 from assessments.analysis.quality import MIN_STANCES_PER_SIDE
 from assessments.api import serializers as s
 from assessments.api.filters import AssessmentFilter
 from assessments.models import Assessment, CameraView
 from assessments.reference import LITERATURE_CONTEXT
+from assessments.services import retention
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.permissions import ModelPermissionsWithView
@@ -118,9 +119,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def reanalyse(self, request: Request, pk: str | None = None) -> Response:
         if not request.user.has_perm("assessments.change_assessment"):
             raise PermissionDenied("Only clinicians can re-analyse a video.")
-        assessment = video_retention.assessment_reanalyse_if_kept(
-            assessment=self.get_object(), requested_by=request.user
-        )
+        assessment = retention.assessment_reanalyse_if_kept(assessment=self.get_object(), requested_by=request.user)
         return Response(s.AssessmentStatusOutputSerializer(assessment).data, status=status.HTTP_202_ACCEPTED)
 
 

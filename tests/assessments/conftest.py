@@ -46,6 +46,26 @@ def bad_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def phone_clips(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Phone-style variants of cam03 (rotated, variable rate, two streams, long audio, audio only,
+    slow motion), each made with ffmpeg once per session when first asked for (phone_clips.py)."""
+    from tests.assessments import phone_clips
+
+    if phone_clips.FFMPEG is None or phone_clips.FFPROBE is None:
+        pytest.skip(phone_clips.SKIP_REASON)
+    return phone_clips.PhoneClips(tmp_path_factory.mktemp("phone-clips"))
+
+
+@pytest.fixture(scope="session")
+def over_limit_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from tests.assessments import phone_clips
+
+    if phone_clips.FFMPEG is None:
+        pytest.skip(phone_clips.SKIP_REASON)
+    return phone_clips.over_limit_clips(tmp_path_factory.mktemp("over-limit-clips"))
+
+
+@pytest.fixture(scope="session")
 def short_cam03(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first 1.1 s of cam03 at half size: a real runner, analysed in a few seconds (worker tests)."""
     path = tmp_path_factory.mktemp("short-clip") / "cam03_short.mp4"

@@ -31,18 +31,18 @@ def run_task(assessment: Assessment) -> str:
 def test_task_analyses_the_real_clip_queued_to_finished_with_progress_and_summary(uploaded):
     """queued -> processing -> done/flagged, with the engine's numbers as columns (one real run)."""
     seen: list[tuple[str, int]] = []
-    original = services.assessment_report_progress
+    original = services.jobs.assessment_report_progress
 
     def spy(**kwargs):  # type: ignore[no-untyped-def]
         original(**kwargs)
         row = Assessment.objects.get(pk=kwargs["assessment_id"])
         seen.append((row.status, row.progress))
 
-    services.assessment_report_progress = spy  # watch the real writes go by
+    services.jobs.assessment_report_progress = spy  # watch the real writes go by (where the job calls it)
     try:
         outcome = run_task(uploaded)
     finally:
-        services.assessment_report_progress = original
+        services.jobs.assessment_report_progress = original
     uploaded.refresh_from_db()
     assert outcome == uploaded.status
     assert uploaded.status in (AssessmentStatus.DONE, AssessmentStatus.FLAGGED)

@@ -146,7 +146,7 @@ def test_accepting_a_low_confidence_result_brings_it_into_the_change_figures_but
 
 
 def test_a_re_analysis_after_acceptance_needs_a_new_acceptance(clinician, mixed_trend):
-    from assessments import reviews
+    from assessments.services import reviews
 
     _, _, unsure, _ = mixed_trend
     reviews.assessment_accept(assessment=unsure, note="Checked the steps by hand.", accepted_by=clinician)
@@ -158,7 +158,7 @@ def test_a_re_analysis_after_acceptance_needs_a_new_acceptance(clinician, mixed_
 def test_a_not_measurable_result_cannot_be_accepted_or_marked_of_record(client, clinician, mixed_trend):
     from django.core.exceptions import ValidationError
 
-    from assessments import reviews
+    from assessments.services import reviews
 
     patient = mixed_trend[0]
     sideways = patient.assessments.get(cpd_left_mean_deg=-55.8)

@@ -14,8 +14,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import tasks, video_retention
+from assessments import tasks
 from assessments.models import Assessment, AssessmentStatus
+from assessments.services import retention
 from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_sweep_removes_the_video_and_its_rendition_and_keeps_the_results(analyse
     keyframes = [k["name"] for k in expired.keyframes]
     assert storage.exists(video) and keyframes and landmarks
 
-    assert video_retention.remove_expired_videos(days=30) == [expired.pk]
+    assert retention.remove_expired_videos(days=30) == [expired.pk]
 
     expired.refresh_from_db()
     assert not storage.exists(video)
@@ -65,10 +66,10 @@ def test_sweep_removes_the_video_and_its_rendition_and_keeps_the_results(analyse
 
 def test_sweep_twice_removes_once_and_audits_once(analysed_a):
     age(analysed_a, 400)
-    assert video_retention.remove_expired_videos(days=365) == [analysed_a.pk]
+    assert retention.remove_expired_videos(days=365) == [analysed_a.pk]
     analysed_a.refresh_from_db()
     first = analysed_a.video_removed_at
-    assert video_retention.remove_expired_videos(days=365) == []
+    assert retention.remove_expired_videos(days=365) == []
     analysed_a.refresh_from_db()
     assert analysed_a.video_removed_at == first
     assert len(removal_events(analysed_a)) == 1
@@ -78,19 +79,19 @@ def test_sweep_twice_removes_once_and_audits_once(analysed_a):
 def test_sweep_never_removes_a_video_a_job_still_needs(uploaded, status):
     Assessment.objects.filter(pk=uploaded.pk).update(status=status)
     age(uploaded, 90)
-    assert video_retention.remove_expired_videos(days=30) == []
+    assert retention.remove_expired_videos(days=30) == []
     uploaded.refresh_from_db()
     assert uploaded.video.storage.exists(uploaded.video.name) and uploaded.video_removed_at is None
     assert removal_events(uploaded) == []
     # Once the job is over, the next sweep removes it.
     Assessment.objects.filter(pk=uploaded.pk).update(status=AssessmentStatus.FAILED)
-    assert video_retention.remove_expired_videos(days=30) == [uploaded.pk]
+    assert retention.remove_expired_videos(days=30) == [uploaded.pk]
 
 
 def test_videos_younger_than_the_period_stay(uploaded):
     Assessment.objects.filter(pk=uploaded.pk).update(status=AssessmentStatus.DONE)
     age(uploaded, 29)
-    assert video_retention.remove_expired_videos(days=30) == []
+    assert retention.remove_expired_videos(days=30) == []
     assert uploaded.video.storage.exists(uploaded.video.name)
 
 
@@ -113,7 +114,7 @@ def test_the_sweep_runs_on_the_beat_schedule():
 
 def test_result_page_says_when_and_why_the_video_is_gone(signed_in, analysed_a):
     age(analysed_a, 31)
-    video_retention.remove_expired_videos(days=30)
+    retention.remove_expired_videos(days=30)
     analysed_a.refresh_from_db()
     page = html.unescape(signed_in.get(analysed_a.get_absolute_url()).content.decode())
     when = timezone.localtime(analysed_a.video_removed_at)
@@ -132,7 +133,7 @@ def test_result_page_says_when_and_why_the_video_is_gone(signed_in, analysed_a):
 
 def test_reanalysis_of_a_removed_video_is_refused_with_the_reason(signed_in, api_as, clinician, analysed_a):
     age(analysed_a, 31)
-    video_retention.remove_expired_videos(days=30)
+    retention.remove_expired_videos(days=30)
     response = signed_in.post(reverse("assessments:reanalyse", args=[analysed_a.pk]), follow=True)
     assert (
         "under the clinic&#x27;s retention policy (30 days). It cannot be analysed again" in response.content.decode()
@@ -146,7 +147,7 @@ def test_reanalysis_of_a_removed_video_is_refused_with_the_reason(signed_in, api
 
 def test_api_says_the_video_is_gone(api_as, clinician, analysed_a):
     age(analysed_a, 31)
-    video_retention.remove_expired_videos(days=30)
+    retention.remove_expired_videos(days=30)
     body = api_as(clinician).get(f"/api/v1/assessments/{analysed_a.pk}/").json()
     assert body["video_removed_at"] is not None
     assert body["video_removed_reason"] == "under the clinic's retention policy (30 days)"

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from assessments import video_retention
+from assessments.services import retention
 
 
 class Command(BaseCommand):
@@ -21,12 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list the assessments; delete nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        days = video_retention.retention_days() if options["days"] is None else options["days"]
+        days = retention.retention_days() if options["days"] is None else options["days"]
         if days <= 0:
             raise CommandError("Retention is off (VIDEO_RETENTION_DAYS=0): give --days N to use a period.")
         if options["dry_run"]:
-            due = video_retention.expired_video_ids(days=days, now=timezone.now())
+            due = retention.expired_video_ids(days=days, now=timezone.now())
             self.stdout.write(f"{len(due)} video(s) older than {days} days would be removed: assessments {due}")
             return
-        removed = video_retention.remove_expired_videos(days=days)
+        removed = retention.remove_expired_videos(days=days)
         self.stdout.write(f"Removed the videos of {len(removed)} assessment(s) older than {days} days: {removed}")

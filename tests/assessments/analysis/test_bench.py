@@ -37,6 +37,8 @@ def test_bench_prints_a_json_last_line_with_both_realtime_factors(tmp_path, caps
     d = json.loads(last)
     assert {"plain_rtf", "fast_rtf", "max_metric_diff_deg", "frames", "fps"} <= set(d)
     assert d["frames"] == 24 and d["plain_rtf"] > 0 and d["fast_rtf"] > 0
+    # Decode speed of the engine's decoder (PyAV) beside OpenCV's, which it replaced.
+    assert d["decode_fps_clip_pyav_threads"] > 0 and d["decode_fps_clip_opencv_1thread"] > 0
 
 
 def test_the_restart_floor_is_zero_when_the_second_run_starts_at_the_same_frame(analysed):

@@ -1,24 +1,18 @@
-"""Writes to assessments: upload (checked before queueing), processing, re-analysis, notes.
+"""Analysis jobs: queueing, claim, progress, result, failure and the sweeper's re-sends.
 
-The processing functions are what the Celery task calls. Each queueing gives the row a new
-``job_id``; a run first *claims* the job (one conditional UPDATE: queued -> processing for that
-job id) and stores its result with another conditional UPDATE, so a re-delivered or superseded
-message cannot produce a second result.
+Each queueing gives the row a new ``job_id``; a run first *claims* the job (one conditional
+UPDATE: queued -> processing for that job id) and stores its result with another conditional
+UPDATE, so a re-delivered or superseded message cannot produce a second result.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import tempfile
 import time
-import unicodedata
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,33 +20,20 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assessments.analysis.container import check_whole
-from assessments.analysis.video import VideoError, VideoInfo, human_size, probe
-from assessments.models import Assessment, AssessmentStatus, CameraView, private_storage
+from assessments.analysis.video import VideoError
+from assessments.models import Assessment, AssessmentStatus, private_storage
+from assessments.services.job_memory import memory_cap
+from assessments.services.limits import upload_limits
 from audit.models import AuditAction
 from audit.services import audit_record
-from patients.models import Visit
 
 logger = logging.getLogger(__name__)
 
-_EXTENSIONS = {"mp4": ".mp4", "matroska": ".webm", "avi": ".avi"}
 _COPY_CHUNK = 1024 * 1024
-
-
-class UploadTooLarge(Exception):
-    """The upload is over ASSESSMENT_MAX_UPLOAD_BYTES (HTTP 413)."""
-
-    def __init__(self, size: int, limit: int) -> None:
-        self.size, self.limit = size, limit
-        super().__init__(
-            f"The video is {human_size(size)}; the largest accepted is {human_size(limit)}. "
-            "Trim the clip to 10-20 seconds and upload it again."
-        )
 
 
 class TransientAnalysisError(Exception):
@@ -69,147 +50,7 @@ class VideoChanged(VideoError):
     code = "video_changed"
 
 
-@dataclass(frozen=True)
-class CheckedVideo:
-    path: Path
-    info: VideoInfo
-    sha256: str
-    size_bytes: int
-
-
-# --- Upload -------------------------------------------------------------------------------
-
-
-def max_upload_bytes() -> int:
-    return int(settings.ASSESSMENT_MAX_UPLOAD_BYTES)
-
-
-def declared_too_large(content_length: str | None) -> UploadTooLarge | None:
-    """Refuse before the body is read: a 1 GB limit is checked against the Content-Length header
-    first (with room for the form's other fields). A header that is not a number proves nothing:
-    the body is then measured as it streams in, as Django itself does."""
-    try:
-        declared = int(content_length or 0)
-    except ValueError:
-        return None
-    limit = max_upload_bytes()
-    return UploadTooLarge(declared, limit) if declared > limit + 64 * 1024 else None
-
-
-@contextmanager
-def checked_video(upload: UploadedFile) -> Iterator[CheckedVideo]:
-    """Copy the upload to a private temp file, hash it and probe it with the engine.
-
-    Raises ``UploadTooLarge`` or ``ValidationError({"video": message})``; nothing is stored.
-    """
-    limit = max_upload_bytes()
-    if upload.size is not None and upload.size > limit:
-        raise UploadTooLarge(upload.size, limit)
-    tmp_dir = Path(tempfile.mkdtemp(prefix="stride-upload-"))
-    try:
-        # Large uploads are already on disk (TemporaryUploadedFile): probe that file, copy nothing.
-        on_disk = getattr(upload, "temporary_file_path", None)
-        path = Path(on_disk()) if on_disk else tmp_dir / "upload"
-        digest = hashlib.sha256()
-        size = 0
-        upload.seek(0)
-        with open(os.devnull if on_disk else path, "wb") as out:
-            for chunk in upload.chunks(_COPY_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadTooLarge(size, limit)
-                digest.update(chunk)
-                if not on_disk:
-                    out.write(chunk)
-        try:
-            check_whole(path)  # a copy cut short is refused here, though the engine could read its start
-            info = probe(path)
-        except VideoError as exc:
-            raise ValidationError({"video": exc.message}, code=exc.code) from None
-        _check_timing(info)
-        yield CheckedVideo(path=path, info=info, sha256=digest.hexdigest(), size_bytes=size)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-
-
-def _check_timing(info: VideoInfo) -> None:
-    if info.fps < settings.ASSESSMENT_MIN_FPS:
-        raise ValidationError(
-            {
-                "video": f"The video was filmed at {info.fps:.0f} frames per second; at least "
-                f"{settings.ASSESSMENT_MIN_FPS:.0f} are needed (60 or more is best). Set the phone to slow motion "
-                "or 60 fps and film again."
-            },
-            code="low_fps",
-        )
-    if info.duration_s < settings.ASSESSMENT_MIN_DURATION_S:
-        raise ValidationError(
-            {"video": f"The video lasts {info.duration_s:.1f} s; please record 10-20 seconds of steady running."},
-            code="too_short",
-        )
-    if info.duration_s > settings.ASSESSMENT_MAX_DURATION_S:
-        raise ValidationError(
-            {
-                "video": f"The video lasts {info.duration_s:.0f} s; the longest accepted is "
-                f"{settings.ASSESSMENT_MAX_DURATION_S:.0f} s. Trim it to 10-20 seconds of steady running."
-            },
-            code="too_long",
-        )
-
-
-def display_filename(name: str) -> str:
-    """The client's file name, kept only to show people: no folders, no control or direction
-    characters (a right-to-left override shows "clip\u202egpj.exe" as "clipexe.jpg"). Never a storage path."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    return name.strip()[:255]
-
-
-def _validate_can_upload(visit: Visit, view: str) -> None:
-    if view not in CameraView.values:
-        raise ValidationError({"view": f"Choose one of: {', '.join(CameraView.values)}."})
-    if not visit.patient.consent_video:
-        raise ValidationError(
-            {"visit": "This patient has not consented to video recording. Record the consent on their profile first."}
-        )
-
-
-@transaction.atomic
-def assessment_create(*, visit: Visit, video: UploadedFile, view: str, created_by: Any) -> Assessment:
-    """Check the clip, store it under a server-chosen name, and queue its analysis."""
-    _validate_can_upload(visit, view)
-    with checked_video(video) as checked:
-        uid = uuid.uuid4()
-        assessment = Assessment(
-            uid=uid,
-            visit=visit,
-            patient_id=visit.patient_id,
-            view=view,
-            original_filename=display_filename(video.name or ""),
-            video_sha256=checked.sha256,
-            video_size_bytes=checked.size_bytes,
-            video_meta=checked.info.to_dict(),
-            created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
-        )
-        name = f"assessments/{uid}/original{_EXTENSIONS.get(checked.info.container, '.mp4')}"
-        with checked.path.open("rb") as fh:
-            assessment.video.save(name, File(fh), save=False)
-    stored_name = assessment.video.name
-    try:
-        _queue(assessment)
-        assessment.save()
-    except Exception:
-        # The row rolls back; the stored file must not outlive it.
-        private_storage().delete(stored_name)
-        raise
-    audit_record(
-        actor=created_by, action=AuditAction.CREATE, target=assessment, patient_id=visit.patient_id,
-        summary=f"uploaded {checked.size_bytes} bytes, {view} view",
-    )  # fmt: skip
-    return assessment
-
-
-def _queue(assessment: Assessment) -> None:
+def queue_analysis(assessment: Assessment) -> None:
     """Owe a new job: new job id, status queued; the message leaves once the row is committed."""
     assessment.job_id = uuid.uuid4()
     assessment.status = AssessmentStatus.QUEUED
@@ -240,26 +81,11 @@ def assessment_reanalyse(*, assessment: Assessment, requested_by: Any) -> Assess
     if assessment.is_running:
         raise ValidationError({"status": "This video is already being analysed."})
     assessment.attempts = 0
-    _queue(assessment)
+    queue_analysis(assessment)
     assessment.save()
     audit_record(
         actor=requested_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
         summary="re-analysis requested",
-    )  # fmt: skip
-    return assessment
-
-
-@transaction.atomic
-def assessment_set_interpretation(*, assessment: Assessment, interpretation: str, updated_by: Any) -> Assessment:
-    assessment.interpretation = interpretation.strip()
-    # Only the note is written; the uploader may be gone (created_by is SET_NULL on delete).
-    assessment.full_clean(exclude=["video", "visit", "patient", "created_by"])
-    Assessment.objects.filter(pk=assessment.pk).update(
-        interpretation=assessment.interpretation, updated_at=timezone.now()
-    )
-    audit_record(
-        actor=updated_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
-        summary="interpretation note",
     )  # fmt: skip
     return assessment
 
@@ -379,7 +205,11 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
         outputs = _output_paths(work)
         t1 = time.perf_counter()
         fast = settings.ASSESSMENT_FAST_PATH
-        result = analyse(video_path, assessment.view, fast=fast, progress=progress, **outputs)
+        with memory_cap(settings.ASSESSMENT_JOB_MEMORY_MB):
+            result = analyse(
+                video_path, assessment.view, fast=fast, progress=progress, capture_fps=assessment.capture_fps,
+                limits=upload_limits(), **outputs,
+            )  # fmt: skip
         data = result.to_dict()
         t2 = time.perf_counter()
         stored = _store_outputs(assessment, job_id, data, outputs)
@@ -394,7 +224,7 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
 
 
 def _local_copy(assessment: Assessment, work: Path) -> Path:
-    """A path OpenCV can open: the file itself on local disk, a temporary copy otherwise (S3)."""
+    """A path the decoder can open: the file itself on local disk, a temporary copy otherwise (S3)."""
     storage = assessment.video.storage
     try:
         local = Path(storage.path(assessment.video.name))
@@ -574,7 +404,7 @@ def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: 
             )
             if assessment is None:
                 continue
-            _queue(assessment)
+            queue_analysis(assessment)
             assessment.save(
                 update_fields=["job_id", "status", "progress", "failure_reason", "queued_at", "finished_at"]
             )
