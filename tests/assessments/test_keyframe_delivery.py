@@ -152,7 +152,9 @@ def test_player_says_in_words_when_an_hevc_original_cannot_play_yet_or_at_all(si
     assert 'id="original-video"' not in html and "Download the original" in html
 
 
-def test_player_plays_the_playable_copy_and_retention_removes_it_with_the_original(signed_in, analysed_a):
+def test_player_plays_the_playable_copy_and_retention_removes_it_with_the_original(
+    signed_in, analysed_a, api_as, clinician
+):
     storage = private_storage()
     name = storage.save(f"assessments/{analysed_a.uid}/playback.mp4", ContentFile(b"\x00\x00\x00\x18ftypisom" * 64))
     with_copy = _hevc(analysed_a, playback=name)
@@ -161,6 +163,8 @@ def test_player_plays_the_playable_copy_and_retention_removes_it_with_the_origin
     assert "cannot play in the browser; this is a playable copy." in html
     response = signed_in.get(reverse("assessments:playback", args=[with_copy.pk]))
     assert response["Content-Type"] == "video/mp4" and body(response).startswith(b"\x00\x00\x00\x18ftyp")
+    api = api_as(clinician).get(f"/api/v1/assessments/{with_copy.pk}/").json()
+    assert api["urls"]["playback"] == reverse("assessments:playback", args=[with_copy.pk])
 
     assert retention.assessment_remove_videos(assessment_id=with_copy.pk, reason="on request")
     with_copy.refresh_from_db()
