@@ -41,7 +41,7 @@ class SignInView(auth_views.LoginView):
             return too_many_requests(request, SIGN_IN_FAILURES_PER_IP, wait_s)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+    def form_invalid(self, form):
         SIGN_IN_FAILURES_PER_IP.hit(self.request)
         return super().form_invalid(form)
 
@@ -57,7 +57,7 @@ class InviteAcceptView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/invite_accept.html"
     success_url = reverse_lazy("login")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         response = super().form_valid(form)
         patient = getattr(form.user, "patient", None)
         audit_record(

@@ -7,6 +7,7 @@ any state; an athlete (``view_assessment`` only) sees the summaries of their own
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +84,7 @@ def choice_label(assessment: Assessment) -> str:
     )
 
 
-def results_of_record(assessments: list[Assessment]) -> dict[tuple[int, str], Assessment]:
+def results_of_record(assessments: Sequence[Assessment]) -> dict[tuple[int, str], Assessment]:
     """The assessment that counts per (visit, view): the clinician's pick, else the latest
     measurable one, else the latest low-confidence one. Not-measurable results never count."""
     best: dict[tuple[int, str], Assessment] = {}
@@ -152,7 +153,7 @@ class Trend:
         pair = self._pair(metric, since, view)
         if pair is None:
             return None
-        return round(pair[1].values[metric] - pair[0].values[metric], 2)  # type: ignore[operator]
+        return round(pair[1].values[metric] - pair[0].values[metric], 2)  # type: ignore[operator]  # _pair picks measured points
 
     def beyond_sdd(self, metric: str, since: str, view: str = CameraView.POSTERIOR) -> bool | None:
         """Is the change real? Beyond the SDD, with >= 7 stances per side on both results."""

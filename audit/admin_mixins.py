@@ -33,7 +33,7 @@ class AuditedAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action=AuditAction.LIST, target=self.model, summary=f"admin: ids {ids}")
         return response
 
-    def render_change_form(  # type: ignore[override]
+    def render_change_form(
         self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
         form_url: str = "", obj: models.Model | None = None,
     ) -> HttpResponse:  # fmt: skip

@@ -165,7 +165,7 @@ def _restore_postgres(source: Path) -> None:
 # --- Shared --------------------------------------------------------------------------------
 
 
-def _counts(cursor, quote, names: Iterable[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _counts(cursor, quote, names: Iterable[str]) -> dict[str, int]:
     counts = {}
     for name in names:
         cursor.execute(f"SELECT COUNT(*) FROM {quote(name)}")  # noqa: S608  (names from the catalogue)
@@ -173,7 +173,7 @@ def _counts(cursor, quote, names: Iterable[str]) -> dict[str, int]:  # type: ign
     return counts
 
 
-def _migrations(cursor, names: Iterable[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _migrations(cursor, names: Iterable[str]) -> dict[str, list[str]]:
     applied: dict[str, list[str]] = {}
     if "django_migrations" not in names:  # a database never migrated
         return applied

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django_ratelimit.core import get_usage
 from rest_framework.exceptions import Throttled
@@ -106,12 +107,12 @@ def too_many_requests(request: HttpRequest, limit: RateLimit, wait_s: int) -> Ht
     return response
 
 
-def rate_limited(*limits: RateLimit) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def rate_limited(*limits: RateLimit) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """A page view counts each request against ``limits`` and answers 429 over any of them."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             for limit in limits:
                 wait_s = limit.hit(request)
                 if wait_s is not None:

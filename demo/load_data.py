@@ -149,7 +149,7 @@ def analysis_result(rng: random.Random, *, cpd_left: float, cpd_right: float, ca
     """A result in the engine's JSON shape (assessments.analysis.result) for a 10 s, 60 fps clip."""
     fps, frames = 60.0, 600
     step_frames = round(fps * 60 / cadence)
-    stances = []
+    stances: list[dict[str, Any]] = []
     contact = 12
     while contact + step_frames < frames:
         side = "left" if len(stances) % 2 == 0 else "right"

@@ -53,7 +53,7 @@ class FHIRView(APIView):
     renderer_classes = [FHIRJSONRenderer]
     content_negotiation_class = FHIRContentNegotiation
 
-    def get_exception_handler(self):  # type: ignore[no-untyped-def]
+    def get_exception_handler(self):
         return fhir_exception_handler
 
     def links(self) -> Links:

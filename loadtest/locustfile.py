@@ -124,7 +124,7 @@ def sign_in(client: HttpSession, account: dict[str, Any]) -> bool:
     host = client.base_url
     with client.get("/accounts/login/", name="sign-in form", context=AUTH, catch_response=True) as r:
         form = form_with(r.text, field="username") if r.status_code == 200 else None
-        if not checked(r, form is not None, "sign-in form"):
+        if not checked(r, form is not None, "sign-in form") or form is None:
             return False
     data = {**form.fields, **_otp_answer(form, account), "username": account["username"]}
     data.update(password=account["password"], csrfmiddlewaretoken=client.cookies.get("csrftoken", ""))
@@ -204,7 +204,7 @@ class ClinicUser(HttpUser):
     def submit(self, url: str, data: dict[str, str], name: str, redirect: str) -> str | None:
         """POST a form the way a browser does; success is a redirect whose target matches ``redirect``."""
         data = {**data, "csrfmiddlewaretoken": self.csrf()}
-        headers = {"Referer": self.host + url}
+        headers = {"Referer": self.host + url}  # type: ignore[operator]  # locust sets host (--host) before any task
         with self.client.post(
             url, data=data, name=name, context=WRITE, headers=headers, allow_redirects=False, catch_response=True
         ) as r:

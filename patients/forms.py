@@ -24,7 +24,7 @@ class PatientForm(PatientDemographicsForm):
         fields = list(PATIENT_DEMOGRAPHIC_FIELDS + PATIENT_RUNNING_FIELDS)
 
 
-def clinicians():  # type: ignore[no-untyped-def]
+def clinicians():
     return (
         get_user_model()
         .objects.filter(groups__name__in=[GROUP_NAMES[Role.CLINICIAN], GROUP_NAMES[Role.ADMIN]], is_active=True)
@@ -43,7 +43,7 @@ class VisitForm(forms.ModelForm):
             "plan": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -20,7 +21,7 @@ class SessionForm(forms.Form):
     performed_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="How did it go? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean_performed_on(self):  # type: ignore[no-untyped-def]
+    def clean_performed_on(self):
         day = self.cleaned_data["performed_on"]
         if day > timezone.localdate():
             raise forms.ValidationError("A session cannot be logged in the future.")
@@ -40,7 +41,7 @@ class EntryForm(forms.Form):
     )
     note = forms.CharField(label="Note", required=False, max_length=255)
 
-    def __init__(self, *args, item: PrescribedExercise, logged: ExerciseLog | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, item: PrescribedExercise, logged: ExerciseLog | None = None, **kwargs):
         """``logged``: today's entry of this exercise, when the athlete edits a saved session."""
         kwargs.setdefault("prefix", f"item-{item.pk}")
         if logged is not None:
@@ -64,7 +65,7 @@ class EntryForm(forms.Form):
         else:
             del self.fields["hold_s_done"]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if data.get("done") and data.get("pain_during") is None and "pain_during" not in self.errors:
             self.add_error("pain_during", PAIN_REQUIRED)
@@ -97,7 +98,7 @@ class ProgramCreateForm(forms.Form):
         help_text="Usually 5-10%.",
     )  # fmt: skip
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if not data.get("template") and not data.get("exercises"):
             raise forms.ValidationError("Choose a template or at least one exercise.")
@@ -118,16 +119,19 @@ class PrescribeForm(forms.Form):
         label="Measured cadence (steps/min)", min_value=100, max_value=240, required=False
     )
 
-    def __init__(self, *args, patient: Patient, visit_labels: dict[int, str] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, patient: Patient, visit_labels: dict[int, str] | None = None, **kwargs):
         """``visit_labels``: a label per visit that tells visits of one day apart (selectors)."""
         super().__init__(*args, **kwargs)
-        self.fields["visit"].queryset = patient.visits.all()
+        visit_field = cast(forms.ModelChoiceField, self.fields["visit"])
+        visit_field.queryset = patient.visits.all()
         labels = visit_labels or {}
-        self.fields["visit"].label_from_instance = lambda visit: labels.get(visit.pk, str(visit))
-        self.fields["phase"].queryset = Phase.objects.select_related("program")
-        self.fields["phase"].label_from_instance = lambda phase: f"{phase.program.name} · {phase.name}"
+        # Django's per-field label hook is an attribute to set; the stubs call it a method.
+        visit_field.label_from_instance = lambda visit: labels.get(visit.pk, str(visit))  # type: ignore[method-assign,assignment]
+        phase_field = cast(forms.ModelChoiceField, self.fields["phase"])
+        phase_field.queryset = Phase.objects.select_related("program")
+        phase_field.label_from_instance = lambda phase: f"{phase.program.name} · {phase.name}"  # type: ignore[method-assign,assignment]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         phase, program = data.get("phase"), data.get("program")
         if phase and program and phase.program_id != program.pk:

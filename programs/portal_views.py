@@ -49,10 +49,10 @@ def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[s
     summaries = []
     previous: dict[str, object] = {}
     for a in counted:
-        text = f"On average your pelvis stayed within {abs(a.mean_cpd_deg):.1f}° of level with each step."  # type: ignore[arg-type]
+        text = f"On average your pelvis stayed within {abs(a.mean_cpd_deg):.1f}° of level with each step."  # type: ignore[arg-type]  # measured results only
         before = previous.get(a.view)
         if before is not None:
-            text += " " + change_words(before=before, after=a)["text"]  # type: ignore[arg-type]
+            text += " " + change_words(before=before, after=a)["text"]  # type: ignore[arg-type]  # measured results only
         previous[a.view] = a
         summaries.append({"date": a.visit.visit_date, "text": text})
     return list(reversed(summaries))
@@ -210,7 +210,7 @@ def next_morning(request: HttpRequest, pk: int) -> HttpResponse:
                 request, "Thanks, noted. Knowing how you feel the next morning keeps the plan right for you."
             )
     else:
-        messages.error(request, form.errors["pain_next_morning"][0])
+        messages.error(request, form.errors["pain_next_morning"][0])  # type: ignore[arg-type]  # an ErrorList item is its message
     return redirect("portal:today")
 
 

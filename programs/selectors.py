@@ -176,7 +176,7 @@ def pain_trend(*, patient: Patient, limit: int = 20) -> list[PainPoint]:
     sessions = (
         _with_pain_during_peak(SessionLog.objects.filter(patient=patient))
         .order_by("-performed_on", "-id")
-        .values_list("performed_on", "pain_during_peak", "pain_next_morning")[:limit]
+        .values_list("performed_on", "pain_during_peak", "pain_next_morning")[:limit]  # type: ignore[misc]  # annotated above
     )
     return [PainPoint(*row) for row in reversed(sessions)]
 
@@ -480,7 +480,7 @@ def undoable_versions(history: list[Prescription]) -> set[int]:
     now = {item.exercise_id: dosage_values(item) for item in active.items.all()}
     found = set()
     for version in history:
-        previous = by_id.get(version.supersedes_id)  # type: ignore[arg-type]
+        previous = by_id.get(version.supersedes_id)  # type: ignore[arg-type]  # None finds nothing
         if previous is None or previous.phase_id != version.phase_id:
             continue
         changes = dosage_changes(version=version, previous=previous)
@@ -506,7 +506,7 @@ def pain_advice(*, patient: Patient, today: date | None = None) -> PainAdvice | 
     session = (
         _with_pain_during_peak(SessionLog.objects.filter(patient=patient, performed_on__gte=today - timedelta(days=1)))
         .order_by("-performed_on", "-id")
-        .values_list("performed_on", "pain_during_peak", "pain_next_morning")
+        .values_list("performed_on", "pain_during_peak", "pain_next_morning")  # type: ignore[misc]  # annotated above
         .first()
     )
     if session is None:
@@ -545,7 +545,7 @@ def latest_measured_cadence(*, user: Any, patient: Patient) -> tuple[int, date] 
         .values_list("cadence_spm", "visit__visit_date")
         .last()
     )
-    return (round(row[0]), row[1]) if row else None
+    return (round(row[0]), row[1]) if row else None  # type: ignore[arg-type]  # filtered non-null
 
 
 def visit_choice_labels(*, user: Any, patient: Patient) -> dict[int, str]:

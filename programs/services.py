@@ -130,9 +130,8 @@ def program_create(
                     **{field: getattr(item, field) for field in ProgramExercise.DOSAGE_FIELDS},
                 )  # fmt: skip
     if exercises:
-        phase = program.phases.order_by("order").first()
-        if phase is None:
-            phase = Phase.objects.create(program=program, order=1, name="Phase 1", weeks=4)
+        first = program.phases.order_by("order").first()
+        phase = first if first is not None else Phase.objects.create(program=program, order=1, name="Phase 1", weeks=4)
         start = phase.exercises.count()
         for position, dosage in enumerate(exercises, start=start + 1):
             item = ProgramExercise(
@@ -521,7 +520,7 @@ def inactivity_reminders_send(*, today: date | None = None, after_days: int | No
                 }  # fmt: skip
                 message = render_to_string("programs/email/inactivity_reminder.txt", context)
                 transaction.on_commit(
-                    lambda message=message, email=user.email: send_mail(
+                    lambda message=message, email=user.email: send_mail(  # type: ignore[misc]  # defaults bind this loop's values
                         subject=f"Your strength programme at {settings.CLINIC_NAME}",
                         message=message, from_email=None, recipient_list=[email],
                     )
@@ -546,7 +545,7 @@ def pain_alert_digest_send(*, today: date | None = None) -> int:
     )
     for alert in alerts:
         if (alert.session_id, alert.kind) not in told:
-            fresh[alert.prescribed_by_id].append(alert)  # type: ignore[index]
+            fresh[alert.prescribed_by_id].append(alert)  # type: ignore[index]  # alerts carry their prescriber
     clinicians = User.objects.in_bulk(list(fresh))
     sent = 0
     for clinician_id, found in fresh.items():
@@ -561,7 +560,7 @@ def pain_alert_digest_send(*, today: date | None = None) -> int:
                 try:
                     with transaction.atomic():
                         notice = PainAlertNotice.objects.create(
-                            session_id=alert.session_id, kind=alert.kind, clinician=clinician,
+                            session_id=alert.session_id, kind=alert.kind, clinician=clinician,  # type: ignore[misc]  # alerts come from saved sessions
                             message=alert.message[:255],
                         )  # fmt: skip
                 except IntegrityError:
@@ -581,7 +580,7 @@ def pain_alert_digest_send(*, today: date | None = None) -> int:
             message = render_to_string("programs/email/pain_alert_digest.txt", context)
             subject = f"{len(new)} pain alert{'s' if len(new) > 1 else ''} at {settings.CLINIC_NAME}"
             transaction.on_commit(
-                lambda message=message, email=clinician.email, subject=subject: send_mail(
+                lambda message=message, email=clinician.email, subject=subject: send_mail(  # type: ignore[misc]  # defaults bind this loop's values
                     subject=subject, message=message, from_email=None, recipient_list=[email],
                 )
             )  # fmt: skip

@@ -159,7 +159,7 @@ def _when(appointment: Appointment) -> str:
 
 
 def _history(appointment: Appointment) -> list[Appointment]:
-    chain = []
+    chain: list[Appointment] = []
     previous = appointment.rescheduled_from
     while previous is not None and len(chain) < 20:
         chain.append(previous)
@@ -355,7 +355,7 @@ def my_feed(request: HttpRequest) -> HttpResponse:
             services.calendar_feed_renew(clinician=request.user)
             messages.success(request, "A new private feed address was created; any old address no longer works.")
         return redirect("scheduling:my-feed")
-    feed = CalendarFeed.objects.filter(clinician=request.user).first()
+    feed = CalendarFeed.objects.filter(clinician=request.user).first()  # type: ignore[misc]  # login_required
     feed_url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
     return render(request, "scheduling/my_feed.html", {"feed": feed, "feed_url": feed_url})
 

@@ -44,7 +44,7 @@ def build_bench_clip(
         raise SystemExit(f"Cannot read the benchmark source {source}.")
     order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
     n = round(seconds * fps)
-    fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
+    fourcc = cv2.VideoWriter.fourcc(*"mp4v")
     writer = cv2.VideoWriter(str(out), fourcc, fps, BENCH_SIZE)
     for k in range(n):
         writer.write(frames[order[k % len(order)]])
@@ -122,7 +122,7 @@ def restart_floor(path: Path, view: str, plain: Any, *, start_s: float = 1.0, se
         stride=stride,
         fps=info.fps,
     )
-    late = pose_mod.fuse(raw, info=info, view=view).track  # type: ignore[arg-type]
+    late = pose_mod.fuse(raw, info=info, view=view).track  # type: ignore[arg-type]  # view arrives as a str from the command line
     late_obliquity = pelvic_obliquity_deg(late)
     _, pi, li = np.intersect1d(plain.frame_index, late.frame_index, return_indices=True)
     settled = late.frame_index[li] >= start + settle_s * info.fps

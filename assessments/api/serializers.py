@@ -61,7 +61,7 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
     flags = serializers.SerializerMethodField()
     urls = serializers.SerializerMethodField()
     quality_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
-    accepted_by = serializers.StringRelatedField(read_only=True)  # type: ignore[var-annotated]
+    accepted_by = serializers.StringRelatedField(read_only=True)
 
     class Meta(AssessmentSummaryOutputSerializer.Meta):
         fields = [

@@ -13,9 +13,10 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -226,15 +227,16 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
 def _local_copy(assessment: Assessment, work: Path) -> Path:
     """A path the decoder can open: the file itself on local disk, a temporary copy otherwise (S3)."""
     storage = assessment.video.storage
+    name = cast(str, assessment.video.name)  # a saved assessment always has its video
     try:
-        local = Path(storage.path(assessment.video.name))
+        local = Path(storage.path(name))
     except NotImplementedError:
         local = None
     if local is not None and local.is_file():
         return local
-    target = work / Path(assessment.video.name).name
+    target = work / Path(name).name
     try:
-        with storage.open(assessment.video.name, "rb") as src, target.open("wb") as dst:
+        with storage.open(name, "rb") as src, target.open("wb") as dst:
             shutil.copyfileobj(src, dst, _COPY_CHUNK)
     except FileNotFoundError:
         raise VideoError(
@@ -268,8 +270,16 @@ def _check_unchanged(assessment: Assessment, path: Path) -> None:
     )
 
 
-def _output_paths(work: Path) -> dict[str, Path]:
-    out = {"landmarks_path": work / "landmarks.npz"}
+class OutputPaths(TypedDict, total=False):
+    """Where the engine writes its files: ``analyse``'s keyword arguments of the same names."""
+
+    landmarks_path: Path
+    keyframes_dir: Path
+    preview_path: Path
+
+
+def _output_paths(work: Path) -> OutputPaths:
+    out: OutputPaths = {"landmarks_path": work / "landmarks.npz"}
     try:
         import assessments.analysis.render  # noqa: F401  (keyframes and preview need the renderer)
     except ImportError:
@@ -279,7 +289,7 @@ def _output_paths(work: Path) -> dict[str, Path]:
     return out
 
 
-def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dict[str, Path]) -> dict[str, Any]:
+def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: OutputPaths) -> dict[str, Any]:
     """Copy the run's files to private storage under a per-job folder; return their names."""
     storage = private_storage()
     folder = f"assessments/{assessment.uid}/runs/{job_id}"
@@ -307,7 +317,7 @@ def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dic
     return stored
 
 
-def _delete_files(files: dict[str, Any]) -> None:
+def _delete_files(files: Mapping[str, Any]) -> None:
     storage = private_storage()
     names = [files.get("landmarks"), files.get("preview"), *(k.get("name") for k in files.get("keyframes") or [])]
     for name in names:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -185,7 +185,7 @@ def assessment_create(
         name = f"assessments/{uid}/original{_EXTENSIONS.get(checked.info.container, '.mp4')}"
         with checked.path.open("rb") as fh:
             assessment.video.save(name, File(fh), save=False)
-    stored_name = assessment.video.name
+    stored_name = cast(str, assessment.video.name)  # just saved
     try:
         _save_and_queue(assessment, created_by=created_by, size_bytes=checked.size_bytes)
     except Exception:

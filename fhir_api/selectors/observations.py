@@ -101,7 +101,7 @@ def _read(reader: Reader, resource_id: str) -> Found | None:
 
 def _expand(reader: Reader, rows: list[dict[str, Any]], search: Any = None) -> list[tuple[AssessmentNumbers, str]]:
     codes = metric_codes_for(full_results=can_view_results(reader.user))
-    items = []
+    items: list[tuple[AssessmentNumbers, str]] = []
     for row in rows:
         numbers = _numbers(row)
         items.extend(

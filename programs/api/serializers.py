@@ -107,11 +107,13 @@ class PrescriptionOutputSerializer(serializers.ModelSerializer):
 class PrescriptionInputSerializer(serializers.Serializer):
     """``patient`` and ``visit`` choices are limited by the view to what the user may see."""
 
-    patient = serializers.PrimaryKeyRelatedField(queryset=Prescription.patient.field.related_model.objects.none())
+    patient = serializers.PrimaryKeyRelatedField(queryset=Prescription.patient.field.related_model.objects.none())  # type: ignore[attr-defined]  # a Patient
     program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.all())
     phase = serializers.PrimaryKeyRelatedField(queryset=Phase.objects.all(), required=False, allow_null=True)
     visit = serializers.PrimaryKeyRelatedField(
-        queryset=Prescription.visit.field.related_model.objects.none(), required=False, allow_null=True
+        queryset=Prescription.visit.field.related_model.objects.none(),  # type: ignore[attr-defined]  # a Visit
+        required=False,
+        allow_null=True,
     )
     cadence_baseline_spm = serializers.IntegerField(min_value=100, max_value=240, required=False, allow_null=True)
 
@@ -167,7 +169,7 @@ class SessionLogInputSerializer(serializers.Serializer):
     pain_next_morning = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     entries = ExerciseLogInputSerializer(many=True, allow_empty=False)
 
-    def validate_performed_on(self, value):  # type: ignore[no-untyped-def]
+    def validate_performed_on(self, value):
         if value > timezone.localdate():
             raise serializers.ValidationError("A session cannot be logged in the future.")
         return value

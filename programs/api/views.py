@@ -31,7 +31,7 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "target"]
     queryset = Exercise.objects.none()
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.exercise_queryset_for(self.request.user)
 
 
@@ -43,14 +43,14 @@ class ProgramViewSet(
     queryset = Program.objects.none()
     filterset_fields = ["is_template"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.program_queryset_for(self.request.user)
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self):
         return s.ProgramInputSerializer if self.action == "create" else s.ProgramOutputSerializer
 
     @extend_schema(request=s.ProgramInputSerializer, responses={201: s.ProgramOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = s.ProgramInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -74,10 +74,10 @@ class PrescriptionViewSet(
     queryset = Prescription.objects.none()
     filterset_class = PrescriptionFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.prescription_queryset_for(self.request.user)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
         prescription = self.get_object()
         audit_record(
             actor=request.user, action=AuditAction.VIEW, target=prescription, patient_id=prescription.patient_id
@@ -85,7 +85,7 @@ class PrescriptionViewSet(
         return Response(self.get_serializer(prescription).data)
 
     @extend_schema(request=s.PrescriptionInputSerializer, responses={201: s.PrescriptionOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = s.PrescriptionInputSerializer(data=request.data)
         serializer.fields["patient"].queryset = patient_queryset_for(request.user)
         serializer.fields["visit"].queryset = visit_queryset_for(request.user)
@@ -162,11 +162,11 @@ class SessionLogViewSet(
     queryset = SessionLog.objects.none()
     filterset_class = SessionLogFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.session_log_queryset_for(self.request.user)
 
     @extend_schema(request=s.SessionLogInputSerializer, responses={201: s.SessionLogOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = s.SessionLogInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -209,14 +209,14 @@ class SessionLogViewSet(
         code = status.HTTP_200_OK if edited else status.HTTP_201_CREATED
         return Response(s.SessionLogOutputSerializer(session).data, status=code)
 
-    def destroy(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
         session = self.get_object()
         if session.patient.user_id != request.user.pk:
             return Response({"detail": "Only the athlete deletes their own log."}, status=403)
         services.session_log_delete(session=session, deleted_by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
         session = self.get_object()
         audit_record(actor=request.user, action=AuditAction.VIEW, target=session, patient_id=session.patient_id)
         return Response(self.get_serializer(session).data)

@@ -82,7 +82,7 @@ class SlotOutputSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
 
     def get_clinician_name(self, slot: object) -> str:
-        clinician = slot.clinician  # type: ignore[attr-defined]
+        clinician = slot.clinician  # type: ignore[attr-defined]  # a Slot
         return clinician.get_full_name() or clinician.username
 
 

@@ -18,14 +18,14 @@ ROLES = ["anonymous", "athlete_a", "athlete_b", "front_desk", "clinician"]
 
 
 @pytest.fixture
-def users(athlete_a, athlete_b, front_desk, clinician):  # type: ignore[no-untyped-def]
+def users(athlete_a, athlete_b, front_desk, clinician):
     return {"anonymous": None, "athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk,
             "clinician": clinician}  # fmt: skip
 
 
 @pytest.fixture
-def api_for(api, users):  # type: ignore[no-untyped-def]
-    def login(role):  # type: ignore[no-untyped-def]
+def api_for(api, users):
+    def login(role):
         if users[role] is not None:
             api.force_authenticate(user=users[role])
         return api
@@ -34,8 +34,8 @@ def api_for(api, users):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client_for(client, users):  # type: ignore[no-untyped-def]
-    def login(role):  # type: ignore[no-untyped-def]
+def client_for(client, users):
+    def login(role):
         if users[role] is not None:
             client.force_login(users[role])
         return client
@@ -54,7 +54,7 @@ API_EXPECTED = {
 }
 
 
-def api_call(api, endpoint, assessment):  # type: ignore[no-untyped-def]
+def api_call(api, endpoint, assessment):
     base = f"/api/v1/assessments/{assessment.pk}/"
     if endpoint == "list":
         return api.get("/api/v1/assessments/")

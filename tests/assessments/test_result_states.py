@@ -23,18 +23,18 @@ TOO_SHORT = {"code": "too_short", "message": "Only 5 left and 5 right steps coul
 SIDEWAYS = {"code": "sideways_view", "message": "The athlete seems to be filmed from the side."}
 
 
-def flagged(*flags):  # type: ignore[no-untyped-def]
+def flagged(*flags):
     return {"quality": {"ok": not flags, "flags": list(flags)}, "stances": []}
 
 
-def visit_on(patient, clinician, days_ago):  # type: ignore[no-untyped-def]
+def visit_on(patient, clinician, days_ago):
     return VisitFactory(
         patient=patient, clinician=clinician, visit_date=timezone.localdate() - datetime.timedelta(days=days_ago)
     )
 
 
 @pytest.fixture
-def side_view_a(visit_a, clinician, finish_side_view):  # type: ignore[no-untyped-def]
+def side_view_a(visit_a, clinician, finish_side_view):
     from assessments.services import assessment_create
 
     assessment = assessment_create(visit=visit_a, video=upload_of(SIDE_VIEW), view="posterior", created_by=clinician)
@@ -93,7 +93,7 @@ def test_not_measurable_is_not_in_the_athlete_portal(client, athlete_a, side_vie
 
 
 @pytest.fixture
-def mixed_trend(athlete_a, clinician):  # type: ignore[no-untyped-def]
+def mixed_trend(athlete_a, clinician):
     """Four visits: measurable 9.0, low confidence 2.0 (too few steps), not measurable, measurable 8.0."""
     patient = athlete_a[1]
     first = AssessmentFactory(visit=visit_on(patient, clinician, 90), cpd_left_mean_deg=9.0)

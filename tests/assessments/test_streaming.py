@@ -11,12 +11,12 @@ from tests.assessments.conftest import CAM03
 pytestmark = pytest.mark.django_db
 
 
-def body(response) -> bytes:  # type: ignore[no-untyped-def]
+def body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
 @pytest.fixture
-def video_url(client, clinician, uploaded):  # type: ignore[no-untyped-def]
+def video_url(client, clinician, uploaded):
     client.force_login(clinician)
     return reverse("assessments:video", args=[uploaded.pk])
 

@@ -14,14 +14,14 @@ from tests.factories import AssessmentFactory, VisitFactory
 pytestmark = pytest.mark.django_db
 
 
-def visit_on(patient, clinician, days_ago):  # type: ignore[no-untyped-def]
+def visit_on(patient, clinician, days_ago):
     return VisitFactory(
         patient=patient, clinician=clinician, visit_date=timezone.localdate() - datetime.timedelta(days=days_ago)
     )
 
 
 @pytest.fixture
-def three_visits(athlete_a, clinician):  # type: ignore[no-untyped-def]
+def three_visits(athlete_a, clinician):
     patient = athlete_a[1]
     for days_ago, left, right in [(60, 9.0, 5.0), (30, 7.5, 4.5), (2, 4.0, 4.0)]:
         AssessmentFactory(visit=visit_on(patient, clinician, days_ago), cpd_left_mean_deg=left, cpd_right_mean_deg=right,

@@ -35,7 +35,7 @@ def removal_events(assessment: Assessment) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def signed_in(client, clinician):  # type: ignore[no-untyped-def]
+def signed_in(client, clinician):
     client.force_login(clinician)
     return client
 

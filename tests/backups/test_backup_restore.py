@@ -44,7 +44,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def round_trip(clinic, isolated_storages, tmp_path, client, api):  # type: ignore[no-untyped-def]
+def round_trip(clinic, isolated_storages, tmp_path, client, api):
     dest = tmp_path / "backup"
     assert "Backup written" in run("backup", str(dest))
     manifest = Manifest.read(dest)

@@ -26,7 +26,7 @@ DEGREES = re.compile(r"-?\d+(?:\.\d+)?\s?°")
 TOO_SHORT = {"code": "too_short", "message": "Only 5 left and 5 right steps could be measured."}
 
 
-def shot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page, tmp_path: Path, name: str) -> None:
     folder = Path(os.environ.get("STRIDE_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
@@ -37,7 +37,7 @@ def days_ago(n: int) -> datetime.date:
 
 
 @pytest.fixture
-def side_view_world(finish_side_view):  # type: ignore[no-untyped-def]  # noqa: F811
+def side_view_world(finish_side_view):  # noqa: F811
     """An athlete with a measurable visit a month ago and today's real side-view clip."""
     from accounts.roles import Role
     from assessments.services import assessment_create

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 UNKNOWN = 987654
 
 
-def _own_paths(records) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _own_paths(records) -> dict[str, tuple[str, str]]:
     """Resource type -> (path of the athlete's own resource, the same path with an id nobody has)."""
     assessment = records.assessment
     return {

@@ -17,7 +17,7 @@ HIP_THREE = {"Side-lying hip abduction", "Side plank on the knees with top-leg h
 
 
 @pytest.fixture(autouse=True)
-def _exercise_library(request):  # type: ignore[no-untyped-def]
+def _exercise_library(request):
     """The library and template the data migration seeds.
 
     Transactional tests anywhere in the suite (browser, worker) flush the tables the migration
@@ -36,11 +36,11 @@ def ensure_exercise_library() -> None:
 
 
 @pytest.fixture
-def hip_template(db) -> Program:  # type: ignore[no-untyped-def]
+def hip_template(db) -> Program:
     return Program.objects.get(name=TEMPLATE_NAME, is_template=True)
 
 
-def prescribe(patient, clinician, template, visit=None, starts_days_ago: int = 14) -> Prescription:  # type: ignore[no-untyped-def]
+def prescribe(patient, clinician, template, visit=None, starts_days_ago: int = 14) -> Prescription:
     return services.prescription_create(
         patient=patient, program=template, prescribed_by=clinician, visit=visit,
         starts_on=timezone.localdate() - timedelta(days=starts_days_ago),
@@ -48,12 +48,12 @@ def prescribe(patient, clinician, template, visit=None, starts_days_ago: int = 1
 
 
 @pytest.fixture
-def prescription_a(athlete_a, visit_a, clinician, hip_template) -> Prescription:  # type: ignore[no-untyped-def]
+def prescription_a(athlete_a, visit_a, clinician, hip_template) -> Prescription:
     return prescribe(athlete_a[1], clinician, hip_template, visit_a)
 
 
 @pytest.fixture
-def prescription_b(athlete_b, visit_b, clinician, hip_template) -> Prescription:  # type: ignore[no-untyped-def]
+def prescription_b(athlete_b, visit_b, clinician, hip_template) -> Prescription:
     return prescribe(athlete_b[1], clinician, hip_template, visit_b)
 
 
@@ -79,7 +79,7 @@ def log(
     )  # fmt: skip
 
 
-def portal_form(prescription: Prescription, *, pain: int | str = 2, note: str = "", **extra: object) -> dict:  # type: ignore[type-arg]
+def portal_form(prescription: Prescription, *, pain: int | str = 2, note: str = "", **extra: object) -> dict:
     """The portal's log form as the athlete posts it: every exercise done, the same pain for each
     (``pain=""`` leaves it unchosen)."""
     data: dict[str, object] = {"performed_on": timezone.localdate().isoformat(), "note": note}

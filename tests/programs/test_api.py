@@ -13,14 +13,14 @@ from tests.programs.conftest import HIP_THREE, log
 pytestmark = pytest.mark.django_db
 
 
-def _entries(prescription, pain=2):  # type: ignore[no-untyped-def]
+def _entries(prescription, pain=2):
     return [
         {"exercise": item.exercise_id, "sets_done": item.sets, "reps_done": item.reps, "pain_during": pain}
         for item in prescription.items.all()
     ]
 
 
-def _payload(prescription, **overrides):  # type: ignore[no-untyped-def]
+def _payload(prescription, **overrides):
     payload = {
         "prescription": prescription.pk,
         "performed_on": timezone.localdate().isoformat(),

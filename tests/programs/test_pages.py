@@ -12,7 +12,7 @@ from tests.programs.conftest import HIP_THREE, log
 pytestmark = pytest.mark.django_db
 
 
-def _log_form(prescription, pain=2, **extra):  # type: ignore[no-untyped-def]
+def _log_form(prescription, pain=2, **extra):
     data = {"performed_on": timezone.localdate().isoformat(), "note": ""}
     for item in prescription.items.all():
         prefix = f"item-{item.pk}"
@@ -174,7 +174,7 @@ def test_portal_shows_own_assessment_summaries_in_encouraging_words(
 ):
     from assessments.models import Assessment
 
-    def analysed(visit, left, right, flags=()):  # type: ignore[no-untyped-def]
+    def analysed(visit, left, right, flags=()):
         return Assessment.objects.create(
             visit=visit, patient=visit.patient, video="x.mp4", video_sha256="0" * 64, video_size_bytes=1,
             status="done", analysed_at=timezone.now(), cpd_left_mean_deg=left, cpd_right_mean_deg=right,

@@ -18,7 +18,7 @@ from tests.programs.conftest import log, portal_form
 pytestmark = pytest.mark.django_db
 
 
-def _log_with_note(prescription, *, pain, note, days_ago=0, morning=None):  # type: ignore[no-untyped-def]
+def _log_with_note(prescription, *, pain, note, days_ago=0, morning=None):
     items = list(prescription.items.all())
     entries = [
         services.EntryInput(

@@ -17,7 +17,7 @@ from tests.programs.conftest import log
 pytestmark = pytest.mark.django_db
 
 
-def _accept(client, prescription, suggestion):  # type: ignore[no-untyped-def]
+def _accept(client, prescription, suggestion):
     dosage = suggestion.suggestion.dosage
     form = {
         "item": suggestion.item.pk, "sets": dosage.sets, "reps": dosage.reps or "", "hold_s": dosage.hold_s or "",
@@ -26,7 +26,7 @@ def _accept(client, prescription, suggestion):  # type: ignore[no-untyped-def]
     return client.post(f"/programs/prescriptions/{prescription.pk}/revise/", form)
 
 
-def _decisions(prescription):  # type: ignore[no-untyped-def]
+def _decisions(prescription):
     return {s.item.exercise.slug: str(s.suggestion.decision) for s in selectors.suggestions(prescription=prescription)}
 
 

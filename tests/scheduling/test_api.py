@@ -17,7 +17,7 @@ LIST = "/api/v1/appointments/"
 
 
 @pytest.fixture
-def calendar(book, working_clinician, other_clinician, athlete_a, athlete_b):  # type: ignore[no-untyped-def]
+def calendar(book, working_clinician, other_clinician, athlete_a, athlete_b):
     """Ada with Dana (the 'clin' clinician), Bea with Lee (another clinician, no link to clin)."""
     return {
         "ada": book(athlete_a[1], working_clinician, monday_at(10)),
@@ -25,12 +25,12 @@ def calendar(book, working_clinician, other_clinician, athlete_a, athlete_b):  #
     }
 
 
-def _ids(response) -> list[int]:  # type: ignore[no-untyped-def]
+def _ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return sorted(row["id"] for row in response.json()["results"])
 
 
-def _book_body(patient, clinician, follow_up, starts_at) -> dict:  # type: ignore[no-untyped-def]
+def _book_body(patient, clinician, follow_up, starts_at) -> dict:
     return {
         "patient": patient.pk,
         "clinician": clinician.pk,

@@ -24,12 +24,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def postgres_only():  # type: ignore[no-untyped-def]
+def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("the race is decided by PostgreSQL's exclusion constraint; run with DATABASE_URL=postgres://...")
 
 
-def _race(work) -> list[object]:  # type: ignore[no-untyped-def]
+def _race(work) -> list[object]:
     barrier = threading.Barrier(ATTEMPTS)
     results: list[object] = [None] * ATTEMPTS
 
@@ -71,9 +71,9 @@ def test_twenty_simultaneous_api_bookings_of_one_slot_give_one_201_and_nineteen_
     started = clock.perf_counter()
     results = _race(book)
     elapsed = clock.perf_counter() - started
-    statuses = sorted(result[0] for result in results)  # type: ignore[index]
+    statuses = sorted(result[0] for result in results)
     assert statuses == [201] + [409] * (ATTEMPTS - 1), results
-    conflicts = [body for code, body in results if code == 409]  # type: ignore[misc]
+    conflicts = [body for code, body in results if code == 409]
     assert all("Dana Okafor is already booked" in body["detail"] for body in conflicts)
     assert Appointment.objects.filter(clinician=working_clinician).count() == 1
     print(f"\n{ATTEMPTS} concurrent bookings decided in {elapsed * 1000:.0f} ms")

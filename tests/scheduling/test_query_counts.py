@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def add_appointments(book):  # type: ignore[no-untyped-def]
+def add_appointments(book):
     """``add(n)``: n more appointments next Monday, each with its own athlete, clinician and room."""
     made: list[int] = []
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for _ in range(n):
             clinician = UserFactory(role=Role.CLINICIAN, first_name="Lee")
             give_working_week(clinician)

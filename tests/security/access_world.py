@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -50,7 +50,7 @@ class Records:
 
     @cached_property
     def assessment(self) -> Assessment:
-        assessment = AssessmentFactory(visit=self.visit, created_by=self.clinician)
+        assessment = cast(Assessment, AssessmentFactory(visit=self.visit, created_by=self.clinician))
         storage = private_storage()
         folder = f"assessments/access-{assessment.pk}"
         assessment.video.name = storage.save(f"{folder}/original.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" * 64))
@@ -101,7 +101,7 @@ class Records:
 
     @cached_property
     def program_item(self) -> Any:
-        return self.program.phases.order_by("order").first().exercises.order_by("order").first()
+        return self.program.phases.order_by("order").first().exercises.order_by("order").first()  # type: ignore[union-attr]  # a template program has phases
 
     @cached_property
     def prescription_item(self) -> Any:
@@ -146,7 +146,7 @@ class World:
     @cached_property
     def exercise(self) -> Exercise:
         ensure_exercise_library()
-        return Exercise.objects.filter(is_active=True).order_by("pk").first()
+        return Exercise.objects.filter(is_active=True).order_by("pk").first()  # type: ignore[return-value]  # library just ensured
 
     @property
     def exercise_slug(self) -> str:

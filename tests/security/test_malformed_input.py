@@ -104,13 +104,13 @@ def _url(name: str, route: Route, world: World, broken: dict[str, str], query: d
 
 
 @pytest.fixture
-def users(athlete_a, athlete_b, front_desk, clinician, admin_user):  # type: ignore[no-untyped-def]
+def users(athlete_a, athlete_b, front_desk, clinician, admin_user):
     return {"anonymous": None, "athlete_a": athlete_a[0], "front_desk": front_desk, "clinician": clinician,
             "admin": admin_user}  # fmt: skip
 
 
 @pytest.fixture
-def walk_world(users, athlete_a, athlete_b):  # type: ignore[no-untyped-def]
+def walk_world(users, athlete_a, athlete_b):
     world = World(
         users={**users, "athlete_b": athlete_b[0]}, patients={"athlete_a": athlete_a[1], "athlete_b": athlete_b[1]}
     )
@@ -127,7 +127,7 @@ def _request(route: Route, url: str, user: Any, headers: dict[str, str]) -> Any:
     if getattr(response, "streaming", False):
         # Read to the end: the test client then closes the stream with the database connection
         # spared (response.close() here would close the connection the next example needs).
-        b"".join(response.streaming_content)
+        b"".join(response.streaming_content)  # type: ignore[union-attr]  # streaming responses only
     return response
 
 
@@ -188,7 +188,7 @@ WALKED = sorted(name for name in ROUTES if name != "admin")  # the admin site is
 
 
 @pytest.mark.parametrize("name", WALKED)
-def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_world):  # type: ignore[no-untyped-def]
+def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_world):
     route = ROUTES[name]
 
     @settings(
@@ -217,7 +217,7 @@ def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_
 
 
 @pytest.fixture
-def desk(client, front_desk):  # type: ignore[no-untyped-def]
+def desk(client, front_desk):
     client.force_login(front_desk)
     return client
 

@@ -142,7 +142,7 @@ def test_djangos_request_logs_drop_the_query_and_mask_link_credentials(client, c
     """runserver's request line (django.server) and "Not Found: /path" (django.request)."""
     server_lines: list[str] = []
     handler = logging.Handler()
-    handler.emit = lambda record: server_lines.append(record.getMessage())  # type: ignore[method-assign]
+    handler.emit = lambda record: server_lines.append(record.getMessage())
     server_logger = logging.getLogger("django.server")
     server_logger.addHandler(handler)
     try:

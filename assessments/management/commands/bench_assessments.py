@@ -46,7 +46,7 @@ class _Rollback(Exception):
 class Command(BaseCommand):
     help = "Trend endpoint latency (100 assessments) and upload-to-result time vs the engine's analysis time."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=50, help="trend requests to time")
         parser.add_argument("--clip", default=str(CAM03))
         parser.add_argument("--worker", action="store_true", help="go through the broker and a real worker process")

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         "table, migrations). With --verify, check the backup in DEST against its manifest instead."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("dest", type=Path, help="a new (or empty) folder for this backup")
         parser.add_argument("--verify", action="store_true", help="verify the backup in DEST; write nothing")
 

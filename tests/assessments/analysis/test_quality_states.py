@@ -89,7 +89,7 @@ def test_a_side_on_run_is_not_measurable_with_every_summary_value_null_and_frame
     assert d["quality"]["status"] == NOT_MEASURABLE
     assert "sideways_view" in {f["code"] for f in d["quality"]["flags"]}
 
-    def leaves(obj):  # type: ignore[no-untyped-def]
+    def leaves(obj):
         if isinstance(obj, dict):
             for value in obj.values():
                 yield from leaves(value)
@@ -153,9 +153,9 @@ def test_ci95_uses_the_t_distribution_on_the_stance_spread():
     assert ci95_half_width(2.0, 10) == pytest.approx(2.2622 * 2.0 / math.sqrt(10), abs=1e-3)
     assert ci95_half_width(2.0, 1) is None
     summary = MetricSummary.of([4.0, 6.0, 5.0, 7.0, 3.0])
-    low, high = summary.ci95  # type: ignore[misc]
+    low, high = summary.ci95
     assert summary.mean == 5.0 and high - 5.0 == pytest.approx(5.0 - low)
-    assert high - 5.0 == pytest.approx(2.7764 * summary.sd / math.sqrt(5), abs=1e-3)  # type: ignore[operator]
+    assert high - 5.0 == pytest.approx(2.7764 * summary.sd / math.sqrt(5), abs=1e-3)
 
 
 def test_a_change_is_real_only_beyond_the_sdd_with_7_stances_per_side_on_both_results():
