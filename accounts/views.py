@@ -61,8 +61,11 @@ class InviteAcceptView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         patient = getattr(form.user, "patient", None)
         audit_record(
-            actor=form.user, action=AuditAction.UPDATE, target=form.user,
-            patient_id=patient.pk if patient else None, summary="Accepted the portal invitation: password set",
-        )  # fmt: skip
+            actor=form.user,
+            action=AuditAction.UPDATE,
+            target=form.user,
+            patient_id=patient.pk if patient else None,
+            summary="Accepted the portal invitation: password set",
+        )
         messages.success(self.request, "Your password is set. Sign in to see your programme.")
         return response

@@ -74,9 +74,12 @@ def upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
     else:
         try:
             assessment = services.assessment_create(
-                visit=visit, video=request.FILES["video"], view=request.POST.get("view", CameraView.POSTERIOR),  # type: ignore[arg-type]  # one file under this name
-                created_by=request.user, capture_fps=_capture_fps(request.POST.get("capture_fps", "")),
-            )  # fmt: skip
+                visit=visit,
+                video=request.FILES["video"],  # type: ignore[arg-type]  # one file under this name
+                view=request.POST.get("view", CameraView.POSTERIOR),
+                created_by=request.user,
+                capture_fps=_capture_fps(request.POST.get("capture_fps", "")),
+            )
         except services.UploadTooLarge as exc:
             error, status = str(exc), 413
         except ValidationError as exc:
@@ -206,9 +209,12 @@ def _stream(
         raise Http404("This file is not available.")
     if is_first_read(request):
         audit_record(
-            actor=request.user, action=AuditAction.VIEW, target=assessment, patient_id=assessment.patient_id,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary=what,
-        )  # fmt: skip
+        )
     storage = assessment.video.storage
     if not storage.exists(name):
         raise Http404("This file is not available.")
@@ -275,9 +281,12 @@ def keyframe_check(request: HttpRequest, pk: int, index: int) -> HttpResponse:
         else:
             try:
                 check = reviews.hip_check_save(
-                    assessment=assessment, keyframe_index=index, left_hip=(points[0], points[1]),
-                    right_hip=(points[2], points[3]), checked_by=request.user,
-                )  # fmt: skip
+                    assessment=assessment,
+                    keyframe_index=index,
+                    left_hip=(points[0], points[1]),
+                    right_hip=(points[2], points[3]),
+                    checked_by=request.user,
+                )
             except ValidationError as exc:
                 error = " ".join(m for ms in exc.message_dict.values() for m in ms)
             else:
@@ -290,8 +299,14 @@ def keyframe_check(request: HttpRequest, pk: int, index: int) -> HttpResponse:
         .filter(assessment=assessment, keyframe_index=index, checked_by=request.user)  # type: ignore[misc]  # login_required
         .first()
     )
-    context = {"assessment": assessment, "patient": assessment.patient, "keyframe": frames[index], "index": index,
-               "existing": existing, "error": error}  # fmt: skip
+    context = {
+        "assessment": assessment,
+        "patient": assessment.patient,
+        "keyframe": frames[index],
+        "index": index,
+        "existing": existing,
+        "error": error,
+    }
     return render(request, "assessments/keyframe_check.html", context, status=400 if error else 200)
 
 
@@ -338,9 +353,12 @@ def compare(request: HttpRequest, patient_pk: int) -> HttpResponse:
     rows = []
     if first and second:
         audit_record(
-            actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=patient,
+            patient_id=patient.pk,
             summary=f"compare assessments {first.pk} and {second.pk}",
-        )  # fmt: skip
+        )
         rows = selectors.compare_rows(first, second)
     context = {
         "patient": patient,

@@ -156,10 +156,17 @@ def _dump_postgres(target: Path) -> Snapshot:
 def _restore_postgres(source: Path) -> None:
     # One transaction: a failed restore leaves the database empty, not half filled. Owners and
     # grants are the new server's (the clinic's role may have another name there).
-    _run([
-        _client("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-        f"--dbname={_client_env()['PGDATABASE']}", str(source),
-    ])  # fmt: skip
+    _run(
+        [
+            _client("pg_restore"),
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={_client_env()['PGDATABASE']}",
+            str(source),
+        ]
+    )
 
 
 # --- Shared --------------------------------------------------------------------------------

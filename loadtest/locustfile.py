@@ -140,9 +140,13 @@ def sign_in(client: HttpSession, account: dict[str, Any]) -> bool:
         return True
     data = {**step.fields, **_otp_answer(step, account), "csrfmiddlewaretoken": client.cookies.get("csrftoken", "")}
     with client.post(
-        step.action or page_url.removeprefix(host), data=data, name="sign-in two-factor", context=AUTH,
-        catch_response=True, headers={"Referer": page_url},
-    ) as r:  # fmt: skip
+        step.action or page_url.removeprefix(host),
+        data=data,
+        name="sign-in two-factor",
+        context=AUTH,
+        catch_response=True,
+        headers={"Referer": page_url},
+    ) as r:
         return checked(r, _otp_form(r.text) is None and "/accounts/login/" not in (r.url or ""), "two-factor step")
 
 
@@ -254,9 +258,13 @@ class Clinician(ClinicUser):
         data = self.api(f"/api/v1/patients/{self._patient()}/hip-drop-trend/", "API hip-drop trend")
         if data is not None and not data.get("points"):
             events.request.fire(
-                request_type="CHECK", name="API hip-drop trend has points", response_time=0, response_length=0,
-                exception=AssertionError("no trend points"), context=READ,
-            )  # fmt: skip
+                request_type="CHECK",
+                name="API hip-drop trend has points",
+                response_time=0,
+                response_length=0,
+                exception=AssertionError("no trend points"),
+                context=READ,
+            )
 
     @task(2)
     def assessment_result(self) -> None:
@@ -353,5 +361,6 @@ class FrontDesk(ClinicUser):
             return
         pk = self.booked.pop(random.randrange(len(self.booked)))
         self.page(f"/schedule/{pk}/", "appointment detail", 'id="cancel-form"')
-        self.submit(f"/schedule/{pk}/cancel/", {"reason": "Athlete asked to cancel"}, "cancel appointment",
-                    rf"/schedule/{pk}/$")  # fmt: skip
+        self.submit(
+            f"/schedule/{pk}/cancel/", {"reason": "Athlete asked to cancel"}, "cancel appointment", rf"/schedule/{pk}/$"
+        )

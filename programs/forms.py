@@ -46,10 +46,14 @@ class EntryForm(forms.Form):
         kwargs.setdefault("prefix", f"item-{item.pk}")
         if logged is not None:
             initial = {
-                "done": True, "sets_done": logged.sets_done, "reps_done": logged.reps_done,
-                "hold_s_done": logged.hold_s_done, "load_kg": logged.load_kg, "pain_during": logged.pain_during,
+                "done": True,
+                "sets_done": logged.sets_done,
+                "reps_done": logged.reps_done,
+                "hold_s_done": logged.hold_s_done,
+                "load_kg": logged.load_kg,
+                "pain_during": logged.pain_during,
                 "note": logged.note,
-            }  # fmt: skip
+            }
         else:
             initial = {
                 "sets_done": item.sets,
@@ -74,29 +78,40 @@ class EntryForm(forms.Form):
 
 class NextMorningForm(forms.Form):
     pain_next_morning = forms.TypedChoiceField(
-        label="Pain this morning (0-10)", choices=PAIN_CHOICES_BLANK, coerce=int, empty_value=None,
+        label="Pain this morning (0-10)",
+        choices=PAIN_CHOICES_BLANK,
+        coerce=int,
+        empty_value=None,
         error_messages={"required": PAIN_REQUIRED},
-    )  # fmt: skip
+    )
 
 
 class ProgramCreateForm(forms.Form):
     name = forms.CharField(max_length=160)
     template = forms.ModelChoiceField(
-        queryset=Program.objects.filter(is_template=True), required=False, empty_label="No template: pick exercises",
+        queryset=Program.objects.filter(is_template=True),
+        required=False,
+        empty_label="No template: pick exercises",
         help_text="Copies its phases, dosage and progression rules.",
-    )  # fmt: skip
+    )
     exercises = forms.ModelMultipleChoiceField(
-        queryset=Exercise.objects.filter(is_active=True), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Exercise.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Added with their default dosage; change it on the next page.",
-    )  # fmt: skip
+    )
     gait_cues = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One a line, e.g. 'Run with your knees apart', 'Squeeze your buttocks'.",
-    )  # fmt: skip
+    )
     cadence_increase_pct = forms.IntegerField(
-        label="Cadence target (% over measured)", min_value=1, max_value=15, required=False,
+        label="Cadence target (% over measured)",
+        min_value=1,
+        max_value=15,
+        required=False,
         help_text="Usually 5-10%.",
-    )  # fmt: skip
+    )
 
     def clean(self):
         data = super().clean()
@@ -155,7 +170,20 @@ class ExerciseForm(forms.ModelForm):
     class Meta:
         model = Exercise
         fields = [
-            "name", "target", "starting_position", "instructions", "key_cues", "common_faults", "evidence",
-            "default_sets", "default_reps", "default_hold_s", "default_load_kg", "load_note",
-            "default_days_per_week", "easier", "harder", "is_active",
-        ]  # fmt: skip
+            "name",
+            "target",
+            "starting_position",
+            "instructions",
+            "key_cues",
+            "common_faults",
+            "evidence",
+            "default_sets",
+            "default_reps",
+            "default_hold_s",
+            "default_load_kg",
+            "load_note",
+            "default_days_per_week",
+            "easier",
+            "harder",
+            "is_active",
+        ]

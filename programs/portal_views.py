@@ -59,10 +59,13 @@ def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[s
 
 
 def _today_context(
-    request: HttpRequest, patient: Patient, prescription: Prescription | None,
-    session_form: SessionForm | None = None, entry_forms: list[EntryForm] | None = None,
+    request: HttpRequest,
+    patient: Patient,
+    prescription: Prescription | None,
+    session_form: SessionForm | None = None,
+    entry_forms: list[EntryForm] | None = None,
     editing: SessionLog | None = None,
-) -> dict[str, object]:  # fmt: skip
+) -> dict[str, object]:
     """The portal's page. ``editing``: a session saved today, whose values fill the form (saving
     it again edits it); today's own session is edited so by default."""
     today = timezone.localdate()
@@ -147,9 +150,12 @@ def log_session(request: HttpRequest) -> HttpResponse:
         edited = prescription.sessions.filter(performed_on=performed_on).exists()
         try:
             services.session_log_create(
-                prescription=prescription, logged_by=request.user, entries=entries,
-                performed_on=performed_on, note=session_form.cleaned_data["note"],
-            )  # fmt: skip
+                prescription=prescription,
+                logged_by=request.user,
+                entries=entries,
+                performed_on=performed_on,
+                note=session_form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             add_service_errors(session_form, exc)
         else:

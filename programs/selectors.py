@@ -25,7 +25,7 @@ from programs.models import (
     PrescriptionStatus,
     Program,
     SessionLog,
-)  # fmt: skip
+)
 from programs.pain_rules import RISING_SESSIONS, Advice, advice_for, is_rising, too_much, worst_pain
 from programs.progression import SessionEntry, Suggestion, suggest
 
@@ -266,10 +266,15 @@ def _active_for_alerts(prescriptions: QuerySet[Prescription]) -> list[Prescripti
         .select_related(None)
         .select_related("patient")
         .only(
-            "id", "patient_id", "starts_on", "prescribed_by_id",
-            "patient__id", "patient__first_name", "patient__last_name",
+            "id",
+            "patient_id",
+            "starts_on",
+            "prescribed_by_id",
+            "patient__id",
+            "patient__first_name",
+            "patient__last_name",
         )
-    )  # fmt: skip
+    )
 
 
 def _alerts_of(prescriptions: list[Prescription], today: date) -> list[Alert]:
@@ -292,17 +297,31 @@ def _alerts_of(prescriptions: list[Prescription], today: date) -> list[Alert]:
         worst = max(high, key=lambda s: (s.worst, s.performed_on), default=None)
         if worst is not None and too_much(worst.worst):
             when = "the next morning" if (worst.pain_next_morning or 0) > worst.pain_during else "during the session"
-            found.append(Alert(
-                patient, "pain_high", f"Pain {worst.worst}/10 {when} on {worst.performed_on:%d %b}",
-                worst.performed_on, worst.session_id, worst.note, prescription.prescribed_by_id,
-            ))  # fmt: skip
+            found.append(
+                Alert(
+                    patient,
+                    "pain_high",
+                    f"Pain {worst.worst}/10 {when} on {worst.performed_on:%d %b}",
+                    worst.performed_on,
+                    worst.session_id,
+                    worst.note,
+                    prescription.prescribed_by_id,
+                )
+            )
         if is_rising([s.worst for s in sessions]):  # the latest sessions are the last rows (oldest first)
             last = sessions[-RISING_SESSIONS:]
-            found.append(Alert(
-                patient, "pain_rising",
-                f"Pain rising over the last {RISING_SESSIONS} sessions: " + " → ".join(f"{s.worst}/10" for s in last),
-                last[-1].performed_on, last[-1].session_id, last[-1].note, prescription.prescribed_by_id,
-            ))  # fmt: skip
+            found.append(
+                Alert(
+                    patient,
+                    "pain_rising",
+                    f"Pain rising over the last {RISING_SESSIONS} sessions: "
+                    + " → ".join(f"{s.worst}/10" for s in last),
+                    last[-1].performed_on,
+                    last[-1].session_id,
+                    last[-1].note,
+                    prescription.prescribed_by_id,
+                )
+            )
         last_day = last_by_patient.get(patient.pk)
         since = last_day or prescription.starts_on
         if (today - since).days >= QUIET_ALERT_DAYS:
@@ -385,12 +404,14 @@ def _chain_start(prescription: Prescription) -> date:
     programme and phase) ending in ``prescription``."""
     starts = (
         Prescription.objects.filter(
-            patient_id=prescription.patient_id, program_id=prescription.program_id, phase_id=prescription.phase_id,
+            patient_id=prescription.patient_id,
+            program_id=prescription.program_id,
+            phase_id=prescription.phase_id,
             prescribed_at__lte=prescription.prescribed_at,
         )
         .order_by("-prescribed_at", "-id")
         .values_list("starts_on", "supersedes_id", "id")
-    )  # fmt: skip
+    )
     start = prescription.starts_on
     expected = prescription.pk
     for starts_on, supersedes_id, pk in starts:

@@ -42,6 +42,9 @@ def seed_schedule_demo(*, clinician: Any, booked_by: Any) -> None:
         if patient is None:
             continue
         services.appointment_book(
-            patient=patient, clinician=clinician, appointment_type=AppointmentType.objects.get(name=type_name),
-            starts_at=at_local(working_days[offset - 1], clock), booked_by=booked_by,
-        )  # fmt: skip
+            patient=patient,
+            clinician=clinician,
+            appointment_type=AppointmentType.objects.get(name=type_name),
+            starts_at=at_local(working_days[offset - 1], clock),
+            booked_by=booked_by,
+        )

@@ -151,8 +151,23 @@ def build_h264_clips(folder: Path, source: Path = DEFAULT_SOURCE, loops: int = 6
     hd, uhd = folder / "cam03_loop_1088x1920.mp4", folder / "cam03_loop_2160x3840.mp4"
     quiet = [ffmpeg, "-v", "error", "-y"]
     loop = [*quiet, "-stream_loop", str(loops - 1), "-i", str(source), "-c", "copy", "-an", str(hd)]
-    scale = [*quiet, "-i", str(hd), "-vf", "scale=2160:3840", "-c:v", "libx264", "-preset", "veryfast",
-             "-crf", "18", "-pix_fmt", "yuv420p", "-an", str(uhd)]  # fmt: skip
+    scale = [
+        *quiet,
+        "-i",
+        str(hd),
+        "-vf",
+        "scale=2160:3840",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        "-an",
+        str(uhd),
+    ]
     for args in (loop, scale):
         subprocess.run(args, check=True)  # noqa: S603 (fixed arguments, no user input)
     return {"1080p60": hd, "4k60": uhd}

@@ -110,9 +110,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 status=status.HTTP_404_NOT_FOUND,
             )
         audit_record(
-            actor=request.user, action=AuditAction.VIEW, target=assessment, patient_id=assessment.patient_id,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary="result",
-        )  # fmt: skip
+        )
         return Response(assessment.result)
 
     @action(detail=True, methods=["post"])

@@ -85,9 +85,12 @@ def assessment_reanalyse(*, assessment: Assessment, requested_by: Any) -> Assess
     queue_analysis(assessment)
     assessment.save()
     audit_record(
-        actor=requested_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=requested_by,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary="re-analysis requested",
-    )  # fmt: skip
+    )
     return assessment
 
 
@@ -173,9 +176,12 @@ def assessment_fail(*, assessment_id: int, job_id: str, reason: str) -> bool:
     if failed:
         assessment = Assessment.objects.get(pk=assessment_id)
         audit_record(
-            actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+            actor=None,
+            action=AuditAction.UPDATE,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary=f"analysis failed: {reason}",
-        )  # fmt: skip
+        )
     return bool(failed)
 
 
@@ -208,17 +214,27 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
         fast = settings.ASSESSMENT_FAST_PATH
         with memory_cap(settings.ASSESSMENT_JOB_MEMORY_MB):
             result = analyse(
-                video_path, assessment.view, fast=fast, progress=progress, capture_fps=assessment.capture_fps,
-                limits=upload_limits(), **outputs,
-            )  # fmt: skip
+                video_path,
+                assessment.view,
+                fast=fast,
+                progress=progress,
+                capture_fps=assessment.capture_fps,
+                limits=upload_limits(),
+                **outputs,
+            )
         data = result.to_dict()
         t2 = time.perf_counter()
         stored = _store_outputs(assessment, job_id, data, outputs)
         outcome = assessment_store_result(assessment_id=assessment_id, job_id=job_id, result=data, files=stored)
         logger.info(
             "assessment %s job %s: %s; fetch %.2f s, analysis %.2f s, store %.2f s",
-            assessment_id, job_id, outcome, t1 - t0, t2 - t1, time.perf_counter() - t2,
-        )  # fmt: skip
+            assessment_id,
+            job_id,
+            outcome,
+            t1 - t0,
+            t2 - t1,
+            time.perf_counter() - t2,
+        )
         return outcome
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -261,9 +277,12 @@ def _check_unchanged(assessment: Assessment, path: Path) -> None:
     if found == assessment.video_sha256:
         return
     audit_record(
-        actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=None,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"stored video failed its integrity check: SHA-256 {found} instead of {assessment.video_sha256}",
-    )  # fmt: skip
+    )
     raise VideoChanged(
         "The stored video no longer matches the uploaded file (its SHA-256 fingerprint differs), so it was "
         "not analysed. Please upload the original clip again."
@@ -383,9 +402,12 @@ def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str
             return "discarded"
         assessment = Assessment.objects.get(pk=assessment_id)
         audit_record(
-            actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+            actor=None,
+            action=AuditAction.UPDATE,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary=f"analysis stored: {status}, engine {assessment.analysis_version}, job {job_id}",
-        )  # fmt: skip
+        )
         if previous and (previous["landmarks"] or previous["preview"] or previous["keyframes"]):
             transaction.on_commit(lambda: _delete_files(previous))
     return str(status)
@@ -419,9 +441,12 @@ def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: 
                 update_fields=["job_id", "status", "progress", "failure_reason", "queued_at", "finished_at"]
             )
             audit_record(
-                actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+                actor=None,
+                action=AuditAction.UPDATE,
+                target=assessment,
+                patient_id=assessment.patient_id,
                 summary=f"re-queued after the worker stopped (attempt {attempts})",
-            )  # fmt: skip
+            )
         outcome["requeued"].append(assessment_id)
     return outcome
 

@@ -200,6 +200,9 @@ def _save_and_queue(assessment: Assessment, *, created_by: Any, size_bytes: int)
     queue_analysis(assessment)
     assessment.save()
     audit_record(
-        actor=created_by, action=AuditAction.CREATE, target=assessment, patient_id=assessment.patient_id,
+        actor=created_by,
+        action=AuditAction.CREATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"uploaded {size_bytes} bytes, {assessment.view} view",
-    )  # fmt: skip
+    )

@@ -36,9 +36,12 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ProgramViewSet(
-    ClinicalListAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    ClinicalListAuditMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
-):  # fmt: skip
+):
     permission_classes = [ModelPermissionsWithView]
     queryset = Program.objects.none()
     filterset_fields = ["is_template"]
@@ -55,11 +58,14 @@ class ProgramViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         program = services.program_create(
-            name=data["name"], created_by=request.user, template=data.get("template"),
+            name=data["name"],
+            created_by=request.user,
+            template=data.get("template"),
             exercises=[services.ItemDosage.default_for(exercise) for exercise in data.get("exercises", [])],
-            description=data["description"], gait_cues=data["gait_cues"],
+            description=data["description"],
+            gait_cues=data["gait_cues"],
             cadence_increase_pct=data.get("cadence_increase_pct"),
-        )  # fmt: skip
+        )
         program = self.get_queryset().get(pk=program.pk)
         return Response(s.ProgramOutputSerializer(program).data, status=status.HTTP_201_CREATED)
 
@@ -92,9 +98,13 @@ class PrescriptionViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         prescription = services.prescription_create(
-            patient=data["patient"], program=data["program"], phase=data.get("phase"), visit=data.get("visit"),
-            prescribed_by=request.user, cadence_baseline_spm=data.get("cadence_baseline_spm"),
-        )  # fmt: skip
+            patient=data["patient"],
+            program=data["program"],
+            phase=data.get("phase"),
+            visit=data.get("visit"),
+            prescribed_by=request.user,
+            cadence_baseline_spm=data.get("cadence_baseline_spm"),
+        )
         prescription = self.get_queryset().get(pk=prescription.pk)
         return Response(self.get_serializer(prescription).data, status=status.HTTP_201_CREATED)
 
@@ -106,9 +116,11 @@ class PrescriptionViewSet(
         serializer.is_valid(raise_exception=True)
         changes = {row.pop("id"): row for row in (dict(r) for r in serializer.validated_data["exercises"])}
         new = services.prescription_revise(
-            prescription=prescription, revised_by=request.user, dosages=changes,
+            prescription=prescription,
+            revised_by=request.user,
+            dosages=changes,
             reason=serializer.validated_data["reason"],
-        )  # fmt: skip
+        )
         new = self.get_queryset().get(pk=new.pk)
         return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
 
@@ -151,9 +163,13 @@ class LogOwnerPermissions(ModelPermissionsWithView):
 
 
 class SessionLogViewSet(
-    ClinicalListAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.DestroyModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
+    ClinicalListAuditMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """One session per prescription and day: posting a day already logged edits it (200, not 201).
     The athlete may delete their own log on the day they saved it."""
 
@@ -202,9 +218,13 @@ class SessionLogViewSet(
         ]
         edited = prescription.sessions.filter(performed_on=data["performed_on"]).exists()
         session = services.session_log_create(
-            prescription=prescription, logged_by=request.user, performed_on=data["performed_on"], entries=entries,
-            note=data["note"], pain_next_morning=data.get("pain_next_morning"),
-        )  # fmt: skip
+            prescription=prescription,
+            logged_by=request.user,
+            performed_on=data["performed_on"],
+            entries=entries,
+            note=data["note"],
+            pain_next_morning=data.get("pain_next_morning"),
+        )
         session = self.get_queryset().get(pk=session.pk)
         code = status.HTTP_200_OK if edited else status.HTTP_201_CREATED
         return Response(s.SessionLogOutputSerializer(session).data, status=code)

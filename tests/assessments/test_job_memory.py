@@ -26,10 +26,20 @@ def queued_with_video(visit, path) -> Assessment:
     the limits existed, or with the limits raised in the settings.
     """
     data = path.read_bytes()
-    assessment = cast(Assessment, AssessmentFactory(
-        visit=visit, status=AssessmentStatus.QUEUED, job_id=uuid.uuid4(), video_sha256=hashlib.sha256(data).hexdigest(),
-        video_size_bytes=len(data), result={}, analysed_at=None, finished_at=None, progress=0,
-    ))  # fmt: skip
+    assessment = cast(
+        Assessment,
+        AssessmentFactory(
+            visit=visit,
+            status=AssessmentStatus.QUEUED,
+            job_id=uuid.uuid4(),
+            video_sha256=hashlib.sha256(data).hexdigest(),
+            video_size_bytes=len(data),
+            result={},
+            analysed_at=None,
+            finished_at=None,
+            progress=0,
+        ),
+    )
     assessment.video.save(f"assessments/{assessment.uid}/original.mp4", ContentFile(data), save=True)
     return assessment
 

@@ -49,7 +49,7 @@ def test_result_page_queries_do_not_grow_with_the_patients_other_assessments(cli
 
 def test_trend_page_queries_do_not_grow_with_assessments_and_programme_changes(
     client, clinician, athlete_a, add_assessments
-):  # fmt: skip
+):
     ensure_exercise_library()
     from programs.models import Program
 

@@ -30,8 +30,9 @@ def age(assessment: Assessment, days: int) -> Assessment:
 
 
 def removal_events(assessment: Assessment) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type="assessments.assessment", target_id=str(assessment.pk),
-                                          action="delete"))  # fmt: skip
+    return list(
+        AuditEvent.objects.filter(target_type="assessments.assessment", target_id=str(assessment.pk), action="delete")
+    )
 
 
 @pytest.fixture

@@ -59,9 +59,17 @@ def demo_clinic(transactional_db, finish):  # noqa: F811
     AssessmentFactory(visit=earlier_visit, created_by=latest.created_by, original_filename="first-visit.mp4")
     jordan_visit = Patient.objects.get(first_name="Jordan").visits.order_by("visit_date").last()
     running = AssessmentFactory(
-        visit=jordan_visit, created_by=latest.created_by, status="running", progress=40, analysed_at=None,
-        finished_at=None, result=None, cpd_left_mean_deg=None, cpd_right_mean_deg=None, mean_cpd_deg=None,
-    )  # fmt: skip
+        visit=jordan_visit,
+        created_by=latest.created_by,
+        status="running",
+        progress=40,
+        analysed_at=None,
+        finished_at=None,
+        result=None,
+        cpd_left_mean_deg=None,
+        cpd_right_mean_deg=None,
+        mean_cpd_deg=None,
+    )
     return {"alex": alex, "latest": latest, "running": running}
 
 

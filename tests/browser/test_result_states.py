@@ -98,13 +98,21 @@ def test_the_athlete_portal_says_nothing_of_a_side_view_clip(page, tmp_path):
 
 def test_low_confidence_is_muted_and_out_of_the_change_figures_until_accepted(page, clinician, athlete_a, tmp_path):
     patient = athlete_a[1]
-    AssessmentFactory(visit=VisitFactory(patient=patient, clinician=clinician, visit_date=days_ago(60)),
-                      cpd_left_mean_deg=9.0, cpd_right_mean_deg=6.0)  # fmt: skip
+    AssessmentFactory(
+        visit=VisitFactory(patient=patient, clinician=clinician, visit_date=days_ago(60)),
+        cpd_left_mean_deg=9.0,
+        cpd_right_mean_deg=6.0,
+    )
     unsure = AssessmentFactory(
         visit=VisitFactory(patient=patient, clinician=clinician, visit_date=days_ago(2)),
-        cpd_left_mean_deg=4.0, cpd_right_mean_deg=4.0, n_left=8, n_right=8, status="flagged", quality_ok=False,
+        cpd_left_mean_deg=4.0,
+        cpd_right_mean_deg=4.0,
+        n_left=8,
+        n_right=8,
+        status="flagged",
+        quality_ok=False,
         result={"quality": {"ok": False, "flags": [TOO_SHORT]}, "stances": []},
-    )  # fmt: skip
+    )
     sign_in(page, "clin")
     page.wait_for_url("**/patients/")
 

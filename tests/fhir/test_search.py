@@ -222,8 +222,27 @@ def test_everything_refuses_parameters_it_would_not_apply(clinician, athlete_a):
 
 # Any query string gets an answer (a Bundle or an OperationOutcome), never a server error.
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=24)  # type: ignore[arg-type]  # "Cs" is one of its Literal names
-_names = st.sampled_from(["name", "family", "given", "birthdate", "identifier", "_id", "patient", "subject", "code",
-                          "date", "encounter", "_count", "_offset", "name:exact", "date:x", "bogus", "_format"])  # fmt: skip
+_names = st.sampled_from(
+    [
+        "name",
+        "family",
+        "given",
+        "birthdate",
+        "identifier",
+        "_id",
+        "patient",
+        "subject",
+        "code",
+        "date",
+        "encounter",
+        "_count",
+        "_offset",
+        "name:exact",
+        "date:x",
+        "bogus",
+        "_format",
+    ]
+)
 _values = st.one_of(
     _text,
     st.from_regex(

@@ -42,9 +42,12 @@ def hip_template(db) -> Program:
 
 def prescribe(patient, clinician, template, visit=None, starts_days_ago: int = 14) -> Prescription:
     return services.prescription_create(
-        patient=patient, program=template, prescribed_by=clinician, visit=visit,
+        patient=patient,
+        program=template,
+        prescribed_by=clinician,
+        visit=visit,
         starts_on=timezone.localdate() - timedelta(days=starts_days_ago),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -58,9 +61,14 @@ def prescription_b(athlete_b, visit_b, clinician, hip_template) -> Prescription:
 
 
 def log(
-    prescription: Prescription, *, days_ago: int = 0, pain: int = 2, morning: int | None = None,
-    sets_done: int | None = None, on: date | None = None,
-) -> SessionLog:  # fmt: skip
+    prescription: Prescription,
+    *,
+    days_ago: int = 0,
+    pain: int = 2,
+    morning: int | None = None,
+    sets_done: int | None = None,
+    on: date | None = None,
+) -> SessionLog:
     """Log every exercise of the prescription in full (or ``sets_done`` sets) through the service."""
     entries = [
         services.EntryInput(
@@ -74,9 +82,12 @@ def log(
         for item in prescription.items.all()
     ]
     return services.session_log_create(
-        prescription=prescription, logged_by=prescription.patient.user, entries=entries,
-        performed_on=on or timezone.localdate() - timedelta(days=days_ago), pain_next_morning=morning,
-    )  # fmt: skip
+        prescription=prescription,
+        logged_by=prescription.patient.user,
+        entries=entries,
+        performed_on=on or timezone.localdate() - timedelta(days=days_ago),
+        pain_next_morning=morning,
+    )
 
 
 def portal_form(prescription: Prescription, *, pain: int | str = 2, note: str = "", **extra: object) -> dict:
@@ -85,10 +96,16 @@ def portal_form(prescription: Prescription, *, pain: int | str = 2, note: str = 
     data: dict[str, object] = {"performed_on": timezone.localdate().isoformat(), "note": note}
     for item in prescription.items.all():
         prefix = f"item-{item.pk}"
-        data.update({
-            f"{prefix}-done": "on", f"{prefix}-sets_done": item.sets, f"{prefix}-reps_done": item.reps or "",
-            f"{prefix}-hold_s_done": item.hold_s or "", f"{prefix}-load_kg": "0", f"{prefix}-pain_during": pain,
-            f"{prefix}-note": "",
-        })  # fmt: skip
+        data.update(
+            {
+                f"{prefix}-done": "on",
+                f"{prefix}-sets_done": item.sets,
+                f"{prefix}-reps_done": item.reps or "",
+                f"{prefix}-hold_s_done": item.hold_s or "",
+                f"{prefix}-load_kg": "0",
+                f"{prefix}-pain_during": pain,
+                f"{prefix}-note": "",
+            }
+        )
     data.update(extra)
     return data

@@ -63,8 +63,12 @@ def book(front_desk, follow_up):
 
     def _book(patient, clinician, starts_at, appointment_type=None, **kwargs) -> Appointment:
         return services.appointment_book(
-            patient=patient, clinician=clinician, starts_at=starts_at,
-            appointment_type=appointment_type or follow_up, booked_by=kwargs.pop("booked_by", front_desk), **kwargs,
-        )  # fmt: skip
+            patient=patient,
+            clinician=clinician,
+            starts_at=starts_at,
+            appointment_type=appointment_type or follow_up,
+            booked_by=kwargs.pop("booked_by", front_desk),
+            **kwargs,
+        )
 
     return _book

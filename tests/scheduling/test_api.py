@@ -45,10 +45,16 @@ def _book_body(patient, clinician, follow_up, starts_at) -> dict:
 def test_anonymous_gets_401_on_every_scheduling_endpoint(api, calendar):
     pk = calendar["ada"].pk
     for method, url in (
-        ("get", LIST), ("post", LIST), ("get", f"{LIST}{pk}/"), ("post", f"{LIST}{pk}/move/"),
-        ("post", f"{LIST}{pk}/cancel/"), ("post", f"{LIST}{pk}/no-show/"), ("post", f"{LIST}{pk}/complete/"),
-        ("get", "/api/v1/appointment-slots/"), ("get", "/api/v1/appointment-types/"),
-    ):  # fmt: skip
+        ("get", LIST),
+        ("post", LIST),
+        ("get", f"{LIST}{pk}/"),
+        ("post", f"{LIST}{pk}/move/"),
+        ("post", f"{LIST}{pk}/cancel/"),
+        ("post", f"{LIST}{pk}/no-show/"),
+        ("post", f"{LIST}{pk}/complete/"),
+        ("get", "/api/v1/appointment-slots/"),
+        ("get", "/api/v1/appointment-types/"),
+    ):
         assert getattr(api, method)(url).status_code == 401, url
 
 

@@ -58,7 +58,7 @@ def test_api_appointment_list_queries_do_not_grow_with_appointments(api, front_d
 
 def test_booking_form_for_a_chosen_patient_does_not_grow_with_the_clinics_patients(
     client, front_desk, working_clinician, follow_up, athlete_a
-):  # fmt: skip
+):
     client.force_login(front_desk)
     monday = next_monday().isoformat()
     url = (

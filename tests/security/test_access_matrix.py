@@ -115,8 +115,14 @@ def _cases() -> list[Any]:
 
 @pytest.fixture
 def users(athlete_a, athlete_b, front_desk, clinician, admin_user):
-    return {"anonymous": None, "athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk,
-            "clinician": clinician, "admin": admin_user}  # fmt: skip
+    return {
+        "anonymous": None,
+        "athlete_a": athlete_a[0],
+        "athlete_b": athlete_b[0],
+        "front_desk": front_desk,
+        "clinician": clinician,
+        "admin": admin_user,
+    }
 
 
 @pytest.fixture

@@ -17,8 +17,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def users(athlete_a, athlete_b, front_desk, clinician, admin_user):
-    return {"anonymous": None, "athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk,
-            "clinician": clinician, "admin": admin_user}  # fmt: skip
+    return {
+        "anonymous": None,
+        "athlete_a": athlete_a[0],
+        "athlete_b": athlete_b[0],
+        "front_desk": front_desk,
+        "clinician": clinician,
+        "admin": admin_user,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -60,10 +60,22 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "api:exercise-list": ("search", "page"),
 }
 GENERIC_PARAMS = (
-    "date", "view", "clinician", "patient", "q", "page", "ordering", "status", "week", "from", "to", "limit",
-)  # fmt: skip
+    "date",
+    "view",
+    "clinician",
+    "patient",
+    "q",
+    "page",
+    "ordering",
+    "status",
+    "week",
+    "from",
+    "to",
+    "limit",
+)
 
 HUGE = str(10**30)
+# One kind per line (dates, numbers, number-likes, text, paths): fmt: skip keeps the grouping.
 EDGE_VALUES = (
     "2026-02-30", "0000-01-01", "0001-01-01", "9999-12-31", "10000-01-01", "2026-13-01", "2026-02-28T25:00",
     "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "24:61",
@@ -79,10 +91,22 @@ malformed = st.one_of(st.sampled_from(EDGE_VALUES), st.sampled_from(EDGE_VALUES)
 MEANINGFUL = {"view": ("week", "day"), "cancelled": ("1",), "metrics": ("all",), "is_template": ("true",)}
 
 RANGE_HEADERS = (
-    "bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000, "bytes=0-" + "9" * 5000, "bytes=" + "0" * 5000 + "5-",
-    "bytes=5-1", "bytes=-0", "bytes=--1", "bytes=0-1,2-3", "bytes=\x00-", "bytes=٣-", "bytes=²-", "items=0-1",
-    f"bytes={HUGE}-", f"bytes=-{HUGE}", "bytes=",
-)  # fmt: skip
+    "bytes=" + "9" * 5000 + "-",
+    "bytes=-" + "9" * 5000,
+    "bytes=0-" + "9" * 5000,
+    "bytes=" + "0" * 5000 + "5-",
+    "bytes=5-1",
+    "bytes=-0",
+    "bytes=--1",
+    "bytes=0-1,2-3",
+    "bytes=\x00-",
+    "bytes=٣-",
+    "bytes=²-",
+    "items=0-1",
+    f"bytes={HUGE}-",
+    f"bytes=-{HUGE}",
+    "bytes=",
+)
 MEDIA_ROUTES = ("assessments:video", "assessments:preview")
 
 # Distinct digit strings the reversed URL carries in place of each path value; every converter
@@ -105,8 +129,13 @@ def _url(name: str, route: Route, world: World, broken: dict[str, str], query: d
 
 @pytest.fixture
 def users(athlete_a, athlete_b, front_desk, clinician, admin_user):
-    return {"anonymous": None, "athlete_a": athlete_a[0], "front_desk": front_desk, "clinician": clinician,
-            "admin": admin_user}  # fmt: skip
+    return {
+        "anonymous": None,
+        "athlete_a": athlete_a[0],
+        "front_desk": front_desk,
+        "clinician": clinician,
+        "admin": admin_user,
+    }
 
 
 @pytest.fixture
@@ -192,9 +221,12 @@ def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_
     route = ROUTES[name]
 
     @settings(
-        max_examples=10, deadline=None, derandomize=True, database=None,
+        max_examples=10,
+        deadline=None,
+        derandomize=True,
+        database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )  # fmt: skip
+    )
     @given(_cases(name, route))
     def walk(case: Case) -> None:
         for broken, query in _requests(case):
@@ -333,9 +365,11 @@ def test_an_unknown_api_address_answers_json_404(api_as, clinician):
 def test_booking_through_the_api_at_the_calendars_edge_is_400(api_as, front_desk, walk_world, athlete_a, clinician):
     """The end time (start + duration) overflowed past 9999-12-31: a 500 from a request body."""
     body = {
-        "patient": athlete_a[1].pk, "clinician": clinician.pk, "appointment_type": walk_world.get("appointment_type"),
+        "patient": athlete_a[1].pk,
+        "clinician": clinician.pk,
+        "appointment_type": walk_world.get("appointment_type"),
         "starts_at": "9999-12-31T23:59:59Z",
-    }  # fmt: skip
+    }
     api = api_as(front_desk)
     created = api.post("/api/v1/appointments/", body, format="json")
     assert created.status_code == 400

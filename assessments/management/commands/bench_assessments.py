@@ -186,8 +186,22 @@ class Command(BaseCommand):
 
     def _start_worker(self) -> subprocess.Popen:
         log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
-        command = [sys.executable, "-m", "celery", "--app", "clinic", "worker", "--concurrency", "1",
-                   "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "clinic",
+            "worker",
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
         process = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=os.environ.copy(), stdout=log.open("wb"), stderr=subprocess.STDOUT
         )

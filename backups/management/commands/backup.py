@@ -37,7 +37,9 @@ class Command(BaseCommand):
             manifest = services.backup_create(dest=options["dest"], say=self.stdout.write)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Backup written to {options['dest']} in {time.perf_counter() - started:.1f} s: "
-            f"{manifest.total_rows} rows, {len(manifest.files)} files."
-        ))  # fmt: skip
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Backup written to {options['dest']} in {time.perf_counter() - started:.1f} s: "
+                f"{manifest.total_rows} rows, {len(manifest.files)} files."
+            )
+        )

@@ -267,8 +267,13 @@ def test_summary_reports_none_not_nan_when_a_side_has_no_stances() -> None:
     assert nan_metric.to_dict()["cpd_midstance_deg"] is None
     out = summarize(run.track, [*only_left, nan_metric]).to_dict()
     assert out["right"]["cpd_midstance_deg"] == {
-        "mean": None, "sd": None, "median": None, "n": 0, "ci95_low": None, "ci95_high": None,
-    }  # fmt: skip
+        "mean": None,
+        "sd": None,
+        "median": None,
+        "n": 0,
+        "ci95_low": None,
+        "ci95_high": None,
+    }
     assert out["left"]["cpd_midstance_deg"]["n"] == len(only_left)
     assert out["mean_cpd_deg"] is None and out["asymmetry_deg"] is None
     json.dumps(out, allow_nan=False)

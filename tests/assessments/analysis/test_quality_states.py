@@ -36,21 +36,32 @@ from .conftest import SPORTS2D
 
 def _analyse(track: PoseTrack) -> AnalysisResult:
     """The pipeline's steps after pose, on a synthetic track."""
-    info = VideoInfo(path="synthetic", container="none", fps=track.fps, frames=track.n_frames,
-                     width=track.width, height=track.height)  # fmt: skip
+    info = VideoInfo(
+        path="synthetic", container="none", fps=track.fps, frames=track.n_frames, width=track.width, height=track.height
+    )
     stances = detect_stances(track)
     metrics = measure_stances(track, stances)
     summary = summarize(track, metrics)
     quality = assess(
-        info=info, track=track, disagreement=np.zeros(track.n_frames), stance_sides=[s.side for s in stances],
+        info=info,
+        track=track,
+        disagreement=np.zeros(track.n_frames),
+        stance_sides=[s.side for s in stances],
         summary=summary,
-    )  # fmt: skip
+    )
     return AnalysisResult(
-        analysis_version="test", video=info.to_dict(), view=track.view, frame_index=track.frame_index,
-        time_s=track.time_s, detected=track.detected, pelvic_obliquity_deg=pelvic_obliquity_deg(track),
-        stances=[m.to_dict() for m in metrics], summary=summary.to_dict(), quality=quality,
+        analysis_version="test",
+        video=info.to_dict(),
+        view=track.view,
+        frame_index=track.frame_index,
+        time_s=track.time_s,
+        detected=track.detected,
+        pelvic_obliquity_deg=pelvic_obliquity_deg(track),
+        stances=[m.to_dict() for m in metrics],
+        summary=summary.to_dict(),
+        quality=quality,
         timing=Timing(decode_s=0, pose_s=0, total_s=0, duration_s=info.duration_s),
-    )  # fmt: skip
+    )
 
 
 def test_a_clean_12_second_run_is_measurable_with_a_ci_around_the_true_cpd():
@@ -135,8 +146,12 @@ def test_far_apart_left_and_right_stance_counts_are_flagged():
     quality = assess(info=info, track=run.track, disagreement=np.zeros(run.track.n_frames), stance_sides=sides)
     assert "unbalanced_stances" in {f.code for f in quality.flags}
     assert quality.status == LOW_CONFIDENCE
-    balanced = assess(info=info, track=run.track, disagreement=np.zeros(run.track.n_frames),
-                      stance_sides=["left"] * 10 + ["right"] * 9)  # fmt: skip
+    balanced = assess(
+        info=info,
+        track=run.track,
+        disagreement=np.zeros(run.track.n_frames),
+        stance_sides=["left"] * 10 + ["right"] * 9,
+    )
     assert balanced.status == MEASURABLE
 
 
