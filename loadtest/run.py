@@ -123,7 +123,7 @@ def flush_cache(args: argparse.Namespace) -> None:
 
 
 def start_gunicorn(args: argparse.Namespace, env: dict[str, str], log: Path) -> subprocess.Popen:
-    # fmt: skip below keeps each flag beside its value (one per line would split the pairs).
+    # Left unformatted (fmt: skip): each flag stays beside its value; one per line would split the pairs.
     command = [
         str(BIN / "gunicorn"), "clinic.wsgi", "--bind", f"127.0.0.1:{args.port}",
         "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "60",
@@ -162,7 +162,7 @@ def stop(server: subprocess.Popen) -> None:
 def run_locust(args: argparse.Namespace, env: dict[str, str], var_dir: Path, server_pid: int) -> Path:
     samples = var_dir / "samples.json"
     samples.unlink(missing_ok=True)
-    # fmt: skip below keeps each flag beside its value.
+    # Left unformatted (fmt: skip): each flag stays beside its value.
     command = [
         str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
         "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration,

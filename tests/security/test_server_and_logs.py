@@ -58,7 +58,7 @@ def _gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """gunicorn as Procfile.embedded starts it (its config file), on a free loopback port."""
     port, access_log, error_log = _free_port(), tmp_path / "access.log", tmp_path / "error.log"
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "SECRET_KEY": settings.SECRET_KEY}
-    # fmt: skip below keeps each flag beside its value (one per line would split the pairs).
+    # Left unformatted (fmt: skip): each flag stays beside its value; one per line would split the pairs.
     command = [str(Path(sys.executable).parent / "gunicorn"), "clinic.wsgi", "--config", "gunicorn.conf.py",
                "--bind", f"127.0.0.1:{port}", "--workers", "1",
                "--access-logfile", str(access_log), "--error-logfile", str(error_log)]  # fmt: skip
