@@ -50,7 +50,7 @@ def _warm_up_engine(**kwargs: object) -> None:
     time_limit=25 * 60,
     max_retries=MAX_TRANSIENT_RETRIES,
 )
-def analyse_assessment(self, assessment_id: int, job_id: str) -> str:  # type: ignore[no-untyped-def]
+def analyse_assessment(self, assessment_id: int, job_id: str) -> str:
     """Analyse the assessment's video for job ``job_id``. Safe to run twice: see services."""
     try:
         return services.assessment_process(assessment_id=assessment_id, job_id=job_id, message_id=self.request.id)

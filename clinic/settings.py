@@ -7,6 +7,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/ unless noted.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -327,7 +328,7 @@ RATE_LIMIT_UPLOADS_PER_USER = env.str("RATE_LIMIT_UPLOADS_PER_USER", default="30
 # Default: a filesystem broker and file result backend (no server); production: Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR / 'celery' / 'results'}")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = str(VAR_DIR / "celery" / "queue")
     # kombu's filesystem transport expects its folders to exist before web or worker use them.

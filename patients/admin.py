@@ -20,7 +20,7 @@ class PatientAdmin(AuditedAdmin):
     raw_id_fields = ("user",)
     inlines = [ComplaintInline]
 
-    def audit_patient_id(self, obj: Patient) -> int | None:  # type: ignore[override]
+    def audit_patient_id(self, obj: Patient) -> int | None:  # type: ignore[override]  # audit hook, not the admin method
         return obj.pk
 
     def has_delete_permission(self, request: HttpRequest, obj: Patient | None = None) -> bool:

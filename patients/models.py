@@ -34,9 +34,10 @@ class Patient(models.Model):
     emergency_contact_phone = models.CharField(max_length=32, blank=True, validators=ONE_LINE)
     referring_doctor = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
     consent_video = models.BooleanField(
-        "consents to video recording", default=False,
+        "consents to video recording",
+        default=False,
         help_text="Treadmill videos may only be recorded and analysed with this consent.",
-    )  # fmt: skip
+    )
     consent_video_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Running profile
@@ -46,9 +47,13 @@ class Patient(models.Model):
     shoes = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="patient", help_text="The athlete's portal account, if invited.",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient",
+        help_text="The athlete's portal account, if invited.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -129,9 +134,10 @@ class Intake(models.Model):
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="intake")
     inner_leg_scuffs = models.BooleanField(
-        "scuffs or mud on the inner lower legs", default=False,
+        "scuffs or mud on the inner lower legs",
+        default=False,
         help_text="A sign of crossover running: the feet land across the midline.",
-    )  # fmt: skip
+    )
     knees_cave_on_single_leg_squat = models.BooleanField("knee moves inwards on a single-leg squat", default=False)
     pelvis_drops_on_single_leg_stance = models.BooleanField(
         "pelvis drops on single-leg stance (Trendelenburg sign)", default=False

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -185,7 +185,7 @@ def assessment_create(
         name = f"assessments/{uid}/original{_EXTENSIONS.get(checked.info.container, '.mp4')}"
         with checked.path.open("rb") as fh:
             assessment.video.save(name, File(fh), save=False)
-    stored_name = assessment.video.name
+    stored_name = cast(str, assessment.video.name)  # just saved
     try:
         _save_and_queue(assessment, created_by=created_by, size_bytes=checked.size_bytes)
     except Exception:
@@ -200,6 +200,9 @@ def _save_and_queue(assessment: Assessment, *, created_by: Any, size_bytes: int)
     queue_analysis(assessment)
     assessment.save()
     audit_record(
-        actor=created_by, action=AuditAction.CREATE, target=assessment, patient_id=assessment.patient_id,
+        actor=created_by,
+        action=AuditAction.CREATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"uploaded {size_bytes} bytes, {assessment.view} view",
-    )  # fmt: skip
+    )

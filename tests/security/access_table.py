@@ -63,16 +63,22 @@ class Route:
 
 
 def page(
-    *, args: dict[str, str] | None = None, query: dict[str, str] | None = None, setup: tuple[str, ...] = (),
+    *,
+    args: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    setup: tuple[str, ...] = (),
     **methods: Rule,
-) -> Route:  # fmt: skip
+) -> Route:
     return Route("page", methods, args or {}, query or {}, setup)
 
 
 def api(
-    *, args: dict[str, str] | None = None, query: dict[str, str] | None = None, setup: tuple[str, ...] = (),
+    *,
+    args: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    setup: tuple[str, ...] = (),
     **methods: Rule,
-) -> Route:  # fmt: skip
+) -> Route:
     return Route("api", methods, args or {}, query or {}, setup)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -50,15 +50,16 @@ class Records:
 
     @cached_property
     def assessment(self) -> Assessment:
-        assessment = AssessmentFactory(visit=self.visit, created_by=self.clinician)
+        assessment = cast(Assessment, AssessmentFactory(visit=self.visit, created_by=self.clinician))
         storage = private_storage()
         folder = f"assessments/access-{assessment.pk}"
         assessment.video.name = storage.save(f"{folder}/original.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" * 64))
         assessment.preview.name = storage.save(f"{folder}/preview.webm", ContentFile(b"\x1aE\xdf\xa3" * 64))
         assessment.playback.name = storage.save(f"{folder}/playback.mp4", ContentFile(b"\x00\x00\x00\x18ftypisom" * 64))
         keyframe = storage.save(f"{folder}/keyframe-0.png", ContentFile(_png()))
-        assessment.keyframes = [{"side": "left", "kind": "midstance", "frame": 12, "cpd_midstance_deg": 6.0,
-                                 "name": keyframe}]  # fmt: skip
+        assessment.keyframes = [
+            {"side": "left", "kind": "midstance", "frame": 12, "cpd_midstance_deg": 6.0, "name": keyframe}
+        ]
         assessment.save()
         return assessment
 
@@ -79,9 +80,12 @@ class Records:
         if not WorkingHours.objects.filter(clinician=self.clinician).exists():
             give_working_week(self.clinician)
         return scheduling_services.appointment_book(
-            patient=self.patient, clinician=self.clinician, appointment_type=World.follow_up_type(),
-            starts_at=at_local(next_monday(), time(self.hour)), booked_by=self.front_desk,
-        )  # fmt: skip
+            patient=self.patient,
+            clinician=self.clinician,
+            appointment_type=World.follow_up_type(),
+            starts_at=at_local(next_monday(), time(self.hour)),
+            booked_by=self.front_desk,
+        )
 
     @cached_property
     def prescription(self) -> Any:
@@ -92,9 +96,12 @@ class Records:
             name=f"{self.patient.first_name}'s hip programme", created_by=self.clinician, template=template
         )
         return program_services.prescription_create(
-            patient=self.patient, program=program, prescribed_by=self.clinician, visit=self.visit,
+            patient=self.patient,
+            program=program,
+            prescribed_by=self.clinician,
+            visit=self.visit,
             starts_on=timezone.localdate() - timedelta(days=14),
-        )  # fmt: skip
+        )
 
     @cached_property
     def program(self) -> Program:
@@ -102,7 +109,7 @@ class Records:
 
     @cached_property
     def program_item(self) -> Any:
-        return self.program.phases.order_by("order").first().exercises.order_by("order").first()
+        return self.program.phases.order_by("order").first().exercises.order_by("order").first()  # type: ignore[union-attr]  # a template program has phases
 
     @cached_property
     def prescription_item(self) -> Any:
@@ -147,7 +154,7 @@ class World:
     @cached_property
     def exercise(self) -> Exercise:
         ensure_exercise_library()
-        return Exercise.objects.filter(is_active=True).order_by("pk").first()
+        return Exercise.objects.filter(is_active=True).order_by("pk").first()  # type: ignore[return-value]  # library just ensured
 
     @property
     def exercise_slug(self) -> str:
@@ -171,9 +178,12 @@ class World:
     def calendar_exception(self) -> Any:
         first = next_monday(weeks_ahead=3)
         return scheduling_services.calendar_exception_add(
-            clinician=self.clinician, starts_at=at_local(first, time(0)), ends_at=at_local(first, time(23)),
-            reason="leave", added_by=self.front_desk,
-        )  # fmt: skip
+            clinician=self.clinician,
+            starts_at=at_local(first, time(0)),
+            ends_at=at_local(first, time(23)),
+            reason="leave",
+            added_by=self.front_desk,
+        )
 
     @cached_property
     def feed_token(self) -> str:
