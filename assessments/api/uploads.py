@@ -56,16 +56,14 @@ def _state_headers(upload: ResumableUpload) -> dict[str, str]:
     return headers
 
 
+def _require_version(request: Request) -> None:
+    # Checked after the upload is found: someone else's upload is a 404 whatever the headers say.
+    if request.headers.get("Tus-Resumable") != resumable.TUS_VERSION:
+        raise resumable.TusError(412, f"Send Tus-Resumable: {resumable.TUS_VERSION} (the version this server speaks).")
+
+
 class _TusView(APIView):
     permission_classes = [IsAuthenticated, CanUpload]
-    parser_classes: list[Any] = []  # the body is read as a stream, never parsed
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if request.method != "OPTIONS" and request.headers.get("Tus-Resumable") != resumable.TUS_VERSION:
-            raise resumable.TusError(
-                412, f"Send Tus-Resumable: {resumable.TUS_VERSION} (the version this server speaks)."
-            )
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, resumable.TusError):
@@ -108,6 +106,7 @@ class UploadCreateView(_TusView):
         )
 
     def post(self, request: Request) -> Response:
+        _require_version(request)
         if "Upload-Defer-Length" in request.headers:
             raise resumable.TusError(400, "Upload-Defer-Length is not supported: send Upload-Length.")
         length = _whole_number(request.headers.get("Upload-Length"), "Upload-Length")
@@ -125,8 +124,11 @@ class UploadCreateView(_TusView):
 class UploadDetailView(_TusView):
     """One upload of the requesting user: HEAD (offset), PATCH (append), DELETE (termination)."""
 
+    parser_classes: list[Any] = []  # a piece is read as a stream (request.read), never parsed
+
     def _upload(self, upload_id: Any) -> ResumableUpload:
         upload = get_object_or_404(ResumableUpload.objects.filter(owner=self.request.user), pk=upload_id)
+        _require_version(self.request)
         if resumable.is_expired(upload):
             raise resumable.TusError(410, "This upload has expired; start it again.")
         return upload
@@ -148,5 +150,6 @@ class UploadDetailView(_TusView):
 
     def delete(self, request: Request, upload_id: Any) -> Response:
         upload = get_object_or_404(ResumableUpload.objects.filter(owner=request.user), pk=upload_id)
+        _require_version(request)
         resumable.resumable_delete(upload=upload)
         return Response(status=204)
