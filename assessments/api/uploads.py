@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import BadRequest, ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +29,13 @@ from clinic.ratelimit import UploadThrottle
 from patients.selectors import visit_queryset_for
 
 OFFSET_STREAM = "application/offset+octet-stream"
+
+
+def _header(name: str, description: str, *, required: bool = True) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.HEADER, required=required, description=description)
+
+
+TUS_RESUMABLE = _header("Tus-Resumable", "1.0.0")
 
 
 class CanUpload(BasePermission):
@@ -105,6 +114,16 @@ class UploadCreateView(_TusView):
             [*super().get_throttles(), UploadThrottle()] if self.request.method == "POST" else super().get_throttles()
         )
 
+    @extend_schema(
+        request=None,
+        responses={201: None},
+        parameters=[
+            TUS_RESUMABLE,
+            _header("Upload-Length", "The clip's size in bytes (at most Tus-Max-Size)."),
+            _header("Upload-Metadata", "base64 values: visit (id, required), view, capture_fps, filename."),
+        ],
+        description="tus creation: answers 201 with Location, the upload's URL.",
+    )
     def post(self, request: Request) -> Response:
         _require_version(request)
         if "Upload-Defer-Length" in request.headers:
@@ -133,9 +152,22 @@ class UploadDetailView(_TusView):
             raise resumable.TusError(410, "This upload has expired; start it again.")
         return upload
 
+    @extend_schema(
+        request=None, responses={200: None}, parameters=[TUS_RESUMABLE], description="Upload-Offset: where to resume."
+    )
     def head(self, request: Request, upload_id: Any) -> Response:
         return Response(status=200, headers=_state_headers(self._upload(upload_id)))
 
+    @extend_schema(
+        request={OFFSET_STREAM: OpenApiTypes.BINARY},
+        responses={204: None},
+        parameters=[
+            TUS_RESUMABLE,
+            _header("Upload-Offset", "The offset the upload is at (from HEAD)."),
+            _header("Upload-Checksum", "Optional: '<sha1|sha256|md5> <base64 digest>' of this piece.", required=False),
+        ],
+        description="Appends a piece. The last one creates the assessment (header Assessment-Location).",
+    )
     def patch(self, request: Request, upload_id: Any) -> Response:
         upload = self._upload(upload_id)
         if request.content_type.split(";")[0].strip() != OFFSET_STREAM:
@@ -148,6 +180,7 @@ class UploadDetailView(_TusView):
         )  # fmt: skip
         return Response(status=204, headers=_state_headers(upload))
 
+    @extend_schema(request=None, responses={204: None}, parameters=[TUS_RESUMABLE], description="tus termination.")
     def delete(self, request: Request, upload_id: Any) -> Response:
         upload = get_object_or_404(ResumableUpload.objects.filter(owner=request.user), pk=upload_id)
         _require_version(request)
