@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0006_capture_fps'),
+        ('assessments', '0007_playback_rendition'),
         ('patients', '0002_one_line_fields_refuse_control_characters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
