@@ -15,7 +15,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 
 from assessments import services
 from assessments.analysis.video import VideoError
-from assessments.services import retention
+from assessments.services import resumable, retention
 
 logger = logging.getLogger(__name__)
 
@@ -94,3 +94,10 @@ def requeue_stuck_assessments() -> dict[str, list]:
 def remove_expired_videos() -> list[int]:
     """Periodic (CELERY_BEAT_SCHEDULE): delete videos older than VIDEO_RETENTION_DAYS (off at 0)."""
     return retention.remove_expired_videos()
+
+
+@shared_task(acks_late=True)
+def remove_expired_resumable_uploads() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): abandoned resumable uploads lose their pieces and rows
+    ASSESSMENT_RESUMABLE_EXPIRE_S after their last piece. Idempotent."""
+    return resumable.remove_expired_resumable_uploads()

@@ -44,20 +44,7 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _capture_fps(value: str) -> float | None:
-    """The form's optional slow-motion capture rate; a value that is no rate is refused."""
-    value = value.strip().lower().removesuffix("fps").strip()
-    if not value:
-        return None
-    try:
-        fps = float(value)
-    except ValueError:
-        fps = float("nan")
-    if not 1 <= fps <= 1000:  # NaN fails too
-        raise ValidationError(
-            {"capture_fps": "Give the slow-motion capture rate as a number of frames per second, for example 240."}
-        )
-    return fps
+_capture_fps = services.parse_capture_fps
 
 
 @login_required

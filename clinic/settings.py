@@ -414,6 +414,14 @@ STORAGES["assessments"] = {
 ASSESSMENT_FAST_PATH = env.bool("ASSESSMENT_FAST_PATH", default=False)
 ASSESSMENT_MAX_UPLOAD_BYTES = env.int("ASSESSMENT_MAX_UPLOAD_BYTES", default=1024**3)
 ASSESSMENT_MIN_DURATION_S = env.float("ASSESSMENT_MIN_DURATION_S", default=1.0)
+# Resumable uploads (tus 1.0.0 under /api/v1/uploads/): the page sends clips larger than
+# ASSESSMENT_RESUMABLE_THRESHOLD_BYTES in pieces that survive a dropped connection. The pieces wait
+# in a private folder outside the media roots; an upload untouched for ASSESSMENT_RESUMABLE_EXPIRE_S
+# is abandoned and swept (parts and row) by the beat task below.
+ASSESSMENT_RESUMABLE_DIR = Path(env.str("ASSESSMENT_RESUMABLE_DIR", default=str(VAR_DIR / "uploads-partial")))
+ASSESSMENT_RESUMABLE_EXPIRE_S = env.int("ASSESSMENT_RESUMABLE_EXPIRE_S", default=24 * 3600)
+ASSESSMENT_RESUMABLE_THRESHOLD_BYTES = env.int("ASSESSMENT_RESUMABLE_THRESHOLD_BYTES", default=20 * 1024**2)
+ASSESSMENT_RESUMABLE_CHUNK_BYTES = env.int("ASSESSMENT_RESUMABLE_CHUNK_BYTES", default=8 * 1024**2)
 ASSESSMENT_MAX_DURATION_S = env.float("ASSESSMENT_MAX_DURATION_S", default=180.0)
 ASSESSMENT_MIN_FPS = env.float("ASSESSMENT_MIN_FPS", default=15.0)
 # Limits read from the container before any frame is decoded (issue 18): one frame of a 422 KB
@@ -442,6 +450,10 @@ CELERY_BEAT_SCHEDULE["assessments-requeue-stuck"] = {
 # numbers, keyframes, landmarks and reports stay. 0 (the default) keeps them: deleting clinical
 # data is the clinic's decision, not the software's. Queued or processing videos are never touched.
 VIDEO_RETENTION_DAYS = env.int("VIDEO_RETENTION_DAYS", default=0)
+CELERY_BEAT_SCHEDULE["assessments-resumable-expire"] = {
+    "task": "assessments.tasks.remove_expired_resumable_uploads",
+    "schedule": env.int("ASSESSMENT_RESUMABLE_SWEEP_EVERY_S", default=900),
+}
 CELERY_BEAT_SCHEDULE["assessments-video-retention"] = {
     "task": "assessments.tasks.remove_expired_videos",
     "schedule": env.int("VIDEO_RETENTION_SWEEP_EVERY_S", default=3600),

@@ -141,6 +141,22 @@ def _check_timing(info: VideoInfo) -> None:
         )
 
 
+def parse_capture_fps(value: str) -> float | None:
+    """The upload's optional slow-motion capture rate; a value that is no rate is refused."""
+    value = value.strip().lower().removesuffix("fps").strip()
+    if not value:
+        return None
+    try:
+        fps = float(value)
+    except ValueError:
+        fps = float("nan")
+    if not 1 <= fps <= 1000:  # NaN fails too
+        raise ValidationError(
+            {"capture_fps": "Give the slow-motion capture rate as a number of frames per second, for example 240."}
+        )
+    return fps
+
+
 def display_filename(name: str) -> str:
     """The client's file name, kept only to show people: no folders, no control or direction
     characters (a right-to-left override shows "clip\u202egpj.exe" as "clipexe.jpg"). Never a storage path."""
@@ -149,7 +165,8 @@ def display_filename(name: str) -> str:
     return name.strip()[:255]
 
 
-def _validate_can_upload(visit: Visit, view: str) -> None:
+def validate_can_upload(visit: Visit, view: str) -> None:
+    """The visit may take a clip of this view (checked again when the clip is complete)."""
     if view not in CameraView.values:
         raise ValidationError({"view": f"Choose one of: {', '.join(CameraView.values)}."})
     if not visit.patient.consent_video:
@@ -167,7 +184,7 @@ def assessment_create(
     transaction that writes holds the database's only write lock, and a large clip takes seconds.
     ``capture_fps``: the capture rate of a slow-motion clip, as the uploader declared it.
     """
-    _validate_can_upload(visit, view)
+    validate_can_upload(visit, view)
     with checked_video(video, capture_fps=capture_fps) as checked:
         uid = uuid.uuid4()
         assessment = Assessment(

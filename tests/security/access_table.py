@@ -196,6 +196,11 @@ ROUTES: dict[str, Route] = {
     "api:assessment-reanalyse": api(POST=CLINICAL, args=pk("assessment")),
     "api:assessment-result": api(GET=CLINICAL, args=pk("assessment")),
     "api:assessment-status": api(GET=CLINICAL, args=pk("assessment")),
+    # Resumable uploads (tus): clinicians start them; an upload answers only the user who started it.
+    "api:upload-list": api(POST=CLINICAL),
+    "api:upload-detail": api(
+        PATCH=allow("clinician"), DELETE=allow("clinician"), args={"upload_id": "resumable_upload"}
+    ),
     "api:patient-hip-drop-trend": api(GET=OWNER_AND_CLINICAL, args=pk("patient")),
     "api:exercise-list": api(GET=SIGNED_IN),
     "api:exercise-detail": api(GET=SIGNED_IN, args=pk("exercise")),

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from assessments.models import Assessment, private_storage
+from assessments.models import Assessment, ResumableUpload, private_storage
 from fhir_api.resources.document_reference import report_document_id
 from fhir_api.resources.media import keyframe_media_id
 from fhir_api.resources.observation import observation_id
@@ -62,6 +62,13 @@ class Records:
         ]
         assessment.save()
         return assessment
+
+    @cached_property
+    def resumable_upload(self) -> ResumableUpload:
+        """A resumable upload the clinician started for the visit: it is theirs alone."""
+        return ResumableUpload.objects.create(
+            owner=self.clinician, visit=self.visit, length_bytes=1000, expires_at=timezone.now() + timedelta(hours=1)
+        )
 
     @property
     def fhir_observation_id(self) -> str:
