@@ -108,7 +108,7 @@ class _TusView(APIView):
 class UploadCreateView(_TusView):
     """tus creation: a new upload for a visit the user may upload to."""
 
-    def get_throttles(self):  # type: ignore[no-untyped-def]
+    def get_throttles(self):
         # One upload counts once against RATE_LIMIT_UPLOADS_PER_USER, at its creation; its pieces do not.
         return (
             [*super().get_throttles(), UploadThrottle()] if self.request.method == "POST" else super().get_throttles()
@@ -175,9 +175,12 @@ class UploadDetailView(_TusView):
         offset = _whole_number(request.headers.get("Upload-Offset"), "Upload-Offset")
         size = _whole_number(request.META.get("CONTENT_LENGTH") or "0", "Content-Length")
         upload = resumable.resumable_append(
-            upload=upload, offset=offset, read=request._request.read, size=size,
+            upload=upload,
+            offset=offset,
+            read=request._request.read,
+            size=size,
             checksum=request.headers.get("Upload-Checksum"),
-        )  # fmt: skip
+        )
         return Response(status=204, headers=_state_headers(upload))
 
     @extend_schema(request=None, responses={204: None}, parameters=[TUS_RESUMABLE], description="tus termination.")

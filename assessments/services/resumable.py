@@ -209,9 +209,12 @@ def _complete(upload: ResumableUpload, path: Path) -> None:
     try:
         with part:
             assessment = assessment_create(
-                visit=upload.visit, video=part, view=upload.view, created_by=upload.owner,
+                visit=upload.visit,
+                video=part,
+                view=upload.view,
+                created_by=upload.owner,
                 capture_fps=upload.capture_fps,
-            )  # fmt: skip
+            )
     except (ValidationError, UploadTooLarge) as exc:
         path.unlink(missing_ok=True)
         upload.delete()

@@ -15,7 +15,7 @@ from tests.assessments.conftest import CAM03
 pytestmark = pytest.mark.django_db
 
 
-def upload_form(client, clinician, visit) -> str:  # type: ignore[no-untyped-def]
+def upload_form(client, clinician, visit) -> str:
     client.force_login(clinician)
     html = client.get(visit.get_absolute_url()).content.decode()
     return html[

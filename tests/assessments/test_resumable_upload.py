@@ -33,7 +33,7 @@ OFFSET_STREAM = "application/offset+octet-stream"
 
 
 @pytest.fixture(autouse=True)
-def _part_folder(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _part_folder(settings, tmp_path):
     settings.ASSESSMENT_RESUMABLE_DIR = tmp_path / "partial"
 
 
@@ -41,12 +41,12 @@ def metadata(**values: object) -> str:
     return ",".join(f"{key} {base64.b64encode(str(value).encode()).decode()}" for key, value in values.items())
 
 
-def create(client, visit, length: int, **extra: object):  # type: ignore[no-untyped-def]
+def create(client, visit, length: int, **extra: object):
     meta = metadata(visit=visit.pk, view="posterior", filename="treadmill.mp4", **extra)
     return client.post(ENDPOINT, HTTP_UPLOAD_LENGTH=str(length), HTTP_UPLOAD_METADATA=meta, **TUS)
 
 
-def patch(client, url: str, offset: int, data: bytes, **headers: str):  # type: ignore[no-untyped-def]
+def patch(client, url: str, offset: int, data: bytes, **headers: str):
     return client.generic(
         "PATCH", url, data=data, content_type=OFFSET_STREAM, HTTP_UPLOAD_OFFSET=str(offset), **TUS, **headers
     )
