@@ -88,6 +88,7 @@ def pk(name: str) -> dict[str, str]:
 ROUTES: dict[str, Route] = {
     # Sign-in and accounts (django.contrib.auth.urls, accounts.urls)
     "home": page(GET=SIGNED_IN),
+    "today": page(GET=CLINICAL),
     "login": page(GET=EVERYONE, POST=EVERYONE),
     "logout": page(POST=EVERYONE),
     "password_change": page(GET=SIGNED_IN, POST=SIGNED_IN),
