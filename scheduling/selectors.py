@@ -36,7 +36,7 @@ def appointment_queryset_for(user: Any) -> QuerySet[Appointment]:
 # a fraction of model instances with four related objects each.
 CALENDAR_ROW_FIELDS = (
     "id", "starts_at", "ends_at", "status", "reminder_sent_at",
-    "patient__first_name", "patient__last_name",
+    "patient__first_name", "patient__last_name", "clinician_id",
     "clinician__first_name", "clinician__last_name", "clinician__username",
     "appointment_type__name", "room__name",
 )  # fmt: skip
@@ -52,6 +52,19 @@ def calendar_rows(
     if not include_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
     return appointments.values(*CALENDAR_ROW_FIELDS)
+
+
+def own_upcoming_rows(
+    *, user: Any, now: datetime | None = None, limit: int = 50
+) -> QuerySet[Appointment, dict[str, Any]]:
+    """An athlete's own appointments still to come (the selector scopes them to the user's record)."""
+    now = now or timezone.now()
+    return (
+        appointment_queryset_for(user)
+        .filter(ends_at__gt=now)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .values(*CALENDAR_ROW_FIELDS)[:limit]
+    )
 
 
 def upcoming_for_patient(*, user: Any, patient: Patient, now: datetime | None = None) -> QuerySet[Appointment]:

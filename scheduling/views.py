@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.forms import add_service_errors
 from clinic.links import url_with_pk
 from clinic.query import query_date, query_id
 from patients.selectors import patient_get_for, patient_queryset_for, visit_queryset_for
-from scheduling import forms, ical, selectors, services
+from scheduling import forms, grid, ical, selectors, services
 from scheduling.calendar import at_local, describe_span, local
 from scheduling.models import (
     Appointment,
@@ -54,11 +54,13 @@ def _calendar_row(values: dict[str, Any], detail_url: Callable[[int], str]) -> d
     return {
         "url": detail_url(values["id"]),
         "span": f"{start:%H:%M}\N{EN DASH}{end:%H:%M}",
+        "day": f"{start:%a} {start.day} {start:%b %Y}",
         "patient": f"{values['patient__first_name']} {values['patient__last_name']}",
         "clinician": clinician or values["clinician__username"],
         "kind": kind,
         "status": AppointmentStatus(values["status"]).label,
         "badge": BADGES.get(values["status"], ""),
+        "state": values["status"],
         "reminder": f"Sent {reminder.day} {reminder:%b %H:%M}" if reminder else "",
     }
 
@@ -66,29 +68,54 @@ def _calendar_row(values: dict[str, Any], detail_url: Callable[[int], str]) -> d
 @login_required
 @permission_required("scheduling.view_appointment", raise_exception=True)
 def calendar(request: HttpRequest) -> HttpResponse:
-    """Day or week list for one clinician or the whole clinic (as far as the user may see)."""
+    """Staff: a time grid, a day with clinicians as columns or a week with days as columns, for one
+    clinician or the whole clinic (as far as the user may see). An athlete: their own appointments."""
+    detail_url = url_with_pk("scheduling:detail")
+    if not request.user.has_perm("scheduling.add_appointment"):
+        rows = [_calendar_row(values, detail_url) for values in selectors.own_upcoming_rows(user=request.user)]
+        return render(request, "scheduling/my_appointments.html", {"rows": rows})
     day = query_date(request.GET, "date") or timezone.localdate()
     span = "week" if request.GET.get("view") == "week" else "day"
     first = day - timedelta(days=day.weekday()) if span == "week" else day
     days = 7 if span == "week" else 1
     clinician = query_id(request.GET, "clinician")
     clinician_id = "" if clinician is None else str(clinician)
-    rows = selectors.calendar_rows(
-        user=request.user, starts=at_local(first, MIDNIGHT), ends=at_local(first + timedelta(days=days), MIDNIGHT),
-        clinician_id=clinician, include_cancelled=request.GET.get("cancelled") == "1",
+    include_cancelled = request.GET.get("cancelled") == "1"
+    rows = list(
+        selectors.calendar_rows(
+            user=request.user, starts=at_local(first, MIDNIGHT), ends=at_local(first + timedelta(days=days), MIDNIGHT),
+            clinician_id=clinician, include_cancelled=include_cancelled,
+        )
     )  # fmt: skip
-    by_day: dict[date, list[dict[str, str]]] = {first + timedelta(days=n): [] for n in range(days)}
-    detail_url = url_with_pk("scheduling:detail")
-    for values in rows:
-        by_day.setdefault(local(values["starts_at"]).date(), []).append(_calendar_row(values, detail_url))
+    clinicians = list(selectors.bookable_clinicians())
+    today = timezone.localdate()
+    if span == "week":
+        columns = [
+            grid.Column(key=first + timedelta(days=n), title=f"{first + timedelta(days=n):%a} {(first + timedelta(days=n)).day}",
+                        is_today=first + timedelta(days=n) == today)
+            for n in range(days)
+        ]  # fmt: skip
+        column_of: Callable[[dict[str, Any]], Any] = lambda values: local(values["starts_at"]).date()  # noqa: E731
+    else:
+        shown = [c for c in clinicians if clinician is None or c.pk == clinician]
+        if not request.user.has_perm("scheduling.view_any_appointment"):
+            shown = [c for c in shown if c.pk == request.user.pk]  # a clinician's own column, others as booked
+        columns = [grid.Column(key=c.pk, title=c.get_full_name() or c.username) for c in shown]
+        for values in rows:
+            values["column_title"] = _calendar_row(values, detail_url)["clinician"]
+        column_of = lambda values: values["clinician_id"]  # noqa: E731
+    time_grid = grid.time_grid(
+        columns=columns, rows=rows, column_of=column_of, entry_of=lambda values: _calendar_row(values, detail_url)
+    )
     step = timedelta(days=days)
-    base = {"view": span, "clinician": clinician_id}
+    base = {"view": span, "clinician": clinician_id, **({"cancelled": "1"} if include_cancelled else {})}
     context = {
-        "by_day": by_day, "span": span, "day": day, "first": first, "clinician_id": clinician_id,
-        "clinicians": selectors.bookable_clinicians(),
+        "grid": time_grid, "count": len(rows), "span": span, "day": day, "first": first, "clinician_id": clinician_id,
+        "clinicians": clinicians, "include_cancelled": include_cancelled,
         "prev_url": "?" + urlencode({**base, "date": (first - step).isoformat()}),
         "next_url": "?" + urlencode({**base, "date": (first + step).isoformat()}),
-        "today": timezone.localdate(),
+        "today_url": "?" + urlencode(base),
+        "today": today,
     }  # fmt: skip
     return render(request, "scheduling/calendar.html", context)
 
@@ -175,7 +202,8 @@ def _render_detail(request: HttpRequest, appointment: Appointment, **form_overri
         "started": appointment.starts_at <= timezone.now(),
         "move_form": form_overrides.get("move_form")
         or forms.MoveForm(initial={"date": start.date(), "time": f"{start:%H:%M}", "clinician": appointment.clinician_id}),
-        "cancel_form": form_overrides.get("cancel_form") or forms.CancelForm(),
+        "restore_blocker": services.restore_blocker(appointment)
+        if appointment.status == AppointmentStatus.CANCELLED else "",
     }  # fmt: skip
     status = 409 if form_overrides.get("conflict") else (400 if form_overrides else 200)
     return render(request, "scheduling/appointment_detail.html", context, status=status)
@@ -213,21 +241,44 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("scheduling.change_appointment", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel asks first: this page names the appointment and takes the reason; the cancel can be
+    undone from the appointment's page while its slot is still free."""
     appointment = _appointment_for(request, pk)
-    form = forms.CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appointment_cancel(
-                appointment=appointment, cancelled_by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Appointment cancelled; the slot is free again.")
-            return redirect(appointment)
-    return _render_detail(request, appointment, cancel_form=form)
+    form = forms.CancelForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.appointment_cancel(
+                    appointment=appointment, cancelled_by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Appointment cancelled; the slot is free again. You can undo it below.")
+                return redirect(appointment)
+    context = {"appointment": appointment, "when": _when(appointment), "form": form}
+    return render(request, "scheduling/cancel_confirm.html", context, status=status)
+
+
+@login_required
+@permission_required("scheduling.change_appointment", raise_exception=True)
+@require_POST
+def appointment_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a cancel: the same appointment is booked again if its slot is still free."""
+    appointment = _appointment_for(request, pk)
+    try:
+        services.appointment_restore(appointment=appointment, restored_by=request.user)
+    except services.SlotTaken as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Cancel undone: booked again for {_when(appointment)}.")
+    return redirect(appointment)
 
 
 @login_required

@@ -120,7 +120,8 @@ ROUTES: dict[str, Route] = {
     "scheduling:book": page(GET=STAFF, POST=STAFF),
     "scheduling:detail": page(GET=OWNER_AND_STAFF, args=pk("appointment")),
     "scheduling:move": page(POST=STAFF, args=pk("appointment")),
-    "scheduling:cancel": page(POST=STAFF, args=pk("appointment")),
+    "scheduling:cancel": page(GET=STAFF, POST=STAFF, args=pk("appointment")),
+    "scheduling:restore": page(POST=STAFF, args=pk("appointment")),
     "scheduling:outcome": page(POST=STAFF, args=pk("appointment")),
     "scheduling:follow-up": page(GET=CLINICAL, args=VISIT),  # it starts from a visit: clinical
     "scheduling:reminders": page(GET=FRONT_DESK),
