@@ -120,36 +120,79 @@ def calendar(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/calendar.html", context)
 
 
-def _slot_rows(slots: list[selectors.Slot], extra: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for slot in slots:
-        start = local(slot.starts_at)
-        query = {**extra, "clinician": slot.clinician.pk, "date": start.date().isoformat(), "time": f"{start:%H:%M}"}
-        rows.append({"slot": slot, "start": start, "end": local(slot.ends_at), "book_url": "?" + urlencode(query)})
-    return rows
+def _person_name(user: Any) -> str:
+    return user.get_full_name() or user.username
+
+
+def _slot_days(search: selectors.SlotSearch, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each day of free starts, per clinician, each start a booking link with the search's choices."""
+    book_url = reverse("scheduling:book")
+    days = []
+    for slot_day in search.days:
+        clinicians = []
+        for clinician, slots in slot_day.by_clinician:
+            times = []
+            for slot in slots:
+                start = local(slot.starts_at)
+                query = {**extra, "clinician": clinician.pk, "date": start.date().isoformat(), "time": f"{start:%H:%M}"}
+                times.append({"label": f"{start:%H:%M}", "url": f"{book_url}?{urlencode(query)}"})
+            clinicians.append({"name": _person_name(clinician), "times": times})
+        days.append({"day": slot_day.day, "clinicians": clinicians})
+    return days
+
+
+def _unavailable(search: selectors.SlotSearch) -> list[str]:
+    return [f"{_person_name(found.clinician)} {found.reason}." for found in search.unavailable]
 
 
 @login_required
 @permission_required("scheduling.add_appointment", raise_exception=True)
 def slot_search(request: HttpRequest) -> HttpResponse:
+    """Free starts grouped by day and clinician, with earlier and later pages and the reason a
+    clinician has none (no hours, time off, fully booked)."""
     today = timezone.localdate()
     patient_id = query_id(request.GET, "patient")
     patient = patient_queryset_for(request.user).filter(pk=patient_id).first() if patient_id else None
     initial = {"date_from": today, "date_to": today + timedelta(days=7), "patient": patient.pk if patient else None}
     form = forms.SlotSearchForm(request.GET if "appointment_type" in request.GET else None, initial=initial)
-    rows: list[dict[str, Any]] | None = None
+    context: dict[str, Any] = {"form": form, "patient": patient, "days": None}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        slots = selectors.free_slots(
+        search = selectors.slot_search(
             appointment_type=data["appointment_type"], clinician=data["clinician"], patient=patient,
             date_from=data["date_from"], date_to=data["date_to"],
         )  # fmt: skip
-        extra = {"appointment_type": data["appointment_type"].pk}
-        if patient is not None:
-            extra["patient"] = patient.pk
-        rows = _slot_rows(slots, extra)
-    context = {"form": form, "rows": rows, "patient": patient, "book_url": reverse("scheduling:book")}
+        extra = {"appointment_type": data["appointment_type"].pk, **({"patient": patient.pk} if patient else {})}
+        query = {**extra, "clinician": data["clinician"].pk if data["clinician"] else ""}
+        context.update(
+            days=_slot_days(search, extra), unavailable=_unavailable(search),
+            **_pages(query, data["date_from"], data["date_to"], search, today),
+        )  # fmt: skip
     return render(request, "scheduling/slot_search.html", context)
+
+
+def _pages(
+    query: dict[str, Any], date_from: date, date_to: date, search: selectors.SlotSearch, today: date
+) -> dict[str, Any]:
+    """Links to the days before and after this page, each as long as the range searched."""
+    length = timedelta(days=(date_to - date_from).days + 1)
+    slots_url = reverse("scheduling:slots")
+
+    def link(first: date, last: date) -> str:
+        return f"{slots_url}?{urlencode({**query, 'date_from': first.isoformat(), 'date_to': last.isoformat()})}"
+
+    earlier = link(max(today, date_from - length), date_from - timedelta(days=1)) if date_from > today else ""
+    if search.next_from is not None:
+        later, later_label = (
+            link(search.next_from, date_to),
+            f"More slots from {search.next_from:%a} {search.next_from.day} {search.next_from:%b}",
+        )
+    else:
+        later, later_label = link(date_to + timedelta(days=1), date_to + length), "Later days"
+    return {
+        "earlier_url": earlier, "later_url": later, "later_label": later_label,
+        "shown_from": date_from, "shown_to": search.searched_to,
+    }  # fmt: skip
 
 
 @login_required
@@ -314,17 +357,20 @@ def follow_up(request: HttpRequest, visit_pk: int) -> HttpResponse:
     # A target already past (an old visit) still offers the next few days.
     date_to = max(target + timedelta(days=3), date_from + timedelta(days=3))
     follow_up_type = AppointmentType.objects.filter(name=FOLLOW_UP_TYPE, is_active=True).first()
-    rows: list[dict[str, Any]] = []
+    context: dict[str, Any] = {
+        "visit": visit, "patient": visit.patient, "form": form, "weeks": weeks, "target": target, "days": [],
+        "date_from": date_from, "date_to": date_to,
+    }  # fmt: skip
     if follow_up_type is not None:
-        slots = selectors.free_slots(
+        search = selectors.slot_search(
             appointment_type=follow_up_type, clinician=visit.clinician, patient=visit.patient,
             date_from=date_from, date_to=date_to,
         )  # fmt: skip
-        rows = _slot_rows(slots, {"appointment_type": follow_up_type.pk, "patient": visit.patient_id})
-    context = {
-        "visit": visit, "patient": visit.patient, "form": form, "weeks": weeks, "target": target, "rows": rows,
-        "date_from": date_from, "date_to": date_to, "book_url": reverse("scheduling:book"),
-    }  # fmt: skip
+        extra = {"appointment_type": follow_up_type.pk, "patient": visit.patient_id}
+        context.update(
+            days=_slot_days(search, extra), unavailable=_unavailable(search),
+            **_pages({**extra, "clinician": visit.clinician_id}, date_from, date_to, search, timezone.localdate()),
+        )  # fmt: skip
     return render(request, "scheduling/follow_up.html", context)
 
 
