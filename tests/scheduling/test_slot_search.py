@@ -58,7 +58,7 @@ def test_later_days_continue_after_the_range(client, front_desk, working_clinici
 def test_the_page_says_why_a_clinician_has_no_slots(  # type: ignore[no-untyped-def]
     client, front_desk, working_clinician, follow_up, book, athlete_a
 ):
-    no_hours = UserFactory(role=Role.CLINICIAN, username="nohours", first_name="Noor", last_name="Hours")
+    UserFactory(role=Role.CLINICIAN, username="nohours", first_name="Noor", last_name="Hours")
     on_leave = UserFactory(role=Role.CLINICIAN, username="leave", first_name="Lou", last_name="Leave")
     give_working_week(on_leave)
     monday = next_monday()
