@@ -11,7 +11,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.converters import IntConverter
+from django.urls.converters import IntConverter, UUIDConverter
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django_otp.oath import totp
@@ -57,6 +57,15 @@ def _token(api: APIClient, user: User, **fields: str):
     return api.post(reverse("api:auth-token"), {"username": user.username, "password": PASSWORD, **fields})
 
 
+def _placeholder(converter: object) -> object:
+    """A value each path converter accepts (ids, upload uuids, any text)."""
+    if isinstance(converter, IntConverter):
+        return 1
+    if isinstance(converter, UUIDConverter):
+        return "00000000-0000-4000-8000-000000000001"
+    return "x"
+
+
 def _page_urls() -> list[tuple[str, str]]:
     """(name, url) of every named route outside the admin, with placeholder arguments."""
     found: list[tuple[str, str]] = []
@@ -69,7 +78,7 @@ def _page_urls() -> list[tuple[str, str]]:
             elif isinstance(entry, URLPattern) and entry.name:
                 if isinstance(entry.pattern, RoutePattern):
                     converters = entry.pattern.converters.items()
-                    kwargs = {k: 1 if isinstance(c, IntConverter) else "x" for k, c in converters}
+                    kwargs = {k: _placeholder(c) for k, c in converters}
                     kwargs.update({"format": "json"} if "format" in kwargs else {})  # DRF's format suffix
                 else:  # a regular expression (DRF's routers): "1" fits their groups, "json" their format suffix
                     kwargs = {k: "json" if k == "format" else "1" for k in entry.pattern.regex.groupindex}
@@ -174,7 +183,7 @@ def test_first_sign_in_sets_up_an_authenticator_with_a_real_code(clinician):
 
     response = client.post(reverse("accounts:two-factor-setup"), {"code": code}, follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("patients:list")
+    assert response.redirect_chain[-1][0] == reverse("today")  # a clinician's landing page
     assert "Two-factor sign-in is set up" in _text(response)
     device = TOTPDevice.objects.get(user=clinician)
     assert device.confirmed and device.bin_key == b32decode(secret)
@@ -454,12 +463,12 @@ def test_clinician_sets_up_and_uses_two_factor_in_chromium(page, clinician, visi
     page.fill("#id_code", f"{totp(b32decode(secret)):06d}")
     with page.expect_navigation():
         page.click("main button[type=submit]")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
     assert "Two-factor sign-in is set up" in page.locator("body").inner_text()
     assert csp_errors == []  # the inline SVG QR code and the pages need no inline script or style
 
     # Signing in again asks for the code only (tests.browser_fixtures.sign_in types it).
     page.context.clear_cookies()
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
     assert visit_a.patient.last_name in page.locator("table.table").inner_text()

@@ -21,7 +21,7 @@ def test_clinician_uploads_a_video_watches_progress_sees_the_result_and_opens_th
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
     page.goto(visit_a.get_absolute_url())
     page.click(".film-guide summary")
     assert "hip height" in page.locator(".film-guide").inner_text()

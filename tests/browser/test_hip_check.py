@@ -25,7 +25,7 @@ def test_hip_points_by_mouse_and_keyboard_feed_the_agreement_page(page, clinicia
     second = with_keyframe(visit_a, side="right", engine_cpd=-2.0)
     page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
 
     page.goto(first.get_absolute_url())
     with page.expect_navigation():

@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_clinician_signs_in_searches_and_opens_a_patient(page, clinician, visit_a, athlete_b):
     ComplaintFactory(patient=visit_a.patient)
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
+    page.goto("/patients/")
     assert page.locator("table.table tbody tr").count() == 2
 
     page.fill("input[name=q]", "alpha")

@@ -34,7 +34,7 @@ def test_hevc_mov_with_a_rotation_tag_plays_upright_from_its_playable_copy(
     celery_worker_process,
 ):
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
     page.goto(visit_a.get_absolute_url())
     page.set_input_files("#id_video", str(phone_clips["rot90_hevc_mov"]))
     page.select_option("#id_view", "posterior")
@@ -57,7 +57,7 @@ def test_h264_with_a_rotation_tag_plays_upright_as_it_is(page, clinician, visit_
     clip = rotated(tmp_path / f"rot90.{suffix}", 90, H264)
     assessment = assessment_create(visit=visit_a, video=upload_of(clip), view="posterior", created_by=clinician)
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
     page.goto(visit_a.get_absolute_url())
     src = reverse("assessments:video", args=[assessment.pk])
     page.evaluate(

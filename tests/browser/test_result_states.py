@@ -58,7 +58,7 @@ def side_view_world(finish_side_view):  # noqa: F811
 def test_a_side_view_clip_shows_no_number_anywhere(page, side_view_world, tmp_path):
     patient, earlier, sideways = side_view_world
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
 
     page.goto(sideways.get_absolute_url())
     shot(page, tmp_path, "not-measurable-result")
@@ -114,7 +114,7 @@ def test_low_confidence_is_muted_and_out_of_the_change_figures_until_accepted(pa
         result={"quality": {"ok": False, "flags": [TOO_SHORT]}, "stances": []},
     )
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
 
     page.goto(f"/assessments/patients/{patient.pk}/trend/")
     shot(page, tmp_path, "low-confidence-trend-before")

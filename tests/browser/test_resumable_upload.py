@@ -37,7 +37,7 @@ def test_large_clip_resumes_after_a_dropped_connection_and_the_assessment_is_cre
             route.continue_()
 
     sign_in(page, "clin")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/today/")  # a clinician lands on Today
     page.route("**/api/v1/uploads/**", cut_the_second_piece)
     page.goto(visit_a.get_absolute_url())
     page.set_input_files("#id_video", str(CAM03))
