@@ -93,6 +93,15 @@ ROLE_PERMISSIONS[Role.CLINICIAN] += [
 ROLE_PERMISSIONS[Role.ATHLETE] += ["assessments.view_assessment"]
 
 
+# Video consent: clinicians record and withdraw it; everyone who sees the patient page reads it
+# (the front desk answers "may we film today?"); an athlete reads their own (FHIR Consent).
+ROLE_PERMISSIONS[Role.CLINICIAN] += [
+    "patients.view_videoconsent", "patients.add_videoconsent", "patients.change_videoconsent",
+]  # fmt: skip
+ROLE_PERMISSIONS[Role.FRONT_DESK] += ["patients.view_videoconsent"]
+ROLE_PERMISSIONS[Role.ATHLETE] += ["patients.view_videoconsent"]
+
+
 def permissions_of(role: Role) -> set[str]:
     perms = set(ROLE_PERMISSIONS[role])
     if role == Role.ADMIN:

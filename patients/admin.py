@@ -14,8 +14,8 @@ class ComplaintInline(ClinicalRecordInline):
 
 @admin.register(Patient)
 class PatientAdmin(AuditedAdmin):
-    list_display = ("last_name", "first_name", "date_of_birth", "email", "consent_video", "is_active")
-    list_filter = ("is_active", "consent_video", "sex")
+    list_display = ("last_name", "first_name", "date_of_birth", "email", "legal_hold", "is_active")
+    list_filter = ("is_active", "legal_hold", "sex")
     search_fields = ("first_name", "last_name", "email", "phone")
     raw_id_fields = ("user",)
     inlines = [ComplaintInline]

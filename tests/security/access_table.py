@@ -110,6 +110,9 @@ ROUTES: dict[str, Route] = {
     "patients:invite": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:complaint-create": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:intake": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
+    # Video consent: clinicians record and withdraw it (the page shows its state to all staff).
+    "patients:consent": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
+    "patients:consent-withdraw": page(POST=CLINICAL, args=PATIENT),
     "patients:visit-create": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:visit-detail": page(GET=OWNER_AND_CLINICAL, args={"patient_pk": "patient", "pk": "visit"}),
     "patients:visit-edit": page(GET=CLINICAL, POST=CLINICAL, args={"patient_pk": "patient", "pk": "visit"}),
@@ -228,4 +231,6 @@ ROUTES: dict[str, Route] = {
     "fhir:careplan-read": api(GET=OWNER_AND_CLINICAL, args={"resource_id": "prescription"}),
     "fhir:appointment-search": api(GET=SIGNED_IN),
     "fhir:appointment-read": api(GET=OWNER_AND_STAFF, args={"resource_id": "appointment"}),
+    "fhir:consent-search": api(GET=SIGNED_IN),
+    "fhir:consent-read": api(GET=OWNER_AND_STAFF, args={"resource_id": "video_consent"}),
 }

@@ -22,6 +22,7 @@ from assessments.models import Assessment, private_storage
 from fhir_api.resources.document_reference import report_document_id
 from fhir_api.resources.media import keyframe_media_id
 from fhir_api.resources.observation import observation_id
+from patients.models import VideoConsent
 from programs import services as program_services
 from programs.models import Exercise, Program
 from scheduling import services as scheduling_services
@@ -94,6 +95,11 @@ class Records:
             patient=self.patient, program=program, prescribed_by=self.clinician, visit=self.visit,
             starts_on=timezone.localdate() - timedelta(days=14),
         )  # fmt: skip
+
+    @cached_property
+    def video_consent(self) -> Any:
+        """The consent the factory recorded for the athlete (tests.factories.PatientFactory)."""
+        return VideoConsent.objects.filter(patient=self.patient).order_by("-recorded_at").first()
 
     @cached_property
     def program(self) -> Program:
