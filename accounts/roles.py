@@ -101,6 +101,12 @@ ROLE_PERMISSIONS[Role.CLINICIAN] += [
 ROLE_PERMISSIONS[Role.FRONT_DESK] += ["patients.view_videoconsent"]
 ROLE_PERMISSIONS[Role.ATHLETE] += ["patients.view_videoconsent"]
 
+# Data exports and erasure: clinicians export any patient's record (an athlete exports their own,
+# which needs no permission: exports.services.may_export); the front desk exports nothing (the
+# zip is clinical). Only admins erase a patient's personal data (patients.erasure).
+ROLE_PERMISSIONS[Role.CLINICIAN] += ["exports.export_patient"]
+ROLE_PERMISSIONS[Role.ADMIN] += ["exports.view_dataexport", "patients.erase_patient"]
+
 
 def permissions_of(role: Role) -> set[str]:
     perms = set(ROLE_PERMISSIONS[role])

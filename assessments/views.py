@@ -11,14 +11,15 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assessments import charts, selectors, services
 from assessments.analysis import quality as gate
 from assessments.analysis.summary import METRIC_LABELS
 from assessments.models import Assessment, CameraView, ManualHipCheck, private_storage
-from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
+from assessments.reference import LITERATURE_CONTEXT
+from assessments.report_context import keyframe_items as _keyframes
+from assessments.report_context import visit_report_context
 from assessments.report_pdf import render_visit_report_pdf
 from assessments.services import retention, reviews
 from assessments.streaming import is_first_read, ranged_file_response
@@ -26,7 +27,6 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.query import query_id
 from clinic.ratelimit import UPLOADS_PER_USER, rate_limited
-from patients.models import Patient
 from patients.selectors import patient_get_for, visit_queryset_for
 
 RESULTS_PERM = "assessments.view_assessment_result"
@@ -160,17 +160,6 @@ def of_record(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "This assessment now counts for the visit's trend point.")
     return redirect(assessment)
-
-
-def _keyframes(assessment: Assessment) -> list[dict[str, Any]]:
-    # A keyframe is a whole decoded frame, so it has the clip's size: with width and height on the
-    # <img> the browser keeps its place before it loads (no layout shift).
-    meta = assessment.video_meta or {}
-    size = {"width": meta.get("width"), "height": meta.get("height")}
-    return [
-        {**item, **size, "index": index, "url": reverse("assessments:keyframe", args=[assessment.pk, index])}
-        for index, item in enumerate(assessment.keyframes or [])
-    ]
 
 
 @login_required
@@ -379,28 +368,4 @@ def visit_report_pdf(request: HttpRequest, visit_pk: int) -> HttpResponse:
 def _visit_report_context(request: HttpRequest, visit_pk: int, what: str) -> dict[str, Any]:
     visit = get_object_or_404(visit_queryset_for(request.user), pk=visit_pk)
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=visit, patient_id=visit.patient_id, summary=what)
-    return {
-        "visit": visit,
-        "patient": visit.patient,
-        "items": [
-            {**item, "keyframes": _keyframes(item["assessment"]) if item["assessment"].shows_numbers else []}
-            for item in selectors.visit_report_items(user=request.user, visit=visit)
-        ],
-        "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
-        "min_stances": gate.MIN_STANCES_PER_SIDE,
-        "references": REPORT_CONTEXT,
-        "exercises": _prescribed_exercises(request, visit.patient),
-    }
-
-
-def _prescribed_exercises(request: HttpRequest, patient: Patient) -> list[dict[str, str]]:
-    """The active prescription's exercises (programs app), for the report's "what to keep doing"."""
-    from programs.selectors import active_prescription
-
-    prescription = active_prescription(user=request.user, patient=patient)
-    if prescription is None:
-        return []
-    return [
-        {"name": str(item.exercise), "dosage": item.dosage_text, "notes": item.notes}
-        for item in prescription.items.select_related("exercise")
-    ]
+    return visit_report_context(user=request.user, visit=visit)

@@ -63,6 +63,7 @@ class Patient(models.Model):
         permissions = [
             ("view_any_patient", "Can see every patient, not only their own record"),
             ("view_clinical_record", "Can see complaints, intake signs and visit notes"),
+            ("erase_patient", "Can erase a patient's personal data and media"),
         ]
 
     def __str__(self) -> str:

@@ -170,6 +170,12 @@ ROUTES: dict[str, Route] = {
     "portal:session-edit": page(GET=OWNER, args=pk("session_log")),  # own log, the day it was saved
     "portal:session-delete": page(POST=OWNER, args=pk("session_log")),
     "portal:history": page(GET=ATHLETES),
+    # Data exports (right of access): the athlete their own data, clinicians any patient; never the
+    # front desk (the zip is clinical). The signed link opens only for the person who asked.
+    "exports:list": page(GET=SIGNED_IN),
+    "exports:my-data": page(POST=ATHLETES),
+    "exports:patient": page(POST=OWNER_AND_CLINICAL, args=PATIENT),
+    "exports:download": page(GET=OWNER, args={"token": "export_token"}),
     # The Django admin, as one entry: staff flag (admins) only; the audit trail is read-only there.
     "admin": Route("admin", {"GET": ADMIN}, url_name="admin:index"),
     # REST API (/api/v1/)

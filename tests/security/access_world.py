@@ -97,6 +97,14 @@ class Records:
         )  # fmt: skip
 
     @cached_property
+    def export_token(self) -> str:
+        """A built "Download my data" export of the athlete, asked for by the athlete."""
+        from exports import services as export_services
+
+        export = export_services.export_request(patient=self.patient, requested_by=self.user)
+        return export_services.export_token(export_services.export_build(export_id=export.pk))
+
+    @cached_property
     def video_consent(self) -> Any:
         """The consent the factory recorded for the athlete (tests.factories.PatientFactory)."""
         return VideoConsent.objects.filter(patient=self.patient).order_by("-recorded_at").first()
