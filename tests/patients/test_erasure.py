@@ -10,7 +10,6 @@ from assessments.models import Assessment
 from audit.models import AuditEvent
 from patients.erasure import ERASED_BIRTH_DATE, patient_erase
 from patients.models import Patient
-from tests.exports.conftest import analysed_a, cam03_analysis, finish, uploaded  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
