@@ -86,6 +86,9 @@ class Assessment(models.Model):
     quality_ok = models.BooleanField(null=True)
     landmarks = models.FileField(storage=private_storage, max_length=255, blank=True)
     preview = models.FileField(storage=private_storage, max_length=255, blank=True)
+    # An upright H.264/MP4 copy of an original Chromium cannot play (HEVC, MPEG-4 Part 2, ...),
+    # made by the analysis job (assessments.analysis.rendition); empty when the original plays.
+    playback = models.FileField(storage=private_storage, max_length=255, blank=True)
     keyframes = models.JSONField(default=list, blank=True, help_text="[{side, kind, frame, cpd_midstance_deg, name}]")
     cpd_left_mean_deg = models.FloatField(null=True, blank=True)
     cpd_left_sd_deg = models.FloatField(null=True, blank=True)

@@ -3,6 +3,7 @@ export worker (exports.build) build the same report from here."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.urls import reverse
@@ -14,15 +15,27 @@ from assessments.reference import REPORT_CONTEXT
 from patients.models import Patient, Visit
 
 
+def etag_of(name: str) -> str:
+    """A stored file's ETag: the hash of its name (a stored name is never reused for new content)."""
+    return hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
 def keyframe_items(assessment: Assessment) -> list[dict[str, Any]]:
-    # A keyframe is a whole decoded frame, so it has the clip's size: with width and height on the
+    # A keyframe is a whole decoded frame, so it has the clip's shape: with width and height on the
     # <img> the browser keeps its place before it loads (no layout shift).
     meta = assessment.video_meta or {}
     size = {"width": meta.get("width"), "height": meta.get("height")}
-    return [
-        {**item, **size, "index": index, "url": reverse("assessments:keyframe", args=[assessment.pk, index])}
-        for index, item in enumerate(assessment.keyframes or [])
-    ]
+    frames = []
+    for index, item in enumerate(assessment.keyframes or []):
+        # The stored name's hash in the URL: a re-analysis (new names) gets new URLs, so the
+        # browser may keep each image for KEYFRAME_MAX_AGE_S without showing an old one.
+        version = etag_of(item.get("page_name") or item.get("name", ""))[:16]
+        url = reverse("assessments:keyframe", args=[assessment.pk, index])
+        page_url = reverse("assessments:keyframe-page", args=[assessment.pk, index])
+        frames.append(
+            {**item, **size, "index": index, "url": f"{url}?v={version}", "page_url": f"{page_url}?v={version}"}
+        )
+    return frames
 
 
 def visit_report_context(*, user: Any, visit: Visit) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.core.files.storage import Storage
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -15,6 +16,14 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from reportlab.platypus.flowables import Flowable
 
 KEYFRAME_HEIGHT = 70 * mm
+MARGIN = 18 * mm
+FRAME_WIDTH = A4[0] - 2 * MARGIN
+CELL_PADDING = 3
+# A keyframe goes into the PDF as a JPEG at most this long on its long side: sharp at the
+# printed size (~70 mm, ~300 dpi), and four keep the report well under 2 MB. Results analysed
+# before page-sized JPEGs existed have only full-size PNGs, which are shrunk here the same way.
+PDF_IMAGE_LONG_SIDE = 960
+PDF_IMAGE_QUALITY = 82
 BRAND = colors.HexColor("#0b6e6e")
 NOT_MEASURED = "\u2013"  # en dash, as on the page
 
@@ -40,23 +49,61 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _keyframe_image(storage: Storage, frame: dict[str, Any]) -> PILImage.Image | None:
+    name = frame.get("page_name") or frame.get("name", "")
+    if not name or not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as fh:
+        picture = PILImage.open(io.BytesIO(fh.read()))
+        picture.load()
+    picture = picture.convert("RGB")
+    picture.thumbnail((PDF_IMAGE_LONG_SIDE, PDF_IMAGE_LONG_SIDE))
+    return picture
+
+
+def _flowable(picture: PILImage.Image, box_w: float, box_h: float) -> Image:
+    """The picture as a JPEG, scaled to fit inside the box (never past its width: issue 12, item 5)."""
+    data = io.BytesIO()
+    picture.save(data, format="JPEG", quality=PDF_IMAGE_QUALITY)
+    data.seek(0)
+    scale = min(box_w / picture.width, box_h / picture.height)
+    return Image(data, width=picture.width * scale, height=picture.height * scale)
+
+
 def _keyframe_row(storage: Storage, keyframes: list[dict[str, Any]], style: ParagraphStyle) -> list[Flowable]:
+    """Keyframes in a grid whose cells fit the page: four portrait frames side by side, landscape
+    ones two to a row, each scaled to its cell, so none overlaps another or leaves the page."""
+    pictures = [(frame, p) for frame in keyframes[:4] if (p := _keyframe_image(storage, frame)) is not None]
+    if not pictures:
+        return []
+    widest = max(p.width / p.height for _, p in pictures)
+    # All in one row when they fit at full height, else two to a row (never 3 + 1), else one.
+    choices = sorted({len(pictures), min(2, len(pictures)), 1}, reverse=True)
+    columns = next((n for n in choices if widest * KEYFRAME_HEIGHT <= FRAME_WIDTH / n - 2 * CELL_PADDING), 1)
+    cell_w = FRAME_WIDTH / columns
     cells = []
-    for frame in keyframes[:4]:
-        name = frame.get("name", "")
-        if not name or not storage.exists(name):
-            continue
-        with storage.open(name, "rb") as fh:
-            image = Image(io.BytesIO(fh.read()))
-        image.drawWidth *= KEYFRAME_HEIGHT / image.drawHeight
-        image.drawHeight = KEYFRAME_HEIGHT
+    for frame, picture in pictures:
+        image = _flowable(picture, cell_w - 2 * CELL_PADDING, KEYFRAME_HEIGHT)
         caption = (
             f"{str(frame.get('side', '')).capitalize()} foot on the ground · {_deg(frame.get('cpd_midstance_deg'))}"
         )
         cells.append([image, Paragraph(escape(caption), style)])
-    if not cells:
-        return []
-    return [Table([[c[0] for c in cells], [c[1] for c in cells]]), Spacer(1, 4 * mm)]
+    rows: list[list[Any]] = []
+    for start in range(0, len(cells), columns):
+        chunk = cells[start : start + columns]
+        pad = [""] * (columns - len(chunk))
+        rows += [[c[0] for c in chunk] + pad, [c[1] for c in chunk] + pad]
+    table = Table(rows, colWidths=[cell_w] * columns)
+    table.setStyle(
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [table, Spacer(1, 4 * mm)]
 
 
 def render_visit_report_pdf(context: dict[str, Any], *, storage: Storage) -> bytes:
@@ -166,6 +213,8 @@ def render_visit_report_pdf(context: dict[str, Any], *, storage: Storage) -> byt
 
     buffer = io.BytesIO()
     title = f"Running assessment: {patient.full_name}"
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author=context["clinic_name"], leftMargin=18 * mm)
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, title=title, author=context["clinic_name"], leftMargin=MARGIN, rightMargin=MARGIN
+    )
     doc.build(story)
     return buffer.getvalue()

@@ -16,7 +16,9 @@ urlpatterns = [
     path("<dbint:pk>/of-record/", views.of_record, name="of-record"),
     path("<dbint:pk>/video/", views.video, name="video"),
     path("<dbint:pk>/preview/", views.preview, name="preview"),
+    path("<dbint:pk>/playback/", views.playback, name="playback"),
     path("<dbint:pk>/keyframes/<dbint:index>/", views.keyframe, name="keyframe"),
+    path("<dbint:pk>/keyframes/<dbint:index>/page/", views.keyframe_page, name="keyframe-page"),
     path("<dbint:pk>/keyframes/<dbint:index>/check/", views.keyframe_check, name="keyframe-check"),
     path("agreement/", views.agreement, name="agreement"),
 ]

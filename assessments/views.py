@@ -11,13 +11,17 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.http import require_POST
 
 from assessments import charts, selectors, services
 from assessments.analysis import quality as gate
+from assessments.analysis import rendition
 from assessments.analysis.summary import METRIC_LABELS
 from assessments.models import Assessment, CameraView, ManualHipCheck, private_storage
 from assessments.reference import LITERATURE_CONTEXT
+from assessments.report_context import etag_of as _etag_of
 from assessments.report_context import keyframe_items as _keyframes
 from assessments.report_context import visit_report_context
 from assessments.report_pdf import render_visit_report_pdf
@@ -104,6 +108,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": assessment.patient,
         "result": result,
         "keyframes": _keyframes(assessment),
+        "player": _player(assessment),
         "video_removed_note": retention.video_removed_note(assessment) if assessment.video_removed else "",
         "stances": result.get("stances") or [],
         "obliquity_chart": charts.obliquity_chart(result) if result and assessment.shows_numbers else "",
@@ -160,6 +165,30 @@ def of_record(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "This assessment now counts for the visit's trend point.")
     return redirect(assessment)
+
+
+def _player(assessment: Assessment) -> dict[str, str]:
+    """What the result page plays: the original when Chromium can, else its playable copy, and a
+    sentence when neither can be shown (issue 12, item 3)."""
+    meta = assessment.video_meta or {}
+    if rendition.browser_playable(codec=meta.get("codec", ""), container=meta.get("container", "")):
+        return {"url": reverse("assessments:video", args=[assessment.pk]), "note": ""}
+    fmt = f"This video's format ({rendition.codec_label(meta.get('codec', ''))}"
+    if meta.get("container") not in rendition.BROWSER_CONTAINERS:
+        fmt += f" in {str(meta.get('container', '')).upper() or 'an unknown container'}"
+    fmt += ") cannot play in the browser"
+    if assessment.playback.name:
+        return {
+            "url": reverse("assessments:playback", args=[assessment.pk]),
+            "note": f"{fmt}; this is a playable copy.",
+        }
+    if assessment.is_running:
+        return {"url": "", "note": f"{fmt}; a playable copy is being made."}
+    failed = ((assessment.result or {}).get("outputs") or {}).get("playback_error")
+    why = (
+        "a playable copy could not be made" if failed else "no playable copy has been made yet (re-analyse to make one)"
+    )
+    return {"url": "", "note": f"{fmt}, and {why}. Download the original to watch it in a video player."}
 
 
 @login_required
@@ -235,13 +264,54 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
-def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def playback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The browser rendition of an original Chromium cannot play (H.264/MP4)."""
+    assessment = _assessment_for(request, pk)
+    filename = f"assessment-{assessment.pk}-playable.mp4"
+    return _stream(request, assessment, assessment.playback.name or "", "video/mp4", "playable copy", filename)
+
+
+# Keyframes never change under a stored name (each analysis run has its own folder), and their
+# URLs carry the name's hash: the browser may keep them a day (private: never a shared cache).
+KEYFRAME_MAX_AGE_S = 24 * 3600
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+
+def _keyframe_file(request: HttpRequest, pk: int, index: int, *, page_sized: bool) -> HttpResponse:
     assessment = _assessment_for(request, pk)
     frames = assessment.keyframes or []
     if index >= len(frames):
         raise Http404("No such keyframe.")
-    name, filename = frames[index].get("name", ""), f"assessment-{assessment.pk}-keyframe-{index}.png"
-    return _stream(request, assessment, name, "image/png", f"keyframe {index}", filename)
+    item = frames[index]
+    # Results analysed before page-sized keyframes existed have only the PNG: it serves both.
+    name = (item.get("page_name") if page_sized else "") or item.get("name", "")
+    ext = name[name.rfind(".") :].lower() if "." in name else ""
+    content_type = _IMAGE_TYPES.get(ext, "application/octet-stream")
+    etag = quote_etag(_etag_of(name))
+    cache_control = f"private, max-age={KEYFRAME_MAX_AGE_S}"
+    if name and etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponse(status=304)
+    else:
+        what = f"keyframe {index}" + (" (page size)" if page_sized else "")
+        filename = f"assessment-{assessment.pk}-keyframe-{index}{'-page' if page_sized else ''}{ext}"
+        response = _stream(request, assessment, name, content_type, what, filename)
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    return response
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
+def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    """The keyframe at full size (the lossless PNG: hip checks place points on it)."""
+    return _keyframe_file(request, pk, index, page_sized=False)
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
+def keyframe_page(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    """The keyframe sized for the result page (JPEG, long side 960 px)."""
+    return _keyframe_file(request, pk, index, page_sized=True)
 
 
 @login_required

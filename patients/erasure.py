@@ -28,8 +28,12 @@ ERASED_BIRTH_DATE = datetime.date(1900, 1, 1)  # the column is required; this da
 
 
 def _files_of(assessment: Any) -> list[str]:
-    names = [assessment.video.name, assessment.preview.name, assessment.landmarks.name]
-    names += [k.get("name", "") for k in assessment.keyframes or []]
+    """Every stored file of an assessment: the video and its renditions, landmarks, keyframes."""
+    from assessments.services.retention import VIDEO_FILE_FIELDS
+
+    names = [getattr(assessment, field).name for field in (*VIDEO_FILE_FIELDS, "landmarks")]
+    for keyframe in assessment.keyframes or []:
+        names += [keyframe.get("name", ""), keyframe.get("page_name", "")]
     return [name for name in names if name]
 
 
@@ -66,7 +70,7 @@ def patient_erase(*, patient: Patient, erased_by: Any, reason: str) -> Patient:
         for assessment in Assessment.objects.filter(patient=locked):
             files += _files_of(assessment)
         Assessment.objects.filter(patient=locked).update(
-            video="", preview="", landmarks="", keyframes=[], original_filename="", interpretation="",
+            video="", preview="", playback="", landmarks="", keyframes=[], original_filename="", interpretation="",
             acceptance_note="", video_removed_at=now, video_removed_reason="when the patient's data was erased",
         )  # fmt: skip
         for export in DataExport.objects.filter(patient=locked).exclude(file=""):

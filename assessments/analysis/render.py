@@ -1,4 +1,4 @@
-"""Pictures for the report: keyframe PNGs of midstance and an annotated WebM preview.
+"""Pictures for the report: keyframes of midstance and an annotated WebM preview.
 
 Keyframes (issue 3, item 2): per side, the midstance frame whose CPD is closest to that side's
 median and the one with the largest CPD, with the hip line, a horizontal reference through the
@@ -24,6 +24,11 @@ from .track import JOINTS, Landmark, PoseTrack, Side
 from .video import VideoInfo, iter_frames
 
 PREVIEW_MAX_HEIGHT = 960
+# Keyframes (issue 12, item 5): the full-size PNG stays (lossless, for placing hip points by hand
+# and for the click-through); the page and the PDF get a JPEG at most 960 px on its long side,
+# quality 82: ~100-200 kB instead of ~2.9 MB for a 1080p frame.
+KEYFRAME_PAGE_LONG_SIDE = 960
+KEYFRAME_PAGE_QUALITY = 82
 PREVIEW_FOURCC = "VP80"
 STANCE_COLOUR = {"left": (255, 160, 0), "right": (0, 140, 255)}  # BGR: blue-ish left, orange right
 HIP_LINE = (0, 255, 255)
@@ -113,10 +118,20 @@ def _side_picks(stance_metrics: Sequence[Any], side: Side) -> list[tuple[str, An
     return [("median", typical), ("largest", largest)]
 
 
+def page_sized(img: np.ndarray) -> np.ndarray:
+    """The picture shrunk (never enlarged) to KEYFRAME_PAGE_LONG_SIDE on its long side."""
+    h, w = img.shape[:2]
+    scale = KEYFRAME_PAGE_LONG_SIDE / max(h, w)
+    if scale >= 1:
+        return img
+    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
 def write_keyframes(
     info: VideoInfo, result: Any, stance_metrics: Sequence[Any], out_dir: str | os.PathLike[str]
 ) -> list[dict[str, Any]]:
-    """Write up to four PNGs (per side: typical and largest CPD at midstance); return their index."""
+    """Write up to four keyframes (per side: typical and largest CPD at midstance), each as a
+    full-size PNG and a page-sized JPEG; return their index."""
     track: PoseTrack = result.track
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -148,6 +163,8 @@ def write_keyframes(
         )
         path = out / f"{side}_{kind}_cpd_frame{m.midstance_frame:05d}.png"
         cv2.imwrite(str(path), img)
+        page_path = path.with_name(f"{path.stem}_page.jpg")
+        cv2.imwrite(str(page_path), page_sized(img), [cv2.IMWRITE_JPEG_QUALITY, KEYFRAME_PAGE_QUALITY])
         written.append(
             {
                 "side": side,
@@ -155,6 +172,7 @@ def write_keyframes(
                 "frame": m.midstance_frame,
                 "cpd_midstance_deg": round(float(m.cpd_midstance_deg), 2),
                 "path": os.fspath(path),
+                "page_path": os.fspath(page_path),
             }
         )
     return written

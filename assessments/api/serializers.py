@@ -87,6 +87,8 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
             # Empty once the video is removed (retention): see video_removed_at and video_removed_reason.
             "video": reverse("assessments:video", args=[assessment.pk]) if assessment.video else "",
             "preview": reverse("assessments:preview", args=[assessment.pk]) if assessment.preview else "",
+            # The upright H.264 copy of an original browsers cannot play (HEVC, MPEG-4 Part 2, ...).
+            "playback": reverse("assessments:playback", args=[assessment.pk]) if assessment.playback else "",
             "status": reverse("api:assessment-status", args=[assessment.pk]),
             "result": reverse("api:assessment-result", args=[assessment.pk]),
         }

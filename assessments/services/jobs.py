@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import av
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -210,17 +211,51 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
                 video_path, assessment.view, fast=fast, progress=progress, capture_fps=assessment.capture_fps,
                 limits=upload_limits(), **outputs,
             )  # fmt: skip
-        data = result.to_dict()
-        t2 = time.perf_counter()
+            data = result.to_dict()
+            t2 = time.perf_counter()
+            # The heartbeat goes on while the copy is encoded (the sweeper watches it).
+            beat = lambda: assessment_report_progress(assessment_id=assessment_id, job_id=job_id, percent=99)  # noqa: E731
+            playback_error = _make_playback(assessment, video_path, outputs, heartbeat=beat)
+        t3 = time.perf_counter()
         stored = _store_outputs(assessment, job_id, data, outputs)
+        if playback_error:
+            data["outputs"]["playback_error"] = playback_error
         outcome = assessment_store_result(assessment_id=assessment_id, job_id=job_id, result=data, files=stored)
         logger.info(
-            "assessment %s job %s: %s; fetch %.2f s, analysis %.2f s, store %.2f s",
-            assessment_id, job_id, outcome, t1 - t0, t2 - t1, time.perf_counter() - t2,
+            "assessment %s job %s: %s; fetch %.2f s, analysis %.2f s, playable copy %.2f s, store %.2f s",
+            assessment_id, job_id, outcome, t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3,
         )  # fmt: skip
         return outcome
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+PLAYBACK_FAILED = "A playable copy of this video could not be made"
+
+
+def _make_playback(assessment: Assessment, video_path: Path, outputs: dict[str, Path], *, heartbeat: Any) -> str:
+    """Write the browser rendition when Chromium cannot play the original (analysis.rendition).
+
+    Returns "" or why it failed. A failure costs the player, not the result: the numbers are
+    stored and the page says in words that the video cannot be shown.
+    """
+    from assessments.analysis import rendition
+    from assessments.analysis.video import probe
+
+    meta = assessment.video_meta or {}
+    if rendition.browser_playable(codec=meta.get("codec", ""), container=meta.get("container", "")):
+        return ""
+    target = outputs["landmarks_path"].parent / "playback.mp4"
+    try:
+        info = probe(video_path, capture_fps=assessment.capture_fps)
+        rendition.write_rendition(info, target, heartbeat=heartbeat)
+    # The encoder's and decoder's own failures only: a time limit or a superseded job still stops the run.
+    except (av.FFmpegError, VideoError, OSError, ValueError, RuntimeError) as exc:
+        logger.warning("assessment %s: playable copy failed: %s", assessment.pk, exc)
+        target.unlink(missing_ok=True)
+        return f"{PLAYBACK_FAILED} ({type(exc).__name__})."
+    outputs["playback_path"] = target
+    return ""
 
 
 def _local_copy(assessment: Assessment, work: Path) -> Path:
@@ -283,7 +318,7 @@ def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dic
     """Copy the run's files to private storage under a per-job folder; return their names."""
     storage = private_storage()
     folder = f"assessments/{assessment.uid}/runs/{job_id}"
-    stored: dict[str, Any] = {"landmarks": "", "preview": "", "keyframes": []}
+    stored: dict[str, Any] = {"landmarks": "", "preview": "", "playback": "", "keyframes": []}
     try:
         if outputs["landmarks_path"].is_file():
             with outputs["landmarks_path"].open("rb") as fh:
@@ -292,24 +327,40 @@ def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dic
         if preview is not None and preview.is_file():
             with preview.open("rb") as fh:
                 stored["preview"] = storage.save(f"{folder}/preview.webm", File(fh))
+        playback = outputs.get("playback_path")
+        if playback is not None and playback.is_file():
+            with playback.open("rb") as fh:
+                stored["playback"] = storage.save(f"{folder}/playback.mp4", File(fh))
         for item in (data.get("outputs") or {}).get("keyframes") or []:
             path = Path(item["path"])
             if not path.is_file():
                 continue
             with path.open("rb") as fh:
                 name = storage.save(f"{folder}/keyframes/{path.name}", File(fh))
-            stored["keyframes"].append({k: v for k, v in item.items() if k != "path"} | {"name": name})
+            kept = {k: v for k, v in item.items() if k not in ("path", "page_path")} | {"name": name}
+            page = Path(item.get("page_path") or "")
+            if page.name and page.is_file():
+                with page.open("rb") as fh:
+                    kept["page_name"] = storage.save(f"{folder}/keyframes/{page.name}", File(fh))
+            stored["keyframes"].append(kept)
     except OSError as exc:
         _delete_files(stored)
         raise TransientAnalysisError(f"could not store the results: {exc}") from exc
     # Local paths of the worker mean nothing elsewhere; the stored names replace them.
-    data["outputs"] = {"landmarks": stored["landmarks"], "preview": stored["preview"], "keyframes": stored["keyframes"]}
+    data["outputs"] = {
+        "landmarks": stored["landmarks"], "preview": stored["preview"], "playback": stored["playback"],
+        "keyframes": stored["keyframes"],
+    }  # fmt: skip
     return stored
 
 
 def _delete_files(files: dict[str, Any]) -> None:
     storage = private_storage()
-    names = [files.get("landmarks"), files.get("preview"), *(k.get("name") for k in files.get("keyframes") or [])]
+    keyframes = files.get("keyframes") or []
+    names = [
+        files.get("landmarks"), files.get("preview"), files.get("playback"),
+        *(k.get("name") for k in keyframes), *(k.get("page_name") for k in keyframes),
+    ]  # fmt: skip
     for name in names:
         if name:
             try:
@@ -352,7 +403,9 @@ def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str
     status = AssessmentStatus.DONE if quality_ok else AssessmentStatus.FLAGGED
     now = timezone.now()
     with transaction.atomic():
-        previous = Assessment.objects.filter(pk=assessment_id).values("landmarks", "preview", "keyframes").first()
+        previous = (
+            Assessment.objects.filter(pk=assessment_id).values("landmarks", "preview", "playback", "keyframes").first()
+        )
         stored = Assessment.objects.filter(pk=assessment_id, job_id=job_id, status=AssessmentStatus.PROCESSING).update(
             status=status,
             progress=100,
@@ -365,6 +418,7 @@ def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str
             quality_ok=quality_ok,
             landmarks=files.get("landmarks") or "",
             preview=files.get("preview") or "",
+            playback=files.get("playback") or "",
             keyframes=files.get("keyframes") or [],
             **summary_columns(result),
         )
@@ -376,7 +430,7 @@ def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str
             actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
             summary=f"analysis stored: {status}, engine {assessment.analysis_version}, job {job_id}",
         )  # fmt: skip
-        if previous and (previous["landmarks"] or previous["preview"] or previous["keyframes"]):
+        if previous and any(previous.values()):
             transaction.on_commit(lambda: _delete_files(previous))
     return str(status)
 

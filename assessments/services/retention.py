@@ -18,9 +18,9 @@ from assessments.models import Assessment, AssessmentStatus
 from audit.models import AuditAction
 from audit.services import audit_record
 
-# The file fields that hold moving pictures of the patient. A browser rendition field, when one
-# is added, joins this list; keyframes (stills chosen for the report) and landmarks stay.
-VIDEO_FILE_FIELDS = ("video", "preview")
+# The file fields that hold moving pictures of the patient, the browser rendition included;
+# keyframes (stills chosen for the report) and landmarks stay.
+VIDEO_FILE_FIELDS = ("video", "preview", "playback")
 _RUNNING = (AssessmentStatus.QUEUED, AssessmentStatus.PROCESSING)
 
 

@@ -18,6 +18,7 @@ def test_erasure_removes_personal_data_and_media_and_keeps_a_tombstone(admin_use
     patient = analysed_a.patient
     storage = analysed_a.video.storage
     files = [analysed_a.video.name, analysed_a.landmarks.name, *[k["name"] for k in analysed_a.keyframes]]
+    files += [k["page_name"] for k in analysed_a.keyframes if k.get("page_name")]
     assert all(storage.exists(name) for name in files)
     athlete = patient.user
 

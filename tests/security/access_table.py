@@ -145,7 +145,9 @@ ROUTES: dict[str, Route] = {
     "assessments:of-record": page(POST=CLINICAL, args=pk("assessment")),
     "assessments:video": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:preview": page(GET=CLINICAL, args=pk("assessment")),
+    "assessments:playback": page(GET=CLINICAL, args=pk("assessment")),
     "assessments:keyframe": page(GET=CLINICAL, args={"pk": "assessment", "index": "keyframe_index"}),
+    "assessments:keyframe-page": page(GET=CLINICAL, args={"pk": "assessment", "index": "keyframe_index"}),
     "assessments:keyframe-check": page(
         GET=CLINICAL, POST=CLINICAL, args={"pk": "assessment", "index": "keyframe_index"}
     ),

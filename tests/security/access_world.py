@@ -56,6 +56,7 @@ class Records:
         folder = f"assessments/access-{assessment.pk}"
         assessment.video.name = storage.save(f"{folder}/original.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" * 64))
         assessment.preview.name = storage.save(f"{folder}/preview.webm", ContentFile(b"\x1aE\xdf\xa3" * 64))
+        assessment.playback.name = storage.save(f"{folder}/playback.mp4", ContentFile(b"\x00\x00\x00\x18ftypisom" * 64))
         keyframe = storage.save(f"{folder}/keyframe-0.png", ContentFile(_png()))
         assessment.keyframes = [{"side": "left", "kind": "midstance", "frame": 12, "cpd_midstance_deg": 6.0,
                                  "name": keyframe}]  # fmt: skip

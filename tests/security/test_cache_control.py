@@ -14,6 +14,10 @@ from tests.security.test_access_matrix import send, url_of
 
 pytestmark = pytest.mark.django_db
 
+# Keyframe images, the one deliberate exception (issue 12, item 5): kept by the browser only
+# (private, never a shared cache), for a bounded time, revalidated by ETag.
+PRIVATELY_CACHEABLE = {"assessments:keyframe", "assessments:keyframe-page"}
+
 
 @pytest.fixture
 def users(athlete_a, athlete_b, front_desk, clinician, admin_user):  # type: ignore[no-untyped-def]
@@ -25,7 +29,7 @@ def users(athlete_a, athlete_b, front_desk, clinician, admin_user):  # type: ign
 def test_every_answer_of_the_access_table_is_private_and_not_stored(role, users, world, client, api):  # type: ignore[no-untyped-def]
     """Each route the table lists, read as ``role`` (athlete A's records in the URL): every 2xx
     (the pages, the visit report PDF, the .ics calendars, the API, the portal, the media) says
-    ``private, no-store``."""
+    ``private, no-store``; keyframe images say ``private, max-age`` with an ETag."""
     stored: list[str] = []
     streams = []  # closed at the end: closing fires request_finished, which closes the database
     answered = 0
@@ -40,6 +44,11 @@ def test_every_answer_of_the_access_table_is_private_and_not_stored(role, users,
             continue
         answered += 1
         directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+        if name in PRIVATELY_CACHEABLE:
+            max_age = [d for d in directives if d.startswith("max-age=")]
+            if "private" not in directives or not max_age or "public" in directives or not response.get("ETag"):
+                stored.append(f"{url}: Cache-Control {response.get('Cache-Control')!r}, ETag {response.get('ETag')!r}")
+            continue
         if not {"private", "no-store"} <= directives:
             stored.append(f"{url}: Cache-Control {response.get('Cache-Control')!r}")
     for response in streams:

@@ -83,7 +83,7 @@ RANGE_HEADERS = (
     "bytes=5-1", "bytes=-0", "bytes=--1", "bytes=0-1,2-3", "bytes=\x00-", "bytes=٣-", "bytes=²-", "items=0-1",
     f"bytes={HUGE}-", f"bytes=-{HUGE}", "bytes=",
 )  # fmt: skip
-MEDIA_ROUTES = ("assessments:video", "assessments:preview")
+MEDIA_ROUTES = ("assessments:video", "assessments:preview", "assessments:playback")
 
 # Distinct digit strings the reversed URL carries in place of each path value; every converter
 # (int, str, slug, DRF's [^/.]+) accepts them, and they are replaced by real or malformed values.

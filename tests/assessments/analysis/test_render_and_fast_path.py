@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -39,6 +40,9 @@ def test_keyframes_are_written_per_side_for_the_median_and_the_largest_cpd(cam03
     for k in keyframes:
         img = cv2.imread(k["path"])
         assert img.shape == (1920, 1088, 3)
+        # The page-sized JPEG: long side 960 px, far below the 250 kB a page keyframe may weigh.
+        page = cv2.imread(k["page_path"])
+        assert page.shape == (960, 544, 3) and os.path.getsize(k["page_path"]) <= 250 * 1024
         assert k["frame"] in {m.midstance_frame for m in stance_metrics}
 
 
