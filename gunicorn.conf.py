@@ -19,4 +19,4 @@ def _default_headers_without_server(self: wsgi.Response) -> list[str]:
     return [line for line in _gunicorn_default_headers(self) if not line.lower().startswith("server:")]
 
 
-wsgi.Response.default_headers = _default_headers_without_server  # type: ignore[method-assign]
+wsgi.Response.default_headers = _default_headers_without_server  # type: ignore[method-assign]  # deliberate patch: no Server header

@@ -17,7 +17,7 @@ class LockoutBackend(AxesStandaloneBackend):
     out, so it is left to the next backend instead of failing with axes' "request required".
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> None:
         if request is None:

@@ -63,12 +63,21 @@ class AbsoluteSessionLifetimeMiddleware:
 # (public, as FHIR servers are). Static files never get here (WhiteNoise answers them first).
 OPEN_BEFORE_TWO_FACTOR = frozenset(
     {
-        "login", "logout", "admin:logout",
-        "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
-        "accounts:two-factor", "accounts:two-factor-setup",
-        "api:auth-token", "healthz", "fhir:metadata", "fhir:unknown",
+        "login",
+        "logout",
+        "admin:logout",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+        "accounts:two-factor",
+        "accounts:two-factor-setup",
+        "api:auth-token",
+        "healthz",
+        "fhir:metadata",
+        "fhir:unknown",
     }
-)  # fmt: skip
+)
 
 
 class StaffTwoFactorMiddleware:

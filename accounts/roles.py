@@ -23,6 +23,8 @@ class Role(models.TextChoices):
 
 GROUP_NAMES: dict[Role, str] = {role: role.label for role in Role}
 
+# The permission lists end in fmt: skip: one model per line (view, add, change) reads as a table,
+# one permission per line would hide which model a role may change.
 _CLINICAL = [
     "patients.view_patient", "patients.add_patient", "patients.change_patient",
     "patients.view_any_patient", "patients.view_clinical_record",

@@ -28,9 +28,14 @@ from audit.services import audit_record
 
 
 def user_create(
-    *, username: str, email: str, role: Role, password: str | None = None,
-    first_name: str = "", last_name: str = "",
-) -> User:  # fmt: skip
+    *,
+    username: str,
+    email: str,
+    role: Role,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
     user = User(username=username, email=email.lower(), first_name=first_name, last_name=last_name)
     user.is_staff = role == Role.ADMIN  # the Django admin is for clinic admins only
     if password:

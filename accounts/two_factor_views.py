@@ -55,9 +55,9 @@ def _code_error_status(error: ValidationError) -> int:
 @login_required
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The code asked at every sign-in, for staff who have set up their app."""
-    if not two_factor_required(request.user) or request.user.is_verified():  # type: ignore[union-attr]
+    if not two_factor_required(request.user) or request.user.is_verified():  # type: ignore[union-attr]  # login_required
         return redirect(_next_url(request))
-    device = totp_device_of(request.user)  # type: ignore[arg-type]
+    device = totp_device_of(request.user)  # type: ignore[arg-type]  # login_required
     if device is None:
         return _with_next("accounts:two-factor-setup", request)
     form = TotpCodeForm(request.POST or None)
@@ -78,17 +78,17 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """First sign-in of a staff member: scan the QR code (or type the key), confirm with a code."""
-    if not two_factor_required(request.user) or request.user.is_verified():  # type: ignore[union-attr]
+    if not two_factor_required(request.user) or request.user.is_verified():  # type: ignore[union-attr]  # login_required
         return redirect(_next_url(request))
-    if totp_device_of(request.user) is not None:  # type: ignore[arg-type]
+    if totp_device_of(request.user) is not None:  # type: ignore[arg-type]  # login_required
         # One authenticator per person; a new phone goes through an admin's reset.
         return _with_next("accounts:two-factor", request)
-    device = totp_enrolment_device(request.user)  # type: ignore[arg-type]
+    device = totp_enrolment_device(request.user)  # type: ignore[arg-type]  # login_required
     form = TotpCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            device = totp_enrolment_confirm(user=request.user, device=device, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+            device = totp_enrolment_confirm(user=request.user, device=device, code=form.cleaned_data["code"])  # type: ignore[arg-type]  # login_required
         except ValidationError as error:
             form.add_error("code", error)
             status = _code_error_status(error)

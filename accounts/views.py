@@ -41,7 +41,7 @@ class SignInView(auth_views.LoginView):
             return too_many_requests(request, SIGN_IN_FAILURES_PER_IP, wait_s)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+    def form_invalid(self, form):
         SIGN_IN_FAILURES_PER_IP.hit(self.request)
         return super().form_invalid(form)
 
@@ -57,12 +57,15 @@ class InviteAcceptView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/invite_accept.html"
     success_url = reverse_lazy("login")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         response = super().form_valid(form)
         patient = getattr(form.user, "patient", None)
         audit_record(
-            actor=form.user, action=AuditAction.UPDATE, target=form.user,
-            patient_id=patient.pk if patient else None, summary="Accepted the portal invitation: password set",
-        )  # fmt: skip
+            actor=form.user,
+            action=AuditAction.UPDATE,
+            target=form.user,
+            patient_id=patient.pk if patient else None,
+            summary="Accepted the portal invitation: password set",
+        )
         messages.success(self.request, "Your password is set. Sign in to see your programme.")
         return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -32,14 +32,14 @@ def _tick_step(span: float) -> float:
     return next((step for step in (1.0, 2.0, 5.0, 10.0, 20.0) if span / step <= 10), 50.0)
 
 
-def _y_scale(lo: float, hi: float):  # type: ignore[no-untyped-def]
+def _y_scale(lo: float, hi: float):
     def y(value: float) -> float:
         return PAD_T + (hi - value) / (hi - lo) * (H - PAD_T - PAD_B)
 
     return y
 
 
-def _x_scale(lo: float, hi: float):  # type: ignore[no-untyped-def]
+def _x_scale(lo: float, hi: float):
     span = hi - lo or 1.0
 
     def x(value: float) -> float:
@@ -48,7 +48,7 @@ def _x_scale(lo: float, hi: float):  # type: ignore[no-untyped-def]
     return x
 
 
-def _y_axis(lo: float, hi: float, y, step: float, unit: str = "°") -> list[str]:  # type: ignore[no-untyped-def]
+def _y_axis(lo: float, hi: float, y, step: float, unit: str = "°") -> list[str]:
     parts = []
     tick = math.ceil(lo / step) * step
     while tick <= hi + 1e-9:
@@ -140,7 +140,7 @@ def trend_chart(trend: Trend) -> SafeString:
     if not trend.points:
         return mark_safe('<p class="muted">No measured assessment yet.</p>')
 
-    def day_x(point) -> float:  # type: ignore[no-untyped-def]
+    def day_x(point) -> float:
         return point.visit_date.toordinal() + 0.3 * point.day_slot
 
     dates = [p.visit_date for p in trend.points]
@@ -153,7 +153,8 @@ def trend_chart(trend: Trend) -> SafeString:
         for view in trend.views
         for side in ("left", "right")
     }
-    values = [p.values[f"cpd_{side}_mean_deg"] for (_, side), pts in series.items() for p in pts]
+    # series keeps measured points only: no None among them.
+    values = cast(list[float], [p.values[f"cpd_{side}_mean_deg"] for (_, side), pts in series.items() for p in pts])
     if not values:
         return mark_safe('<p class="muted">No measured assessment yet.</p>')
     lo = math.floor(min([*values, 0.0]) - trend.sdd_deg - 1)
@@ -184,7 +185,7 @@ def trend_chart(trend: Trend) -> SafeString:
         counted = [p for p in series.get((main_view, side), []) if p.included]
         if not counted:
             continue
-        base = counted[0].values[f"cpd_{side}_mean_deg"]
+        base = cast(float, counted[0].values[f"cpd_{side}_mean_deg"])  # measured points only
         top, bottom = y(base + trend.sdd_deg), y(base - trend.sdd_deg)
         parts.append(
             f'<rect class="sdd-band sdd-{side}" x="{PAD_L}" y="{top:.1f}" width="{W - PAD_L - PAD_R}" '

@@ -15,11 +15,19 @@ from django.core.checks import Error, register
 
 def time_limit_pairs() -> list[tuple[str, int, str, int]]:
     return [
-        ("ASSESSMENT_SOFT_TIME_LIMIT_S", settings.ASSESSMENT_SOFT_TIME_LIMIT_S,
-         "ASSESSMENT_TIME_LIMIT_S", settings.ASSESSMENT_TIME_LIMIT_S),
-        ("CELERY_TASK_SOFT_TIME_LIMIT", settings.CELERY_TASK_SOFT_TIME_LIMIT,
-         "CELERY_TASK_TIME_LIMIT", settings.CELERY_TASK_TIME_LIMIT),
-    ]  # fmt: skip
+        (
+            "ASSESSMENT_SOFT_TIME_LIMIT_S",
+            settings.ASSESSMENT_SOFT_TIME_LIMIT_S,
+            "ASSESSMENT_TIME_LIMIT_S",
+            settings.ASSESSMENT_TIME_LIMIT_S,
+        ),
+        (
+            "CELERY_TASK_SOFT_TIME_LIMIT",
+            settings.CELERY_TASK_SOFT_TIME_LIMIT,
+            "CELERY_TASK_TIME_LIMIT",
+            settings.CELERY_TASK_TIME_LIMIT,
+        ),
+    ]
 
 
 @register()

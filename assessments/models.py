@@ -242,3 +242,32 @@ class ManualHipCheck(models.Model):
     @property
     def difference_deg(self) -> float:
         return self.engine_cpd_deg - self.manual_cpd_deg
+
+
+class ResumableUpload(models.Model):
+    """A clip arriving in pieces over the tus 1.0.0 protocol (``assessments/services/resumable.py``).
+
+    Its bytes sit in a private part file (settings.ASSESSMENT_RESUMABLE_DIR), never in storage,
+    until the last piece arrives and ``assessment_create`` checks and stores it. The id is random:
+    the upload URL names it, and only its owner reaches it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resumable_uploads")
+    visit = models.ForeignKey("patients.Visit", on_delete=models.CASCADE, related_name="resumable_uploads")
+    view = models.CharField(max_length=16, choices=CameraView.choices, default=CameraView.POSTERIOR)
+    capture_fps = models.FloatField(null=True, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    length_bytes = models.BigIntegerField()
+    offset_bytes = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    # Set once the last piece is in and the assessment exists; the row stays until it expires so
+    # a client that lost the final answer can still ask (HEAD) where its assessment is.
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Resumable upload {self.id} ({self.offset_bytes}/{self.length_bytes} bytes)"

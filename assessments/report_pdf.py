@@ -54,9 +54,9 @@ def _keyframe_image(storage: Storage, frame: dict[str, Any]) -> PILImage.Image |
     if not name or not storage.exists(name):
         return None
     with storage.open(name, "rb") as fh:
-        picture = PILImage.open(io.BytesIO(fh.read()))
-        picture.load()
-    picture = picture.convert("RGB")
+        opened = PILImage.open(io.BytesIO(fh.read()))
+        opened.load()
+    picture = opened.convert("RGB")
     picture.thumbnail((PDF_IMAGE_LONG_SIDE, PDF_IMAGE_LONG_SIDE))
     return picture
 

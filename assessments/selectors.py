@@ -7,6 +7,7 @@ any state; an athlete (``view_assessment`` only) sees the summaries of their own
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +26,16 @@ from patients.selectors import patient_queryset_for
 # One home for the SDD (the engine's gate); re-exported for the pages and the API.
 SMALLEST_DETECTABLE_DIFFERENCE_DEG = gate.SMALLEST_DETECTABLE_DIFFERENCE_DEG
 TREND_METRICS = (
-    "cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg", "asymmetry_deg", "cadence_spm",
-    "hip_adduction_left_deg", "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg",
-)  # fmt: skip
+    "cpd_left_mean_deg",
+    "cpd_right_mean_deg",
+    "mean_cpd_deg",
+    "asymmetry_deg",
+    "cadence_spm",
+    "hip_adduction_left_deg",
+    "hip_adduction_right_deg",
+    "fppa_left_deg",
+    "fppa_right_deg",
+)
 # The summary columns as people read them, built from the engine's metric labels (one home).
 _CPD, _ADD, _FPPA = (METRIC_LABELS[k][0] for k in ("cpd_midstance_deg", "hip_adduction_peak_deg", "fppa_midstance_deg"))
 SUMMARY_ROWS = (
@@ -83,7 +91,7 @@ def choice_label(assessment: Assessment) -> str:
     )
 
 
-def results_of_record(assessments: list[Assessment]) -> dict[tuple[int, str], Assessment]:
+def results_of_record(assessments: Sequence[Assessment]) -> dict[tuple[int, str], Assessment]:
     """The assessment that counts per (visit, view): the clinician's pick, else the latest
     measurable one, else the latest low-confidence one. Not-measurable results never count."""
     best: dict[tuple[int, str], Assessment] = {}
@@ -152,7 +160,7 @@ class Trend:
         pair = self._pair(metric, since, view)
         if pair is None:
             return None
-        return round(pair[1].values[metric] - pair[0].values[metric], 2)  # type: ignore[operator]
+        return round(pair[1].values[metric] - pair[0].values[metric], 2)  # type: ignore[operator]  # _pair picks measured points
 
     def beyond_sdd(self, metric: str, since: str, view: str = CameraView.POSTERIOR) -> bool | None:
         """Is the change real? Beyond the SDD, with >= 7 stances per side on both results."""
@@ -211,12 +219,20 @@ def hip_drop_trend(*, user: Any, patient: Patient) -> Trend:
             day.append(a.visit_id)
         points.append(
             TrendPoint(
-                assessment_id=a.pk, visit_id=a.visit_id, visit_date=a.visit.visit_date, view=a.view,
-                status=a.quality_status, included=a.counts, accepted=a.is_accepted,
+                assessment_id=a.pk,
+                visit_id=a.visit_id,
+                visit_date=a.visit.visit_date,
+                view=a.view,
+                status=a.quality_status,
+                included=a.counts,
+                accepted=a.is_accepted,
                 values={metric: getattr(a, metric) for metric in TREND_METRICS},
-                n_left=a.n_left, n_right=a.n_right, label=choice_label(a), day_slot=day.index(a.visit_id),
+                n_left=a.n_left,
+                n_right=a.n_right,
+                label=choice_label(a),
+                day_slot=day.index(a.visit_id),
             )
-        )  # fmt: skip
+        )
     previous: dict[tuple[str, str], float] = {}
     for point in points:
         for metric in TREND_METRICS:
@@ -275,10 +291,14 @@ def compare_rows(first: Assessment, second: Assessment) -> list[dict[str, Any]]:
         is_cpd_mean = column in ("cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg")
         rows.append(
             {
-                "label": label, "a": a, "b": b, "unit": unit, "delta": delta,
+                "label": label,
+                "a": a,
+                "b": b,
+                "unit": unit,
+                "delta": delta,
                 "beyond_sdd": gate.change_beyond_noise(delta, stances=stances) if counted and is_cpd_mean else None,
             }
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -293,8 +313,12 @@ def change_words(*, before: Assessment, after: Assessment) -> dict[str, Any]:
     for side in ("left", "right"):
         a, b = getattr(before, f"cpd_{side}_mean_deg"), getattr(after, f"cpd_{side}_mean_deg")
         delta = None if a is None or b is None else b - a
-        sides[side] = {"before": a, "after": b, "real": bool(gate.change_beyond_noise(delta, stances=stances)),
-                       "steadier": delta is not None and delta < 0}  # fmt: skip
+        sides[side] = {
+            "before": a,
+            "after": b,
+            "real": bool(gate.change_beyond_noise(delta, stances=stances)),
+            "steadier": delta is not None and delta < 0,
+        }
     steadier = [side for side, v in sides.items() if v["real"] and v["steadier"]]
     if steadier:
         text = (

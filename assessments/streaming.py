@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Literal
 
 from django.core.files.storage import Storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 CHUNK = 256 * 1024
@@ -25,7 +27,7 @@ def _position(digits: str) -> int:
     return _FAR if len(digits) > len(str(_FAR)) else int(digits)
 
 
-def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+def parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
     """``(start, end)`` inclusive for one satisfiable range, None to send the whole file,
     "unsatisfiable" for a 416. Multi-range requests get the whole file (allowed by the RFC)."""
     match = _RANGE.match(header.strip())
@@ -60,18 +62,18 @@ def _read(storage: Storage, name: str, start: int, length: int) -> Iterator[byte
 
 def ranged_file_response(
     request: HttpRequest, *, storage: Storage, name: str, content_type: str, filename: str = ""
-) -> HttpResponse:
+) -> HttpResponseBase:
     """``filename`` is what a saved copy is called; the server chooses it (default: the stored name's last part)."""
     size = storage.size(name)
     wanted = parse_range(request.headers.get("Range", ""), size)
     if wanted == "unsatisfiable":
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
     if wanted is None:
         start, end, status = 0, size - 1, 200
     else:
-        start, end = wanted  # type: ignore[misc]
+        start, end = wanted
         status = 206
     length = max(0, end - start + 1)
     response = StreamingHttpResponse(_read(storage, name, start, length), status=status, content_type=content_type)
@@ -82,7 +84,7 @@ def ranged_file_response(
     # Clinical media: never kept by shared caches, revalidated by the browser.
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = content_disposition_header(False, filename or name.rsplit("/", 1)[-1])
+    response["Content-Disposition"] = content_disposition_header(False, filename or name.rsplit("/", 1)[-1])  # type: ignore[assignment]  # None only for an empty name
     return response
 
 

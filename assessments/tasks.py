@@ -15,7 +15,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 
 from assessments import services
 from assessments.analysis.video import VideoError
-from assessments.services import retention
+from assessments.services import resumable, retention
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _warm_up_engine(**kwargs: object) -> None:
     time_limit=25 * 60,
     max_retries=MAX_TRANSIENT_RETRIES,
 )
-def analyse_assessment(self, assessment_id: int, job_id: str) -> str:  # type: ignore[no-untyped-def]
+def analyse_assessment(self, assessment_id: int, job_id: str) -> str:
     """Analyse the assessment's video for job ``job_id``. Safe to run twice: see services."""
     try:
         return services.assessment_process(assessment_id=assessment_id, job_id=job_id, message_id=self.request.id)
@@ -94,3 +94,10 @@ def requeue_stuck_assessments() -> dict[str, list]:
 def remove_expired_videos() -> list[int]:
     """Periodic (CELERY_BEAT_SCHEDULE): delete videos older than VIDEO_RETENTION_DAYS (off at 0)."""
     return retention.remove_expired_videos()
+
+
+@shared_task(acks_late=True)
+def remove_expired_resumable_uploads() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): abandoned resumable uploads lose their pieces and rows
+    ASSESSMENT_RESUMABLE_EXPIRE_S after their last piece. Idempotent."""
+    return resumable.remove_expired_resumable_uploads()

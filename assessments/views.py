@@ -3,13 +3,14 @@ visit report. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import parse_etags, quote_etag
@@ -44,20 +45,7 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _capture_fps(value: str) -> float | None:
-    """The form's optional slow-motion capture rate; a value that is no rate is refused."""
-    value = value.strip().lower().removesuffix("fps").strip()
-    if not value:
-        return None
-    try:
-        fps = float(value)
-    except ValueError:
-        fps = float("nan")
-    if not 1 <= fps <= 1000:  # NaN fails too
-        raise ValidationError(
-            {"capture_fps": "Give the slow-motion capture rate as a number of frames per second, for example 240."}
-        )
-    return fps
+_capture_fps = services.parse_capture_fps
 
 
 @login_required
@@ -77,9 +65,12 @@ def upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
     else:
         try:
             assessment = services.assessment_create(
-                visit=visit, video=request.FILES["video"], view=request.POST.get("view", CameraView.POSTERIOR),
-                created_by=request.user, capture_fps=_capture_fps(request.POST.get("capture_fps", "")),
-            )  # fmt: skip
+                visit=visit,
+                video=request.FILES["video"],  # type: ignore[arg-type]  # one file under this name
+                view=request.POST.get("view", CameraView.POSTERIOR),
+                created_by=request.user,
+                capture_fps=_capture_fps(request.POST.get("capture_fps", "")),
+            )
         except services.UploadTooLarge as exc:
             error, status = str(exc), 413
         except ValidationError as exc:
@@ -218,14 +209,17 @@ def reanalyse(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _stream(
     request: HttpRequest, assessment: Assessment, name: str, content_type: str, what: str, filename: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     if not name:
         raise Http404("This file is not available.")
     if is_first_read(request):
         audit_record(
-            actor=request.user, action=AuditAction.VIEW, target=assessment, patient_id=assessment.patient_id,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary=what,
-        )  # fmt: skip
+        )
     storage = assessment.video.storage
     if not storage.exists(name):
         raise Http404("This file is not available.")
@@ -244,9 +238,9 @@ _VIDEO_TYPES = {
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
-def video(request: HttpRequest, pk: int) -> HttpResponse:
+def video(request: HttpRequest, pk: int) -> HttpResponseBase:
     assessment = _assessment_for(request, pk)
-    name = assessment.video.name
+    name = cast(str, assessment.video.name)  # a saved assessment always has its video
     ext = name[name.rfind(".") :].lower()
     content_type = _VIDEO_TYPES.get(ext, "application/octet-stream")
     # Server-chosen names only: the uploader's file name never reaches a header.
@@ -256,7 +250,7 @@ def video(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: HttpRequest, pk: int) -> HttpResponseBase:
     assessment = _assessment_for(request, pk)
     filename = f"assessment-{assessment.pk}-preview.webm"
     return _stream(request, assessment, assessment.preview.name or "", "video/webm", "annotated preview", filename)
@@ -264,7 +258,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
-def playback(request: HttpRequest, pk: int) -> HttpResponse:
+def playback(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The browser rendition of an original Chromium cannot play (H.264/MP4)."""
     assessment = _assessment_for(request, pk)
     filename = f"assessment-{assessment.pk}-playable.mp4"
@@ -277,7 +271,7 @@ KEYFRAME_MAX_AGE_S = 24 * 3600
 _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
 
-def _keyframe_file(request: HttpRequest, pk: int, index: int, *, page_sized: bool) -> HttpResponse:
+def _keyframe_file(request: HttpRequest, pk: int, index: int, *, page_sized: bool) -> HttpResponseBase:
     assessment = _assessment_for(request, pk)
     frames = assessment.keyframes or []
     if index >= len(frames):
@@ -289,6 +283,7 @@ def _keyframe_file(request: HttpRequest, pk: int, index: int, *, page_sized: boo
     content_type = _IMAGE_TYPES.get(ext, "application/octet-stream")
     etag = quote_etag(_etag_of(name))
     cache_control = f"private, max-age={KEYFRAME_MAX_AGE_S}"
+    response: HttpResponseBase
     if name and etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponse(status=304)
     else:
@@ -302,14 +297,14 @@ def _keyframe_file(request: HttpRequest, pk: int, index: int, *, page_sized: boo
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
-def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def keyframe(request: HttpRequest, pk: int, index: int) -> HttpResponseBase:
     """The keyframe at full size (the lossless PNG: hip checks place points on it)."""
     return _keyframe_file(request, pk, index, page_sized=False)
 
 
 @login_required
 @permission_required(RESULTS_PERM, raise_exception=True)
-def keyframe_page(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def keyframe_page(request: HttpRequest, pk: int, index: int) -> HttpResponseBase:
     """The keyframe sized for the result page (JPEG, long side 960 px)."""
     return _keyframe_file(request, pk, index, page_sized=True)
 
@@ -333,9 +328,12 @@ def keyframe_check(request: HttpRequest, pk: int, index: int) -> HttpResponse:
         else:
             try:
                 check = reviews.hip_check_save(
-                    assessment=assessment, keyframe_index=index, left_hip=(points[0], points[1]),
-                    right_hip=(points[2], points[3]), checked_by=request.user,
-                )  # fmt: skip
+                    assessment=assessment,
+                    keyframe_index=index,
+                    left_hip=(points[0], points[1]),
+                    right_hip=(points[2], points[3]),
+                    checked_by=request.user,
+                )
             except ValidationError as exc:
                 error = " ".join(m for ms in exc.message_dict.values() for m in ms)
             else:
@@ -345,11 +343,17 @@ def keyframe_check(request: HttpRequest, pk: int, index: int) -> HttpResponse:
                 return redirect("assessments:keyframe-check", pk=assessment.pk, index=index)
     existing = (
         selectors.hip_checks_for(request.user)
-        .filter(assessment=assessment, keyframe_index=index, checked_by=request.user)
+        .filter(assessment=assessment, keyframe_index=index, checked_by=request.user)  # type: ignore[misc]  # login_required
         .first()
     )
-    context = {"assessment": assessment, "patient": assessment.patient, "keyframe": frames[index], "index": index,
-               "existing": existing, "error": error}  # fmt: skip
+    context = {
+        "assessment": assessment,
+        "patient": assessment.patient,
+        "keyframe": frames[index],
+        "index": index,
+        "existing": existing,
+        "error": error,
+    }
     return render(request, "assessments/keyframe_check.html", context, status=400 if error else 200)
 
 
@@ -389,16 +393,19 @@ def compare(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = patient_get_for(user=request.user, pk=patient_pk)
     analysed = selectors.patient_assessments(user=request.user, patient=patient).filter(analysed_at__isnull=False)
     choices = list(analysed)
-    by_id = {a.pk: a for a in choices}
+    by_id: dict[int | None, Assessment] = {a.pk: a for a in choices}
     first, second = selectors.default_compare_pair(choices)
     first = by_id.get(query_id(request.GET, "a"), first)
     second = by_id.get(query_id(request.GET, "b"), second)
     rows = []
     if first and second:
         audit_record(
-            actor=request.user, action=AuditAction.VIEW, target=patient, patient_id=patient.pk,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=patient,
+            patient_id=patient.pk,
             summary=f"compare assessments {first.pk} and {second.pk}",
-        )  # fmt: skip
+        )
         rows = selectors.compare_rows(first, second)
     context = {
         "patient": patient,

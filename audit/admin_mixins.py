@@ -33,23 +33,34 @@ class AuditedAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action=AuditAction.LIST, target=self.model, summary=f"admin: ids {ids}")
         return response
 
-    def render_change_form(  # type: ignore[override]
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
-        form_url: str = "", obj: models.Model | None = None,
-    ) -> HttpResponse:  # fmt: skip
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: models.Model | None = None,
+    ) -> HttpResponse:
         if obj is not None:
             audit_record(
-                actor=request.user, action=AuditAction.VIEW, target=obj, patient_id=self.audit_patient_id(obj),
+                actor=request.user,
+                action=AuditAction.VIEW,
+                target=obj,
+                patient_id=self.audit_patient_id(obj),
                 summary="admin",
-            )  # fmt: skip
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
-            actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, target=obj,
-            patient_id=self.audit_patient_id(obj), summary="admin: changed " + ", ".join(form.changed_data),
-        )  # fmt: skip
+            actor=request.user,
+            action=AuditAction.UPDATE if change else AuditAction.CREATE,
+            target=obj,
+            patient_id=self.audit_patient_id(obj),
+            summary="admin: changed " + ", ".join(form.changed_data),
+        )
 
 
 class ClinicalRecordAdmin(AuditedAdmin):

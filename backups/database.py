@@ -156,16 +156,23 @@ def _dump_postgres(target: Path) -> Snapshot:
 def _restore_postgres(source: Path) -> None:
     # One transaction: a failed restore leaves the database empty, not half filled. Owners and
     # grants are the new server's (the clinic's role may have another name there).
-    _run([
-        _client("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-        f"--dbname={_client_env()['PGDATABASE']}", str(source),
-    ])  # fmt: skip
+    _run(
+        [
+            _client("pg_restore"),
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={_client_env()['PGDATABASE']}",
+            str(source),
+        ]
+    )
 
 
 # --- Shared --------------------------------------------------------------------------------
 
 
-def _counts(cursor, quote, names: Iterable[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _counts(cursor, quote, names: Iterable[str]) -> dict[str, int]:
     counts = {}
     for name in names:
         cursor.execute(f"SELECT COUNT(*) FROM {quote(name)}")  # noqa: S608  (names from the catalogue)
@@ -173,7 +180,7 @@ def _counts(cursor, quote, names: Iterable[str]) -> dict[str, int]:  # type: ign
     return counts
 
 
-def _migrations(cursor, names: Iterable[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _migrations(cursor, names: Iterable[str]) -> dict[str, list[str]]:
     applied: dict[str, list[str]] = {}
     if "django_migrations" not in names:  # a database never migrated
         return applied

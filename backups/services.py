@@ -58,8 +58,10 @@ def backup_create(*, dest: Path, say: Say = _quiet) -> Manifest:
     started = time.perf_counter()
     snapshot = database.dump(dest / dump_name)
     sha256, size = sha256_of_path(dest / dump_name)
-    say(f"Database ({db_vendor}): {sum(snapshot.tables.values())} rows in {len(snapshot.tables)} tables, "
-        f"{size / 1e6:.1f} MB dump, {time.perf_counter() - started:.1f} s")  # fmt: skip
+    say(
+        f"Database ({db_vendor}): {sum(snapshot.tables.values())} rows in {len(snapshot.tables)} tables, "
+        f"{size / 1e6:.1f} MB dump, {time.perf_counter() - started:.1f} s"
+    )
     # Files after the database: a file written in between is kept although no row names it yet,
     # which is harmless; the other order could miss the video of a row that is in the dump.
     started = time.perf_counter()
@@ -86,9 +88,11 @@ def backup_create(*, dest: Path, say: Say = _quiet) -> Manifest:
     # A backup is a copy of every record: the trail says when and where to (after the snapshot,
     # so this event is the one row a restore of this backup will not have).
     audit_record(
-        actor=None, action=AuditAction.EXPORT, target=AuditEvent,
+        actor=None,
+        action=AuditAction.EXPORT,
+        target=AuditEvent,
         summary=f"backup of {manifest.total_rows} rows and {len(entries)} files to {dest}",
-    )  # fmt: skip
+    )
     return manifest
 
 
@@ -167,16 +171,20 @@ def backup_restore(*, src: Path, say: Say = _quiet) -> Report:
     started = time.perf_counter()
     for entry in manifest.files:
         files.copy_in(entry, src)
-    say(f"Files restored: {len(manifest.files)} ({manifest.total_bytes / 1e6:.1f} MB), "
-        f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    say(
+        f"Files restored: {len(manifest.files)} ({manifest.total_bytes / 1e6:.1f} MB), "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     started = time.perf_counter()
     report = restore_verify(manifest=manifest)
     say(f"Verified: {time.perf_counter() - started:.1f} s")
     audit_record(
-        actor=None, action=AuditAction.CREATE, target=AuditEvent,
+        actor=None,
+        action=AuditAction.CREATE,
+        target=AuditEvent,
         summary=f"restored from {src} (backup of {manifest.created_at}): "
         + ("verified" if report.ok else f"{len(report.problems)} mismatch(es)"),
-    )  # fmt: skip
+    )
     return report
 
 
@@ -236,8 +244,12 @@ def _app_commit() -> str:
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"],  # noqa: S607  (git from PATH; an image without git just records "")
-            cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=5, check=False,
-        )  # fmt: skip
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return result.stdout.strip() if result.returncode == 0 else ""

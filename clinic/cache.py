@@ -15,9 +15,9 @@ import pickle
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
@@ -25,6 +25,13 @@ from django.core.files import locks
 
 
 class LockingFileBasedCache(FileBasedCache):
+    # FileBasedCache's private parts this class builds on; django-stubs leaves them out.
+    _dir: str
+    _createdir: Callable[[], None]
+    _list_cache_files: Callable[[], list[str]]
+    _is_expired: Callable[[BinaryIO], bool]
+    _key_to_file: Callable[[str, int | None], str]
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self._createdir()
@@ -47,7 +54,7 @@ class LockingFileBasedCache(FileBasedCache):
                     self._is_expired(f)  # deletes the file when expired
             except FileNotFoundError:
                 pass
-        super()._cull()
+        super()._cull()  # type: ignore[misc]  # private in FileBasedCache, missing from the stubs
 
     def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         with self._locked():

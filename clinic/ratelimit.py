@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django_ratelimit.core import get_usage
 from rest_framework.exceptions import Throttled
@@ -71,26 +72,36 @@ class RateLimit:
 
 
 SIGN_IN_FAILURES_PER_IP = RateLimit(
-    "sign-in-failures-ip", "RATE_LIMIT_SIGN_IN_FAILURES_PER_IP", "ip",
+    "sign-in-failures-ip",
+    "RATE_LIMIT_SIGN_IN_FAILURES_PER_IP",
+    "ip",
     "Too many failed sign-ins from your network. Please wait {wait} and try again.",
-)  # fmt: skip
+)
 PASSWORD_RESET_PER_IP = RateLimit(
-    "password-reset-ip", "RATE_LIMIT_PASSWORD_RESET_PER_IP", "ip",
+    "password-reset-ip",
+    "RATE_LIMIT_PASSWORD_RESET_PER_IP",
+    "ip",
     "Too many password reset requests from your network. Please wait {wait} and try again.",
-)  # fmt: skip
+)
 PASSWORD_RESET_PER_ADDRESS = RateLimit(
-    "password-reset-address", "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", _email_address,
+    "password-reset-address",
+    "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS",
+    _email_address,
     "A reset link was already sent to this address several times. Please check your inbox and spam "
     "folder, or wait {wait} before asking again.",
-)  # fmt: skip
+)
 API_TOKEN_PER_IP = RateLimit(
-    "api-token-ip", "RATE_LIMIT_API_TOKEN_PER_IP", "ip",
+    "api-token-ip",
+    "RATE_LIMIT_API_TOKEN_PER_IP",
+    "ip",
     "Too many token requests from your network. Please wait {wait} and try again.",
-)  # fmt: skip
+)
 UPLOADS_PER_USER = RateLimit(
-    "uploads-user", "RATE_LIMIT_UPLOADS_PER_USER", "user",
+    "uploads-user",
+    "RATE_LIMIT_UPLOADS_PER_USER",
+    "user",
     "Too many video uploads in a short time. Please wait {wait} before the next one.",
-)  # fmt: skip
+)
 
 
 def too_many_requests(request: HttpRequest, limit: RateLimit, wait_s: int) -> HttpResponse:
@@ -106,12 +117,12 @@ def too_many_requests(request: HttpRequest, limit: RateLimit, wait_s: int) -> Ht
     return response
 
 
-def rate_limited(*limits: RateLimit) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def rate_limited(*limits: RateLimit) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """A page view counts each request against ``limits`` and answers 429 over any of them."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             for limit in limits:
                 wait_s = limit.hit(request)
                 if wait_s is not None:

@@ -7,6 +7,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/ unless noted.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -328,7 +329,7 @@ RATE_LIMIT_UPLOADS_PER_USER = env.str("RATE_LIMIT_UPLOADS_PER_USER", default="30
 # Default: a filesystem broker and file result backend (no server); production: Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR / 'celery' / 'results'}")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = str(VAR_DIR / "celery" / "queue")
     # kombu's filesystem transport expects its folders to exist before web or worker use them.
@@ -414,6 +415,14 @@ STORAGES["assessments"] = {
 ASSESSMENT_FAST_PATH = env.bool("ASSESSMENT_FAST_PATH", default=False)
 ASSESSMENT_MAX_UPLOAD_BYTES = env.int("ASSESSMENT_MAX_UPLOAD_BYTES", default=1024**3)
 ASSESSMENT_MIN_DURATION_S = env.float("ASSESSMENT_MIN_DURATION_S", default=1.0)
+# Resumable uploads (tus 1.0.0 under /api/v1/uploads/): the page sends clips larger than
+# ASSESSMENT_RESUMABLE_THRESHOLD_BYTES in pieces that survive a dropped connection. The pieces wait
+# in a private folder outside the media roots; an upload untouched for ASSESSMENT_RESUMABLE_EXPIRE_S
+# is abandoned and swept (parts and row) by the beat task below.
+ASSESSMENT_RESUMABLE_DIR = Path(env.str("ASSESSMENT_RESUMABLE_DIR", default=str(VAR_DIR / "uploads-partial")))
+ASSESSMENT_RESUMABLE_EXPIRE_S = env.int("ASSESSMENT_RESUMABLE_EXPIRE_S", default=24 * 3600)
+ASSESSMENT_RESUMABLE_THRESHOLD_BYTES = env.int("ASSESSMENT_RESUMABLE_THRESHOLD_BYTES", default=20 * 1024**2)
+ASSESSMENT_RESUMABLE_CHUNK_BYTES = env.int("ASSESSMENT_RESUMABLE_CHUNK_BYTES", default=8 * 1024**2)
 ASSESSMENT_MAX_DURATION_S = env.float("ASSESSMENT_MAX_DURATION_S", default=180.0)
 ASSESSMENT_MIN_FPS = env.float("ASSESSMENT_MIN_FPS", default=15.0)
 # Limits read from the container before any frame is decoded (issue 18): one frame of a 422 KB
@@ -447,6 +456,10 @@ EXPORT_LINK_TTL_S = env.int("EXPORT_LINK_TTL_S", default=48 * 3600)
 CELERY_BEAT_SCHEDULE["exports-remove-expired"] = {
     "task": "exports.tasks.remove_expired_exports",
     "schedule": env.int("EXPORT_SWEEP_EVERY_S", default=3600),
+}
+CELERY_BEAT_SCHEDULE["assessments-resumable-expire"] = {
+    "task": "assessments.tasks.remove_expired_resumable_uploads",
+    "schedule": env.int("ASSESSMENT_RESUMABLE_SWEEP_EVERY_S", default=900),
 }
 CELERY_BEAT_SCHEDULE["assessments-video-retention"] = {
     "task": "assessments.tasks.remove_expired_videos",

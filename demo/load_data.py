@@ -39,19 +39,69 @@ from scheduling.models import Appointment, AppointmentStatus, AppointmentType, W
 LOAD_PASSWORD = "load-run-password-2024"  # noqa: S105  (a throw-away database's test accounts)
 PROGRAM_TEMPLATE = "Hip drop, 8 weeks, three phases"
 FIRST_NAMES = (
-    "Ada", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Isla", "Jonas", "Kira", "Liam", "Maya",
-    "Noah", "Olga", "Pedro", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wes", "Xena", "Yusuf", "Zoe",
-)  # fmt: skip
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wes",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+)
 LAST_NAMES = (
-    "Adams", "Baker", "Carter", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ibrahim", "Jensen", "Kowalski",
-    "Lopez", "Murphy", "Nakamura", "Okafor", "Patel", "Quist", "Rossi", "Schmidt", "Tanaka", "Usman", "Varga",
-    "Walsh", "Xu", "Young", "Zhang",
-)  # fmt: skip
+    "Adams",
+    "Baker",
+    "Carter",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Murphy",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quist",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Young",
+    "Zhang",
+)
 CONDITIONS = [
-    (Condition.ITB_SYNDROME, BodyRegion.THIGH), (Condition.RUNNERS_KNEE, BodyRegion.KNEE),
-    (Condition.PATELLAR_TENDINOPATHY, BodyRegion.KNEE), (Condition.HIP, BodyRegion.HIP),
-    (Condition.PLANTAR_FASCIITIS, BodyRegion.FOOT), (Condition.LOW_BACK, BodyRegion.LOW_BACK),
-]  # fmt: skip
+    (Condition.ITB_SYNDROME, BodyRegion.THIGH),
+    (Condition.RUNNERS_KNEE, BodyRegion.KNEE),
+    (Condition.PATELLAR_TENDINOPATHY, BodyRegion.KNEE),
+    (Condition.HIP, BodyRegion.HIP),
+    (Condition.PLANTAR_FASCIITIS, BodyRegion.FOOT),
+    (Condition.LOW_BACK, BodyRegion.LOW_BACK),
+]
 WORKDAY = (time(8, 0), time(18, 0))
 # Appointments seeded from this many days back to this many days ahead; the load run books
 # beyond BOOKING_FROM_DAYS, so its bookings never meet the seeded ones.
@@ -88,9 +138,12 @@ def _staff(prefix: str, count: int, role: Role, password_hash: str) -> list[User
     for n in range(1, count + 1):
         username = f"{prefix}-{n:02d}"
         user = user_create(
-            username=username, email=f"{username}@load.example", role=role,
-            first_name=FIRST_NAMES[n % len(FIRST_NAMES)], last_name=f"{LAST_NAMES[n % len(LAST_NAMES)]}-{prefix}",
-        )  # fmt: skip
+            username=username,
+            email=f"{username}@load.example",
+            role=role,
+            first_name=FIRST_NAMES[n % len(FIRST_NAMES)],
+            last_name=f"{LAST_NAMES[n % len(LAST_NAMES)]}-{prefix}",
+        )
         users.append(user)
     # One PBKDF2 hash for all: hashing each password would take ~0.3 s apiece.
     User.objects.filter(pk__in=[u.pk for u in users]).update(password=password_hash)
@@ -104,15 +157,19 @@ def _patients(rng: random.Random, size: LoadSize) -> list[Patient]:
         first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n // len(FIRST_NAMES)) % len(LAST_NAMES)]
         rows.append(
             Patient(
-                first_name=first, last_name=f"{last}{'' if n < 26 * 26 else n}",
+                first_name=first,
+                last_name=f"{last}{'' if n < 26 * 26 else n}",
                 date_of_birth=date(1960 + rng.randrange(45), rng.randrange(1, 13), rng.randrange(1, 28)),
-                sex=rng.choice(["female", "male"]), email=f"{first.lower()}.{last.lower()}.{n}@runner.example",
+                sex=rng.choice(["female", "male"]),
+                email=f"{first.lower()}.{last.lower()}.{n}@runner.example",
                 phone=f"+44 7700 9{n:05d}",
-                weekly_distance_km=rng.randrange(15, 90), years_running=rng.randrange(1, 25),
+                weekly_distance_km=rng.randrange(15, 90),
+                years_running=rng.randrange(1, 25),
                 goal_event=rng.choice(["Marathon", "Half marathon", "10 km", "Park run", "Ultra 50 km"]),
-                shoes="Neutral daily trainer", referring_doctor="Dr. Chen, Riverside GP",
+                shoes="Neutral daily trainer",
+                referring_doctor="Dr. Chen, Riverside GP",
             )
-        )  # fmt: skip
+        )
     patients = Patient.objects.bulk_create(rows)
     # Consent as the clinic would have recorded it at intake (uploads need it).
     VideoConsent.objects.bulk_create(
@@ -124,12 +181,15 @@ def _patients(rng: random.Random, size: LoadSize) -> list[Patient]:
     )  # fmt: skip
     Complaint.objects.bulk_create(
         Complaint(
-            patient=p, condition=CONDITIONS[i % len(CONDITIONS)][0], body_region=CONDITIONS[i % len(CONDITIONS)][1],
-            side=rng.choice([BodySide.LEFT, BodySide.RIGHT]), onset_date=today - timedelta(weeks=rng.randrange(4, 40)),
+            patient=p,
+            condition=CONDITIONS[i % len(CONDITIONS)][0],
+            body_region=CONDITIONS[i % len(CONDITIONS)][1],
+            side=rng.choice([BodySide.LEFT, BodySide.RIGHT]),
+            onset_date=today - timedelta(weeks=rng.randrange(4, 40)),
             notes="Worse after long runs and on cambered roads.",
         )
         for i, p in enumerate(patients)
-    )  # fmt: skip
+    )
     Intake.objects.bulk_create(
         Intake(patient=p, inner_leg_scuffs=rng.random() < 0.4, pelvis_drops_on_single_leg_stance=True) for p in patients
     )
@@ -144,13 +204,14 @@ def _visits(rng: random.Random, patients: list[Patient], clinicians: list[User],
             weeks_ago = (size.visits_per_patient - k) * 6 + rng.randrange(3)
             rows.append(
                 Visit(
-                    patient=patient, clinician=clinicians[(i + k) % len(clinicians)],
+                    patient=patient,
+                    clinician=clinicians[(i + k) % len(clinicians)],
                     visit_date=today - timedelta(weeks=weeks_ago),
                     subjective="Pain on the outside of the knee after 8 km; better after rest days.",
                     objective="Pelvis drops on the swing side on single-leg squat; hip abduction 4/5.",
                     plan="Hip abductor and glute strength 3x per week; review running form in 6 weeks.",
                 )
-            )  # fmt: skip
+            )
     return Visit.objects.bulk_create(rows)
 
 
@@ -158,17 +219,24 @@ def analysis_result(rng: random.Random, *, cpd_left: float, cpd_right: float, ca
     """A result in the engine's JSON shape (assessments.analysis.result) for a 10 s, 60 fps clip."""
     fps, frames = 60.0, 600
     step_frames = round(fps * 60 / cadence)
-    stances = []
+    stances: list[dict[str, Any]] = []
     contact = 12
     while contact + step_frames < frames:
         side = "left" if len(stances) % 2 == 0 else "right"
         cpd = (cpd_left if side == "left" else cpd_right) + rng.gauss(0, 1.0)
-        stances.append({
-            "side": side, "contact_frame": contact, "toe_off_frame": contact + int(step_frames * 0.7),
-            "midstance_frame": contact + int(step_frames * 0.3), "cpd_midstance_deg": round(cpd, 2),
-            "cpd_peak_deg": round(cpd + 1.5, 2), "hip_adduction_peak_deg": round(9 + rng.gauss(0, 1.5), 2),
-            "fppa_midstance_deg": round(7 + rng.gauss(0, 1.5), 2), "step_width_ratio": round(rng.gauss(0.1, 0.05), 2),
-        })  # fmt: skip
+        stances.append(
+            {
+                "side": side,
+                "contact_frame": contact,
+                "toe_off_frame": contact + int(step_frames * 0.7),
+                "midstance_frame": contact + int(step_frames * 0.3),
+                "cpd_midstance_deg": round(cpd, 2),
+                "cpd_peak_deg": round(cpd + 1.5, 2),
+                "hip_adduction_peak_deg": round(9 + rng.gauss(0, 1.5), 2),
+                "fppa_midstance_deg": round(7 + rng.gauss(0, 1.5), 2),
+                "step_width_ratio": round(rng.gauss(0.1, 0.05), 2),
+            }
+        )
         contact += step_frames
     period = 2 * step_frames
     obliquity = [round(((cpd_left + cpd_right) / 2) * math.sin(2 * math.pi * f / period), 4) for f in range(frames)]
@@ -177,8 +245,12 @@ def analysis_result(rng: random.Random, *, cpd_left: float, cpd_right: float, ca
         values = [s[metric] for s in stances if s["side"] == side]
         mean = sum(values) / len(values)
         sd = math.sqrt(sum((v - mean) ** 2 for v in values) / max(1, len(values) - 1))
-        return {"mean": round(mean, 2), "sd": round(sd, 2), "median": round(sorted(values)[len(values) // 2], 2),
-                "n": len(values)}  # fmt: skip
+        return {
+            "mean": round(mean, 2),
+            "sd": round(sd, 2),
+            "median": round(sorted(values)[len(values) // 2], 2),
+            "n": len(values),
+        }
 
     metrics = ("cpd_midstance_deg", "cpd_peak_deg", "hip_adduction_peak_deg", "fppa_midstance_deg", "step_width_ratio")
     summary: dict[str, Any] = {side: {m: stats(side, m) for m in metrics} for side in ("left", "right")}
@@ -267,9 +339,13 @@ def _programmes(rng: random.Random, patients: list[Patient], clinicians: list[Us
     starts_on = today - timedelta(weeks=6)
     for i, patient in enumerate(patients[: size.prescribed_patients]):
         program_services.prescription_create(
-            patient=patient, program=template, prescribed_by=clinicians[i % len(clinicians)],
-            visit=patient.visits.order_by("-visit_date").first(), cadence_baseline_spm=165, starts_on=starts_on,
-        )  # fmt: skip
+            patient=patient,
+            program=template,
+            prescribed_by=clinicians[i % len(clinicians)],
+            visit=patient.visits.order_by("-visit_date").first(),
+            cadence_baseline_spm=165,
+            starts_on=starts_on,
+        )
     sessions, entries = [], []
     prescriptions = (
         Prescription.objects.filter(patient__in=patients).prefetch_related("items").select_related("patient")
@@ -281,18 +357,27 @@ def _programmes(rng: random.Random, patients: list[Patient], clinicians: list[Us
             if rng.random() < 0.45:
                 pain = min(10, max(0, round(rng.gauss(2, 2))))
                 session = SessionLog(
-                    prescription=prescription, patient=prescription.patient, performed_on=day,
+                    prescription=prescription,
+                    patient=prescription.patient,
+                    performed_on=day,
                     pain_next_morning=min(10, pain + rng.randrange(-1, 2)) if pain else 0,
-                    note="Felt strong." if pain < 3 else "", logged_by_id=prescription.patient.user_id,
-                )  # fmt: skip
+                    note="Felt strong." if pain < 3 else "",
+                    logged_by_id=prescription.patient.user_id,
+                )
                 sessions.append(session)
-                entries.append([
-                    ExerciseLog(
-                        item=item, sets_done=item.sets, reps_done=item.reps, hold_s_done=item.hold_s,
-                        load_kg=item.load_kg or Decimal("0"), pain_during=pain,
-                    )
-                    for item in items
-                ])  # fmt: skip
+                entries.append(
+                    [
+                        ExerciseLog(
+                            item=item,
+                            sets_done=item.sets,
+                            reps_done=item.reps,
+                            hold_s_done=item.hold_s,
+                            load_kg=item.load_kg or Decimal("0"),
+                            pain_during=pain,
+                        )
+                        for item in items
+                    ]
+                )
             day += timedelta(days=1)
     SessionLog.objects.bulk_create(sessions, batch_size=500)
     for session, logs in zip(sessions, entries, strict=True):
@@ -328,12 +413,16 @@ def _calendar(rng: random.Random, patients: list[Patient], clinicians: list[User
                         )[0]
                     rows.append(
                         Appointment(
-                            patient=patient, clinician=clinician, appointment_type=kind, starts_at=starts_at,
-                            ends_at=starts_at + timedelta(minutes=kind.default_duration_min), status=status,
+                            patient=patient,
+                            clinician=clinician,
+                            appointment_type=kind,
+                            starts_at=starts_at,
+                            ends_at=starts_at + timedelta(minutes=kind.default_duration_min),
+                            status=status,
                             cancel_reason="Unwell" if status == AppointmentStatus.CANCELLED else "",
                             created_by=rng.choice(desk),
                         )
-                    )  # fmt: skip
+                    )
         day += timedelta(days=1)
     Appointment.objects.bulk_create(rows, batch_size=500)
 

@@ -61,9 +61,13 @@ def _user(login: DemoLogin) -> User:
     user = User.objects.filter(username=login.username).first()
     if user is None:
         user = user_create(
-            username=login.username, email=login.email, role=login.role, password=login.password,
-            first_name=login.first_name, last_name=login.last_name,
-        )  # fmt: skip
+            username=login.username,
+            email=login.email,
+            role=login.role,
+            password=login.password,
+            first_name=login.first_name,
+            last_name=login.last_name,
+        )
     if login.role != Role.ATHLETE and totp_device_of(user) is None:
         key = b32decode(DEMO_TOTP_SECRET).hex()
         TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
@@ -79,35 +83,51 @@ def seed_demo() -> tuple[DemoLogin, ...]:
         if Patient.objects.filter(first_name=first, last_name=last, date_of_birth=born).exists():
             continue
         patient = patient_services.patient_create(
-            created_by=clinician, first_name=first, last_name=last, date_of_birth=born, sex=sex,
-            email=f"{first.lower()}.{last.lower()}@runner.example", phone="+44 7700 900" + str(born.day).zfill(3),
-            emergency_contact_name="Next of kin", emergency_contact_phone="+44 7700 900999",
+            created_by=clinician,
+            first_name=first,
+            last_name=last,
+            date_of_birth=born,
+            sex=sex,
+            email=f"{first.lower()}.{last.lower()}@runner.example",
+            phone="+44 7700 900" + str(born.day).zfill(3),
+            emergency_contact_name="Next of kin",
+            emergency_contact_phone="+44 7700 900999",
             referring_doctor="Dr. Chen, Riverside GP",
-            weekly_distance_km=km, years_running=max(1, (today.year - born.year) // 4), goal_event=goal,
+            weekly_distance_km=km,
+            years_running=max(1, (today.year - born.year) // 4),
+            goal_event=goal,
             shoes="Neutral daily trainer",
-        )  # fmt: skip
+        )
         # The demo patients were "filmed with consent": recorded through the real service, so
         # `make run` uploads as a clinic would (the gate in assessments/services/upload.py).
         consent_record(patient=patient, recorded_by=clinician, film_and_analyse=True, use_in_reports=True)
         patient_services.complaint_create(
-            patient=patient, created_by=clinician, condition=condition, body_region=region, side=side,
-            onset_date=today - timedelta(weeks=10), notes="Worse after long runs and on cambered roads.",
-        )  # fmt: skip
+            patient=patient,
+            created_by=clinician,
+            condition=condition,
+            body_region=region,
+            side=side,
+            onset_date=today - timedelta(weeks=10),
+            notes="Worse after long runs and on cambered roads.",
+        )
         patient_services.intake_save(
-            patient=patient, updated_by=clinician,
+            patient=patient,
+            updated_by=clinician,
             data={"inner_leg_scuffs": scuffs, "pelvis_drops_on_single_leg_stance": True},
-        )  # fmt: skip
+        )
         for weeks_ago, plan in (
             (8, "Start hip strength programme, 3x per week."),
             (4, "Progress to side plank with abduction."),
         ):
             patient_services.visit_create(
-                patient=patient, clinician=clinician, created_by=clinician,
+                patient=patient,
+                clinician=clinician,
+                created_by=clinician,
                 visit_date=today - timedelta(weeks=weeks_ago),
                 subjective="Pain on the outside of the knee after 8 km.",
                 objective="Pelvis drops on the swing side on single-leg squat; hip abduction 4/5.",
                 plan=plan,
-            )  # fmt: skip
+            )
     athlete_patient = Patient.objects.get(first_name="Alex", last_name="Morgan")
     if athlete_patient.user_id is None:
         athlete_patient.user = users[Role.ATHLETE]

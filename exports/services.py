@@ -84,7 +84,7 @@ def export_build(*, export_id: int) -> DataExport | None:
         size = target.stat().st_size
         with target.open("rb") as fh:
             export.file.save(f"exports/{export.uid}/stride-export-{export.patient_id}.zip", File(fh), save=False)
-    stored = export.file.name
+    stored = export.file.name or ""
     updated = DataExport.objects.filter(pk=export.pk, status=ExportStatus.QUEUED).update(
         status=ExportStatus.READY,
         file=stored,
@@ -153,8 +153,9 @@ def remove_expired_exports(*, now: Any = None) -> list[int]:
     now = now or timezone.now()
     removed = []
     for export in DataExport.objects.filter(status=ExportStatus.READY, expires_at__lte=now):
-        if export.file.name:
-            export.file.storage.delete(export.file.name)
+        name = export.file.name
+        if name:
+            export.file.storage.delete(name)
         DataExport.objects.filter(pk=export.pk).update(status=ExportStatus.EXPIRED, file="")
         audit_record(
             actor=None, action=AuditAction.DELETE, target=export, patient_id=export.patient_id,

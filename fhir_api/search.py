@@ -219,7 +219,7 @@ def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
     year, month, day = int(match["year"]), int(match["month"] or 1), int(match["day"] or 1)
     try:
         if match["tz"]:  # strptime refuses an offset out of range (-00:60): a 400, not a 500
-            tz = datetime.UTC if match["tz"] == "Z" else datetime.datetime.strptime(match["tz"], "%z").tzinfo  # type: ignore[assignment]
+            tz = datetime.UTC if match["tz"] == "Z" else datetime.datetime.strptime(match["tz"], "%z").tzinfo  # type: ignore[assignment]  # strptime always sets tzinfo for %z
         if match["hour"] is not None:
             second = int(match["second"] or 0)
             start = datetime.datetime(year, month, day, int(match["hour"]), int(match["minute"]), second, tzinfo=tz)

@@ -54,7 +54,7 @@ class FHIRView(APIView):
     renderer_classes = [FHIRJSONRenderer]
     content_negotiation_class = FHIRContentNegotiation
 
-    def get_exception_handler(self):  # type: ignore[no-untyped-def]
+    def get_exception_handler(self):
         return fhir_exception_handler
 
     def links(self) -> Links:
@@ -102,9 +102,12 @@ class ReadView(FHIRView):
             # One answer for "no such id" and "not yours": existence is not disclosed.
             raise exceptions.NotFound(f"{self.resource_type}/{resource_id} is not known.")
         audit_record(
-            actor=request.user, action=AuditAction.VIEW, target=found.target, patient_id=found.patient_id,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=found.target,
+            patient_id=found.patient_id,
             summary=f"FHIR read {self.resource_type}/{resource_id}",
-        )  # fmt: skip
+        )
         return Response(found.resource)
 
 
@@ -121,10 +124,12 @@ class SearchView(FHIRView):
         page = kind.search(reader, search)
         ids = ",".join(resource["id"] for resource in page.resources)
         audit_record(
-            actor=request.user, action=AuditAction.LIST, target=page.model,
+            actor=request.user,
+            action=AuditAction.LIST,
+            target=page.model,
             patient_id=next(iter(page.patient_ids)) if len(page.patient_ids) == 1 else None,
             summary=f"FHIR search {self.resource_type}?{request.META.get('QUERY_STRING', '')} -> {ids}",
-        )  # fmt: skip
+        )
         return Response(
             searchset(
                 page.resources,
@@ -158,9 +163,12 @@ class EverythingView(FHIRView):
             raise exceptions.NotFound(f"Patient/{resource_id} is not known.")
         patient_id = int(resources[0]["id"])
         audit_record(
-            actor=request.user, action=AuditAction.EXPORT, target=Patient(pk=patient_id), patient_id=patient_id,
+            actor=request.user,
+            action=AuditAction.EXPORT,
+            target=Patient(pk=patient_id),
+            patient_id=patient_id,
             summary=f"FHIR Patient/{resource_id}/$everything: {len(resources)} resources",
-        )  # fmt: skip
+        )
         return Response(
             searchset(resources, total=len(resources), links=reader.links, self_url=request.build_absolute_uri())
         )

@@ -124,7 +124,7 @@ def sign_in(client: HttpSession, account: dict[str, Any]) -> bool:
     host = client.base_url
     with client.get("/accounts/login/", name="sign-in form", context=AUTH, catch_response=True) as r:
         form = form_with(r.text, field="username") if r.status_code == 200 else None
-        if not checked(r, form is not None, "sign-in form"):
+        if not checked(r, form is not None, "sign-in form") or form is None:
             return False
     data = {**form.fields, **_otp_answer(form, account), "username": account["username"]}
     data.update(password=account["password"], csrfmiddlewaretoken=client.cookies.get("csrftoken", ""))
@@ -140,9 +140,13 @@ def sign_in(client: HttpSession, account: dict[str, Any]) -> bool:
         return True
     data = {**step.fields, **_otp_answer(step, account), "csrfmiddlewaretoken": client.cookies.get("csrftoken", "")}
     with client.post(
-        step.action or page_url.removeprefix(host), data=data, name="sign-in two-factor", context=AUTH,
-        catch_response=True, headers={"Referer": page_url},
-    ) as r:  # fmt: skip
+        step.action or page_url.removeprefix(host),
+        data=data,
+        name="sign-in two-factor",
+        context=AUTH,
+        catch_response=True,
+        headers={"Referer": page_url},
+    ) as r:
         return checked(r, _otp_form(r.text) is None and "/accounts/login/" not in (r.url or ""), "two-factor step")
 
 
@@ -204,7 +208,7 @@ class ClinicUser(HttpUser):
     def submit(self, url: str, data: dict[str, str], name: str, redirect: str) -> str | None:
         """POST a form the way a browser does; success is a redirect whose target matches ``redirect``."""
         data = {**data, "csrfmiddlewaretoken": self.csrf()}
-        headers = {"Referer": self.host + url}
+        headers = {"Referer": self.host + url}  # type: ignore[operator]  # locust sets host (--host) before any task
         with self.client.post(
             url, data=data, name=name, context=WRITE, headers=headers, allow_redirects=False, catch_response=True
         ) as r:
@@ -254,9 +258,13 @@ class Clinician(ClinicUser):
         data = self.api(f"/api/v1/patients/{self._patient()}/hip-drop-trend/", "API hip-drop trend")
         if data is not None and not data.get("points"):
             events.request.fire(
-                request_type="CHECK", name="API hip-drop trend has points", response_time=0, response_length=0,
-                exception=AssertionError("no trend points"), context=READ,
-            )  # fmt: skip
+                request_type="CHECK",
+                name="API hip-drop trend has points",
+                response_time=0,
+                response_length=0,
+                exception=AssertionError("no trend points"),
+                context=READ,
+            )
 
     @task(2)
     def assessment_result(self) -> None:
@@ -353,5 +361,6 @@ class FrontDesk(ClinicUser):
             return
         pk = self.booked.pop(random.randrange(len(self.booked)))
         self.page(f"/schedule/{pk}/", "appointment detail", 'id="cancel-form"')
-        self.submit(f"/schedule/{pk}/cancel/", {"reason": "Athlete asked to cancel"}, "cancel appointment",
-                    rf"/schedule/{pk}/$")  # fmt: skip
+        self.submit(
+            f"/schedule/{pk}/cancel/", {"reason": "Athlete asked to cancel"}, "cancel appointment", rf"/schedule/{pk}/$"
+        )

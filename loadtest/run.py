@@ -123,6 +123,7 @@ def flush_cache(args: argparse.Namespace) -> None:
 
 
 def start_gunicorn(args: argparse.Namespace, env: dict[str, str], log: Path) -> subprocess.Popen:
+    # Left unformatted (fmt: skip): each flag stays beside its value; one per line would split the pairs.
     command = [
         str(BIN / "gunicorn"), "clinic.wsgi", "--bind", f"127.0.0.1:{args.port}",
         "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "60",
@@ -161,14 +162,21 @@ def stop(server: subprocess.Popen) -> None:
 def run_locust(args: argparse.Namespace, env: dict[str, str], var_dir: Path, server_pid: int) -> Path:
     samples = var_dir / "samples.json"
     samples.unlink(missing_ok=True)
+    # Left unformatted (fmt: skip): each flag stays beside its value.
     command = [
         str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
         "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration,
         "--host", f"http://127.0.0.1:{args.port}", "--csv", str(var_dir / "locust"), "--only-summary",
         "--stop-timeout", "30", "--loglevel", "WARNING",
     ]  # fmt: skip
-    locust_env = {**env, "LOAD_MANIFEST": str(var_dir / "manifest.json"), "LOAD_SAMPLES": str(samples),
-                  "LOAD_WAIT_S": args.wait, "LOAD_SERVER_PID": str(server_pid), "LOAD_DATABASE": args.database}  # fmt: skip
+    locust_env = {
+        **env,
+        "LOAD_MANIFEST": str(var_dir / "manifest.json"),
+        "LOAD_SAMPLES": str(samples),
+        "LOAD_WAIT_S": args.wait,
+        "LOAD_SERVER_PID": str(server_pid),
+        "LOAD_DATABASE": args.database,
+    }
     with (var_dir / "locust.log").open("w") as log:
         subprocess.run(command, cwd=ROOT, env=locust_env, stdout=log, stderr=subprocess.STDOUT, check=False)  # noqa: S603
     if not samples.exists():

@@ -48,7 +48,7 @@ class PatientAdmin(AuditedAdmin):
     def has_erase_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("patients.erase_patient"))
 
-    def audit_patient_id(self, obj: Patient) -> int | None:  # type: ignore[override]
+    def audit_patient_id(self, obj: Patient) -> int | None:  # type: ignore[override]  # audit hook, not the admin method
         return obj.pk
 
     def has_delete_permission(self, request: HttpRequest, obj: Patient | None = None) -> bool:

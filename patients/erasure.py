@@ -74,7 +74,7 @@ def patient_erase(*, patient: Patient, erased_by: Any, reason: str) -> Patient:
             acceptance_note="", video_removed_at=now, video_removed_reason="when the patient's data was erased",
         )  # fmt: skip
         for export in DataExport.objects.filter(patient=locked).exclude(file=""):
-            files.append(export.file.name)
+            files.append(export.file.name or "")
         DataExport.objects.filter(patient=locked).update(file="", status=ExportStatus.EXPIRED)
         Complaint.objects.filter(patient=locked).update(notes="")
         Intake.objects.filter(patient=locked).update(notes="")

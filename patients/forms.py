@@ -24,7 +24,7 @@ class PatientForm(PatientDemographicsForm):
         fields = list(PATIENT_DEMOGRAPHIC_FIELDS + PATIENT_RUNNING_FIELDS)
 
 
-def clinicians():  # type: ignore[no-untyped-def]
+def clinicians():
     return (
         get_user_model()
         .objects.filter(groups__name__in=[GROUP_NAMES[Role.CLINICIAN], GROUP_NAMES[Role.ADMIN]], is_active=True)
@@ -43,7 +43,7 @@ class VisitForm(forms.ModelForm):
             "plan": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
 
@@ -59,9 +59,13 @@ class IntakeForm(forms.ModelForm):
     class Meta:
         model = Intake
         fields = [
-            "inner_leg_scuffs", "knees_cave_on_single_leg_squat", "pelvis_drops_on_single_leg_stance",
-            "uneven_shoe_wear", "recent_training_change", "notes",
-        ]  # fmt: skip
+            "inner_leg_scuffs",
+            "knees_cave_on_single_leg_squat",
+            "pelvis_drops_on_single_leg_stance",
+            "uneven_shoe_wear",
+            "recent_training_change",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -69,9 +73,10 @@ class InviteForm(forms.Form):
     """The invitation goes to the record's address; another one only typed and confirmed."""
 
     other_email = forms.EmailField(
-        label="Send to another address", required=False,
+        label="Send to another address",
+        required=False,
         help_text="Leave empty to use the address on the record.",
-    )  # fmt: skip
+    )
     confirm_other_email = forms.BooleanField(
         label="I confirmed with the athlete that this other address is their own", required=False
     )

@@ -41,9 +41,13 @@ class Patient(models.Model):
     shoes = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="patient", help_text="The athlete's portal account, if invited.",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient",
+        help_text="The athlete's portal account, if invited.",
+    )
     is_active = models.BooleanField(default=True)
     # While set, the record may not be erased (patients.erasure): a claim, a complaint or a
     # regulator's request that needs the record as it is. Set and cleared by an admin.
@@ -134,9 +138,10 @@ class Intake(models.Model):
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="intake")
     inner_leg_scuffs = models.BooleanField(
-        "scuffs or mud on the inner lower legs", default=False,
+        "scuffs or mud on the inner lower legs",
+        default=False,
         help_text="A sign of crossover running: the feet land across the midline.",
-    )  # fmt: skip
+    )
     knees_cave_on_single_leg_squat = models.BooleanField("knee moves inwards on a single-leg squat", default=False)
     pelvis_drops_on_single_leg_stance = models.BooleanField(
         "pelvis drops on single-leg stance (Trendelenburg sign)", default=False

@@ -20,9 +20,17 @@ from audit.services import audit_record
 from patients.models import Complaint, Intake, Patient, Visit
 
 PATIENT_DEMOGRAPHIC_FIELDS = (
-    "first_name", "last_name", "date_of_birth", "sex", "email", "phone", "address",
-    "emergency_contact_name", "emergency_contact_phone", "referring_doctor",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "referring_doctor",
+)
 PATIENT_RUNNING_FIELDS = ("weekly_distance_km", "years_running", "goal_event", "shoes")
 VISIT_NOTE_FIELDS = ("visit_date", "subjective", "objective", "plan")
 
@@ -61,9 +69,12 @@ def patient_update(*, patient: Patient, updated_by: Any, data: dict[str, Any]) -
     patient.full_clean()
     patient.save()
     audit_record(
-        actor=updated_by, action=AuditAction.UPDATE, target=patient, patient_id=patient.pk,
+        actor=updated_by,
+        action=AuditAction.UPDATE,
+        target=patient,
+        patient_id=patient.pk,
         summary="changed " + ", ".join(changed) if changed else "no change",
-    )  # fmt: skip
+    )
     return patient
 
 
@@ -78,13 +89,23 @@ def _validate_visit(visit: Visit) -> None:
 
 @transaction.atomic
 def visit_create(
-    *, patient: Patient, clinician: Any, visit_date: date, created_by: Any,
-    subjective: str = "", objective: str = "", plan: str = "",
-) -> Visit:  # fmt: skip
+    *,
+    patient: Patient,
+    clinician: Any,
+    visit_date: date,
+    created_by: Any,
+    subjective: str = "",
+    objective: str = "",
+    plan: str = "",
+) -> Visit:
     visit = Visit(
-        patient=patient, clinician=clinician, visit_date=visit_date,
-        subjective=subjective, objective=objective, plan=plan,
-    )  # fmt: skip
+        patient=patient,
+        clinician=clinician,
+        visit_date=visit_date,
+        subjective=subjective,
+        objective=objective,
+        plan=plan,
+    )
     _validate_visit(visit)
     visit.full_clean()
     visit.save()
@@ -102,9 +123,12 @@ def visit_update(*, visit: Visit, updated_by: Any, data: dict[str, Any]) -> Visi
     visit.full_clean()
     visit.save()
     audit_record(
-        actor=updated_by, action=AuditAction.UPDATE, target=visit, patient_id=visit.patient_id,
+        actor=updated_by,
+        action=AuditAction.UPDATE,
+        target=visit,
+        patient_id=visit.patient_id,
         summary="changed " + ", ".join(changed) if changed else "",
-    )  # fmt: skip
+    )
     return visit
 
 
@@ -126,9 +150,12 @@ def intake_save(*, patient: Patient, updated_by: Any, data: dict[str, Any]) -> I
     intake.full_clean()
     intake.save()
     audit_record(
-        actor=updated_by, action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        target=intake, patient_id=patient.pk, summary=", ".join(changed),
-    )  # fmt: skip
+        actor=updated_by,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        target=intake,
+        patient_id=patient.pk,
+        summary=", ".join(changed),
+    )
     return intake
 
 
@@ -164,9 +191,12 @@ def athlete_invite(
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError({"other_email": "A person with this e-mail address already has an account."})
         user = user_create(
-            username=email, email=email, role=Role.ATHLETE,
-            first_name=patient.first_name, last_name=patient.last_name,
-        )  # fmt: skip
+            username=email,
+            email=email,
+            role=Role.ATHLETE,
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+        )
         patient.user = user
         patient.save(update_fields=["user", "updated_at"])
     elif user.has_usable_password():
@@ -176,9 +206,12 @@ def athlete_invite(
     elif user.email != email:
         raise ValidationError({"other_email": f"This athlete's invitation went to {user.email}; send it there again."})
     audit_record(
-        actor=invited_by, action=AuditAction.CREATE if created else AuditAction.UPDATE, target=user,
-        patient_id=patient.pk, summary=f"Portal invitation e-mailed to {where}",
-    )  # fmt: skip
+        actor=invited_by,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        target=user,
+        patient_id=patient.pk,
+        summary=f"Portal invitation e-mailed to {where}",
+    )
     context = {
         "patient": patient,
         "link": invitation_link(user),

@@ -26,7 +26,7 @@ from patients.forms import (
     PatientDemographicsForm,
     PatientForm,
     VisitForm,
-)  # fmt: skip
+)
 from patients.models import Intake, Patient, VideoConsent, Visit
 
 PAGE_SIZE = 20
@@ -191,19 +191,22 @@ def athlete_invite_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.athlete_invite(
-                patient=patient, invited_by=request.user,
+                patient=patient,
+                invited_by=request.user,
                 other_email=form.cleaned_data["other_email"],
                 other_email_confirmed=form.cleaned_data["confirm_other_email"],
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {user.email}.")
             return redirect(patient)
     context = {
-        "form": form, "title": f"Invite {patient.full_name} to the athlete portal", "patient": patient,
+        "form": form,
+        "title": f"Invite {patient.full_name} to the athlete portal",
+        "patient": patient,
         "intro": f"The invitation goes to the address on the record: {patient.email or '(none on the record)'}.",
-    }  # fmt: skip
+    }
     return render(request, "patients/patient_form.html", context)
 
 

@@ -25,9 +25,13 @@ def seed_programs_demo(*, clinician: Any, athlete_patient: Patient) -> None:
         return
     today = timezone.localdate()
     prescription = services.prescription_create(
-        patient=athlete_patient, program=template, prescribed_by=clinician, visit=athlete_patient.visits.first(),
-        cadence_baseline_spm=164, starts_on=today - timedelta(days=12),
-    )  # fmt: skip
+        patient=athlete_patient,
+        program=template,
+        prescribed_by=clinician,
+        visit=athlete_patient.visits.first(),
+        cadence_baseline_spm=164,
+        starts_on=today - timedelta(days=12),
+    )
     for days_ago, pain, morning in DEMO_SESSIONS:
         entries = [
             services.EntryInput(
@@ -41,7 +45,10 @@ def seed_programs_demo(*, clinician: Any, athlete_patient: Patient) -> None:
             for item in prescription.items.all()
         ]
         services.session_log_create(
-            prescription=prescription, logged_by=athlete_patient.user, entries=entries,
-            performed_on=today - timedelta(days=days_ago), pain_next_morning=morning,
+            prescription=prescription,
+            logged_by=athlete_patient.user,
+            entries=entries,
+            performed_on=today - timedelta(days=days_ago),
+            pain_next_morning=morning,
             note="Felt strong." if pain < 3 else "",
-        )  # fmt: skip
+        )

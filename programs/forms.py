@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -20,7 +21,7 @@ class SessionForm(forms.Form):
     performed_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="How did it go? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean_performed_on(self):  # type: ignore[no-untyped-def]
+    def clean_performed_on(self):
         day = self.cleaned_data["performed_on"]
         if day > timezone.localdate():
             raise forms.ValidationError("A session cannot be logged in the future.")
@@ -40,15 +41,19 @@ class EntryForm(forms.Form):
     )
     note = forms.CharField(label="Note", required=False, max_length=255)
 
-    def __init__(self, *args, item: PrescribedExercise, logged: ExerciseLog | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, item: PrescribedExercise, logged: ExerciseLog | None = None, **kwargs):
         """``logged``: today's entry of this exercise, when the athlete edits a saved session."""
         kwargs.setdefault("prefix", f"item-{item.pk}")
         if logged is not None:
             initial = {
-                "done": True, "sets_done": logged.sets_done, "reps_done": logged.reps_done,
-                "hold_s_done": logged.hold_s_done, "load_kg": logged.load_kg, "pain_during": logged.pain_during,
+                "done": True,
+                "sets_done": logged.sets_done,
+                "reps_done": logged.reps_done,
+                "hold_s_done": logged.hold_s_done,
+                "load_kg": logged.load_kg,
+                "pain_during": logged.pain_during,
                 "note": logged.note,
-            }  # fmt: skip
+            }
         else:
             initial = {
                 "sets_done": item.sets,
@@ -64,7 +69,7 @@ class EntryForm(forms.Form):
         else:
             del self.fields["hold_s_done"]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if data.get("done") and data.get("pain_during") is None and "pain_during" not in self.errors:
             self.add_error("pain_during", PAIN_REQUIRED)
@@ -73,31 +78,42 @@ class EntryForm(forms.Form):
 
 class NextMorningForm(forms.Form):
     pain_next_morning = forms.TypedChoiceField(
-        label="Pain this morning (0-10)", choices=PAIN_CHOICES_BLANK, coerce=int, empty_value=None,
+        label="Pain this morning (0-10)",
+        choices=PAIN_CHOICES_BLANK,
+        coerce=int,
+        empty_value=None,
         error_messages={"required": PAIN_REQUIRED},
-    )  # fmt: skip
+    )
 
 
 class ProgramCreateForm(forms.Form):
     name = forms.CharField(max_length=160)
     template = forms.ModelChoiceField(
-        queryset=Program.objects.filter(is_template=True), required=False, empty_label="No template: pick exercises",
+        queryset=Program.objects.filter(is_template=True),
+        required=False,
+        empty_label="No template: pick exercises",
         help_text="Copies its phases, dosage and progression rules.",
-    )  # fmt: skip
+    )
     exercises = forms.ModelMultipleChoiceField(
-        queryset=Exercise.objects.filter(is_active=True), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Exercise.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Added with their default dosage; change it on the next page.",
-    )  # fmt: skip
+    )
     gait_cues = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One a line, e.g. 'Run with your knees apart', 'Squeeze your buttocks'.",
-    )  # fmt: skip
+    )
     cadence_increase_pct = forms.IntegerField(
-        label="Cadence target (% over measured)", min_value=1, max_value=15, required=False,
+        label="Cadence target (% over measured)",
+        min_value=1,
+        max_value=15,
+        required=False,
         help_text="Usually 5-10%.",
-    )  # fmt: skip
+    )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if not data.get("template") and not data.get("exercises"):
             raise forms.ValidationError("Choose a template or at least one exercise.")
@@ -118,16 +134,19 @@ class PrescribeForm(forms.Form):
         label="Measured cadence (steps/min)", min_value=100, max_value=240, required=False
     )
 
-    def __init__(self, *args, patient: Patient, visit_labels: dict[int, str] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, patient: Patient, visit_labels: dict[int, str] | None = None, **kwargs):
         """``visit_labels``: a label per visit that tells visits of one day apart (selectors)."""
         super().__init__(*args, **kwargs)
-        self.fields["visit"].queryset = patient.visits.all()
+        visit_field = cast(forms.ModelChoiceField, self.fields["visit"])
+        visit_field.queryset = patient.visits.all()
         labels = visit_labels or {}
-        self.fields["visit"].label_from_instance = lambda visit: labels.get(visit.pk, str(visit))
-        self.fields["phase"].queryset = Phase.objects.select_related("program")
-        self.fields["phase"].label_from_instance = lambda phase: f"{phase.program.name} · {phase.name}"
+        # Django's per-field label hook is an attribute to set; the stubs call it a method.
+        visit_field.label_from_instance = lambda visit: labels.get(visit.pk, str(visit))  # type: ignore[method-assign,assignment]
+        phase_field = cast(forms.ModelChoiceField, self.fields["phase"])
+        phase_field.queryset = Phase.objects.select_related("program")
+        phase_field.label_from_instance = lambda phase: f"{phase.program.name} · {phase.name}"  # type: ignore[method-assign,assignment]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         phase, program = data.get("phase"), data.get("program")
         if phase and program and phase.program_id != program.pk:
@@ -151,7 +170,20 @@ class ExerciseForm(forms.ModelForm):
     class Meta:
         model = Exercise
         fields = [
-            "name", "target", "starting_position", "instructions", "key_cues", "common_faults", "evidence",
-            "default_sets", "default_reps", "default_hold_s", "default_load_kg", "load_note",
-            "default_days_per_week", "easier", "harder", "is_active",
-        ]  # fmt: skip
+            "name",
+            "target",
+            "starting_position",
+            "instructions",
+            "key_cues",
+            "common_faults",
+            "evidence",
+            "default_sets",
+            "default_reps",
+            "default_hold_s",
+            "default_load_kg",
+            "load_note",
+            "default_days_per_week",
+            "easier",
+            "harder",
+            "is_active",
+        ]

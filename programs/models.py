@@ -91,8 +91,15 @@ class ProgressionRuleFields(models.Model):
     hold_step_s = models.PositiveSmallIntegerField(default=10, validators=[MinValueValidator(1)])
 
     RULE_FIELDS = (
-        "reps_min", "reps_max", "rep_step", "sets_max", "load_step_kg", "hold_min_s", "hold_max_s", "hold_step_s",
-    )  # fmt: skip
+        "reps_min",
+        "reps_max",
+        "rep_step",
+        "sets_max",
+        "load_step_kg",
+        "hold_min_s",
+        "hold_max_s",
+        "hold_step_s",
+    )
 
     class Meta:
         abstract = True
@@ -112,9 +119,11 @@ class Program(models.Model):
         blank=True, help_text="Gait retraining cues, one a line, e.g. 'Run with your knees apart'."
     )
     cadence_increase_pct = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(15)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(15)],
         help_text="Cadence target over the measured cadence, in percent (usually 5-10).",
-    )  # fmt: skip
+    )
     created_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -175,9 +184,12 @@ class DosageFields(models.Model):
     @property
     def dosage(self) -> Dosage:
         return Dosage(
-            sets=self.sets, reps=self.reps, hold_s=self.hold_s, load_kg=Decimal(self.load_kg),
+            sets=self.sets,
+            reps=self.reps,
+            hold_s=self.hold_s,
+            load_kg=Decimal(self.load_kg),
             days_per_week=self.days_per_week,
-        )  # fmt: skip
+        )
 
     @property
     def dosage_text(self) -> str:

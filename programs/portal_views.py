@@ -49,20 +49,23 @@ def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[s
     summaries = []
     previous: dict[str, object] = {}
     for a in counted:
-        text = f"On average your pelvis stayed within {abs(a.mean_cpd_deg):.1f}° of level with each step."  # type: ignore[arg-type]
+        text = f"On average your pelvis stayed within {abs(a.mean_cpd_deg):.1f}° of level with each step."  # type: ignore[arg-type]  # measured results only
         before = previous.get(a.view)
         if before is not None:
-            text += " " + change_words(before=before, after=a)["text"]  # type: ignore[arg-type]
+            text += " " + change_words(before=before, after=a)["text"]  # type: ignore[arg-type]  # measured results only
         previous[a.view] = a
         summaries.append({"date": a.visit.visit_date, "text": text})
     return list(reversed(summaries))
 
 
 def _today_context(
-    request: HttpRequest, patient: Patient, prescription: Prescription | None,
-    session_form: SessionForm | None = None, entry_forms: list[EntryForm] | None = None,
+    request: HttpRequest,
+    patient: Patient,
+    prescription: Prescription | None,
+    session_form: SessionForm | None = None,
+    entry_forms: list[EntryForm] | None = None,
     editing: SessionLog | None = None,
-) -> dict[str, object]:  # fmt: skip
+) -> dict[str, object]:
     """The portal's page. ``editing``: a session saved today, whose values fill the form (saving
     it again edits it); today's own session is edited so by default."""
     today = timezone.localdate()
@@ -147,9 +150,12 @@ def log_session(request: HttpRequest) -> HttpResponse:
         edited = prescription.sessions.filter(performed_on=performed_on).exists()
         try:
             services.session_log_create(
-                prescription=prescription, logged_by=request.user, entries=entries,
-                performed_on=performed_on, note=session_form.cleaned_data["note"],
-            )  # fmt: skip
+                prescription=prescription,
+                logged_by=request.user,
+                entries=entries,
+                performed_on=performed_on,
+                note=session_form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             add_service_errors(session_form, exc)
         else:
@@ -210,7 +216,7 @@ def next_morning(request: HttpRequest, pk: int) -> HttpResponse:
                 request, "Thanks, noted. Knowing how you feel the next morning keeps the plan right for you."
             )
     else:
-        messages.error(request, form.errors["pain_next_morning"][0])
+        messages.error(request, form.errors["pain_next_morning"][0])  # type: ignore[arg-type]  # an ErrorList item is its message
     return redirect("portal:today")
 
 

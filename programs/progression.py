@@ -130,19 +130,21 @@ def suggest(*, entries: Sequence[SessionEntry], dosage: Dosage, rule: Rule) -> S
             when = "the next morning" if (entry.pain_next_morning or 0) > entry.pain_during else "during the session"
             new = step_back_dosage(dosage, rule)
             return Suggestion(
-                Decision.STEP_BACK, new,
+                Decision.STEP_BACK,
+                new,
                 f"Pain reached {worst}/10 {when} on {entry.performed_on:%d %b} (above 5/10 is too much): "
                 f"step back to {_describe(new)}.",
-            )  # fmt: skip
+            )
     for entry in entries:
         if entry.pain_next_morning is not None and entry.pain_next_morning > entry.pain_during:
             new = step_back_dosage(dosage, rule)
             return Suggestion(
-                Decision.STEP_BACK, new,
+                Decision.STEP_BACK,
+                new,
                 f"Pain rose the next morning after {entry.performed_on:%d %b} "
                 f"({entry.pain_during}/10 during, {entry.pain_next_morning}/10 next morning): "
                 f"step back to {_describe(new)}.",
-            )  # fmt: skip
+            )
     sessions = len({entry.performed_on for entry in entries})
     if sessions < dosage.days_per_week:
         return Suggestion(
@@ -167,7 +169,8 @@ def suggest(*, entries: Sequence[SessionEntry], dosage: Dosage, rule: Rule) -> S
         )
     new = progress_dosage(dosage, rule)
     return Suggestion(
-        Decision.PROGRESS, new,
+        Decision.PROGRESS,
+        new,
         f"All {sessions} sessions done in full with pain at most {worst}/10 during and the next morning: "
         f"progress to {_describe(new)}.",
-    )  # fmt: skip
+    )

@@ -25,7 +25,7 @@ from programs.models import (
     PrescriptionStatus,
     Program,
     SessionLog,
-)  # fmt: skip
+)
 from programs.pain_rules import RISING_SESSIONS, Advice, advice_for, is_rising, too_much, worst_pain
 from programs.progression import SessionEntry, Suggestion, suggest
 
@@ -176,7 +176,7 @@ def pain_trend(*, patient: Patient, limit: int = 20) -> list[PainPoint]:
     sessions = (
         _with_pain_during_peak(SessionLog.objects.filter(patient=patient))
         .order_by("-performed_on", "-id")
-        .values_list("performed_on", "pain_during_peak", "pain_next_morning")[:limit]
+        .values_list("performed_on", "pain_during_peak", "pain_next_morning")[:limit]  # type: ignore[misc]  # annotated above
     )
     return [PainPoint(*row) for row in reversed(sessions)]
 
@@ -266,10 +266,15 @@ def _active_for_alerts(prescriptions: QuerySet[Prescription]) -> list[Prescripti
         .select_related(None)
         .select_related("patient")
         .only(
-            "id", "patient_id", "starts_on", "prescribed_by_id",
-            "patient__id", "patient__first_name", "patient__last_name",
+            "id",
+            "patient_id",
+            "starts_on",
+            "prescribed_by_id",
+            "patient__id",
+            "patient__first_name",
+            "patient__last_name",
         )
-    )  # fmt: skip
+    )
 
 
 def _alerts_of(prescriptions: list[Prescription], today: date) -> list[Alert]:
@@ -292,17 +297,31 @@ def _alerts_of(prescriptions: list[Prescription], today: date) -> list[Alert]:
         worst = max(high, key=lambda s: (s.worst, s.performed_on), default=None)
         if worst is not None and too_much(worst.worst):
             when = "the next morning" if (worst.pain_next_morning or 0) > worst.pain_during else "during the session"
-            found.append(Alert(
-                patient, "pain_high", f"Pain {worst.worst}/10 {when} on {worst.performed_on:%d %b}",
-                worst.performed_on, worst.session_id, worst.note, prescription.prescribed_by_id,
-            ))  # fmt: skip
+            found.append(
+                Alert(
+                    patient,
+                    "pain_high",
+                    f"Pain {worst.worst}/10 {when} on {worst.performed_on:%d %b}",
+                    worst.performed_on,
+                    worst.session_id,
+                    worst.note,
+                    prescription.prescribed_by_id,
+                )
+            )
         if is_rising([s.worst for s in sessions]):  # the latest sessions are the last rows (oldest first)
             last = sessions[-RISING_SESSIONS:]
-            found.append(Alert(
-                patient, "pain_rising",
-                f"Pain rising over the last {RISING_SESSIONS} sessions: " + " → ".join(f"{s.worst}/10" for s in last),
-                last[-1].performed_on, last[-1].session_id, last[-1].note, prescription.prescribed_by_id,
-            ))  # fmt: skip
+            found.append(
+                Alert(
+                    patient,
+                    "pain_rising",
+                    f"Pain rising over the last {RISING_SESSIONS} sessions: "
+                    + " → ".join(f"{s.worst}/10" for s in last),
+                    last[-1].performed_on,
+                    last[-1].session_id,
+                    last[-1].note,
+                    prescription.prescribed_by_id,
+                )
+            )
         last_day = last_by_patient.get(patient.pk)
         since = last_day or prescription.starts_on
         if (today - since).days >= QUIET_ALERT_DAYS:
@@ -385,12 +404,14 @@ def _chain_start(prescription: Prescription) -> date:
     programme and phase) ending in ``prescription``."""
     starts = (
         Prescription.objects.filter(
-            patient_id=prescription.patient_id, program_id=prescription.program_id, phase_id=prescription.phase_id,
+            patient_id=prescription.patient_id,
+            program_id=prescription.program_id,
+            phase_id=prescription.phase_id,
             prescribed_at__lte=prescription.prescribed_at,
         )
         .order_by("-prescribed_at", "-id")
         .values_list("starts_on", "supersedes_id", "id")
-    )  # fmt: skip
+    )
     start = prescription.starts_on
     expected = prescription.pk
     for starts_on, supersedes_id, pk in starts:
@@ -480,7 +501,7 @@ def undoable_versions(history: list[Prescription]) -> set[int]:
     now = {item.exercise_id: dosage_values(item) for item in active.items.all()}
     found = set()
     for version in history:
-        previous = by_id.get(version.supersedes_id)  # type: ignore[arg-type]
+        previous = by_id.get(version.supersedes_id)  # type: ignore[arg-type]  # None finds nothing
         if previous is None or previous.phase_id != version.phase_id:
             continue
         changes = dosage_changes(version=version, previous=previous)
@@ -506,7 +527,7 @@ def pain_advice(*, patient: Patient, today: date | None = None) -> PainAdvice | 
     session = (
         _with_pain_during_peak(SessionLog.objects.filter(patient=patient, performed_on__gte=today - timedelta(days=1)))
         .order_by("-performed_on", "-id")
-        .values_list("performed_on", "pain_during_peak", "pain_next_morning")
+        .values_list("performed_on", "pain_during_peak", "pain_next_morning")  # type: ignore[misc]  # annotated above
         .first()
     )
     if session is None:
@@ -545,7 +566,7 @@ def latest_measured_cadence(*, user: Any, patient: Patient) -> tuple[int, date] 
         .values_list("cadence_spm", "visit__visit_date")
         .last()
     )
-    return (round(row[0]), row[1]) if row else None
+    return (round(row[0]), row[1]) if row else None  # type: ignore[arg-type]  # filtered non-null
 
 
 def visit_choice_labels(*, user: Any, patient: Patient) -> dict[int, str]:

@@ -42,15 +42,28 @@ from programs.models import (
     ProgramExercise,
     ProgressionRuleFields,
     SessionLog,
-)  # fmt: skip
+)
 
 logger = logging.getLogger(__name__)
 
 EXERCISE_EDITABLE_FIELDS = (
-    "name", "target", "starting_position", "instructions", "key_cues", "common_faults", "evidence",
-    "default_sets", "default_reps", "default_hold_s", "default_load_kg", "load_note", "default_days_per_week",
-    "easier", "harder", "is_active",
-)  # fmt: skip
+    "name",
+    "target",
+    "starting_position",
+    "instructions",
+    "key_cues",
+    "common_faults",
+    "evidence",
+    "default_sets",
+    "default_reps",
+    "default_hold_s",
+    "default_load_kg",
+    "load_note",
+    "default_days_per_week",
+    "easier",
+    "harder",
+    "is_active",
+)
 ITEM_DOSAGE_FIELDS = ("sets", "reps", "hold_s", "load_kg", "days_per_week")
 
 
@@ -95,50 +108,75 @@ class ItemDosage:
     @classmethod
     def default_for(cls, exercise: Exercise) -> ItemDosage:
         return cls(
-            exercise=exercise, sets=exercise.default_sets, reps=exercise.default_reps, hold_s=exercise.default_hold_s,
-            load_kg=exercise.default_load_kg, days_per_week=exercise.default_days_per_week,
-        )  # fmt: skip
+            exercise=exercise,
+            sets=exercise.default_sets,
+            reps=exercise.default_reps,
+            hold_s=exercise.default_hold_s,
+            load_kg=exercise.default_load_kg,
+            days_per_week=exercise.default_days_per_week,
+        )
 
 
 @transaction.atomic
 def program_create(
-    *, name: str, created_by: Any, exercises: list[ItemDosage] | None = None, template: Program | None = None,
-    description: str = "", gait_cues: str = "", cadence_increase_pct: int | None = None,
-) -> Program:  # fmt: skip
+    *,
+    name: str,
+    created_by: Any,
+    exercises: list[ItemDosage] | None = None,
+    template: Program | None = None,
+    description: str = "",
+    gait_cues: str = "",
+    cadence_increase_pct: int | None = None,
+) -> Program:
     """A new program, copied from a template (phases, dosage, rules) or built from exercises (one phase)."""
     _require_clinician(created_by, "created_by")
     if template is None and not exercises:
         raise ValidationError({"exercises": "Choose at least one exercise or start from a template."})
     program = Program(
-        name=name, created_by=created_by, created_from=template,
+        name=name,
+        created_by=created_by,
+        created_from=template,
         description=description or (template.description if template else ""),
         gait_cues=gait_cues or (template.gait_cues if template else ""),
-        cadence_increase_pct=cadence_increase_pct if cadence_increase_pct is not None
+        cadence_increase_pct=cadence_increase_pct
+        if cadence_increase_pct is not None
         else (template.cadence_increase_pct if template else None),
-    )  # fmt: skip
+    )
     program.full_clean()
     program.save()
     if template is not None:
         for source in template.phases.prefetch_related("exercises"):
             phase = Phase.objects.create(
-                program=program, order=source.order, name=source.name, weeks=source.weeks, goal=source.goal,
+                program=program,
+                order=source.order,
+                name=source.name,
+                weeks=source.weeks,
+                goal=source.goal,
                 **{field: getattr(source, field) for field in ProgressionRuleFields.RULE_FIELDS},
-            )  # fmt: skip
+            )
             for item in source.exercises.all():
                 ProgramExercise.objects.create(
-                    phase=phase, exercise_id=item.exercise_id, order=item.order, notes=item.notes,
+                    phase=phase,
+                    exercise_id=item.exercise_id,
+                    order=item.order,
+                    notes=item.notes,
                     **{field: getattr(item, field) for field in ProgramExercise.DOSAGE_FIELDS},
-                )  # fmt: skip
+                )
     if exercises:
-        phase = program.phases.order_by("order").first()
-        if phase is None:
-            phase = Phase.objects.create(program=program, order=1, name="Phase 1", weeks=4)
+        first = program.phases.order_by("order").first()
+        phase = first if first is not None else Phase.objects.create(program=program, order=1, name="Phase 1", weeks=4)
         start = phase.exercises.count()
         for position, dosage in enumerate(exercises, start=start + 1):
             item = ProgramExercise(
-                phase=phase, exercise=dosage.exercise, order=position, sets=dosage.sets, reps=dosage.reps,
-                hold_s=dosage.hold_s, load_kg=dosage.load_kg, days_per_week=dosage.days_per_week,
-            )  # fmt: skip
+                phase=phase,
+                exercise=dosage.exercise,
+                order=position,
+                sets=dosage.sets,
+                reps=dosage.reps,
+                hold_s=dosage.hold_s,
+                load_kg=dosage.load_kg,
+                days_per_week=dosage.days_per_week,
+            )
             _validate_dosage(item)
             item.full_clean()
             item.save()
@@ -171,23 +209,39 @@ def cadence_target(*, baseline_spm: int | None, increase_pct: int | None) -> int
 
 
 def _snapshot(
-    *, previous: Prescription | None, patient: Patient, program: Program, phase: Phase, visit: Visit | None,
-    prescribed_by: Any, items: list[dict[str, Any]], change_reason: str, cadence_baseline_spm: int | None,
-    gait_cues: str, starts_on: date | None = None,
-) -> Prescription:  # fmt: skip
+    *,
+    previous: Prescription | None,
+    patient: Patient,
+    program: Program,
+    phase: Phase,
+    visit: Visit | None,
+    prescribed_by: Any,
+    items: list[dict[str, Any]],
+    change_reason: str,
+    cadence_baseline_spm: int | None,
+    gait_cues: str,
+    starts_on: date | None = None,
+) -> Prescription:
     """Write a new active prescription, superseding ``previous`` if given."""
     if previous is not None:
         previous.status = PrescriptionStatus.SUPERSEDED
         previous.ended_at = timezone.now()
         previous.save(update_fields=["status", "ended_at"])
     prescription = Prescription(
-        patient=patient, visit=visit, program=program, phase=phase, prescribed_by=prescribed_by,
+        patient=patient,
+        visit=visit,
+        program=program,
+        phase=phase,
+        prescribed_by=prescribed_by,
         version=(previous.version + 1) if previous else 1 + Prescription.objects.filter(patient=patient).count(),
-        supersedes=previous, starts_on=starts_on or timezone.localdate(), change_reason=change_reason[:255],
-        gait_cues=gait_cues, cadence_baseline_spm=cadence_baseline_spm,
+        supersedes=previous,
+        starts_on=starts_on or timezone.localdate(),
+        change_reason=change_reason[:255],
+        gait_cues=gait_cues,
+        cadence_baseline_spm=cadence_baseline_spm,
         cadence_target_spm=cadence_target(baseline_spm=cadence_baseline_spm, increase_pct=program.cadence_increase_pct),
         **{field: getattr(phase, field) for field in ProgressionRuleFields.RULE_FIELDS},
-    )  # fmt: skip
+    )
     prescription.full_clean(exclude=["supersedes"])
     prescription.save()
     if not items:
@@ -202,9 +256,15 @@ def _snapshot(
 
 @transaction.atomic
 def prescription_create(
-    *, patient: Patient, program: Program, prescribed_by: Any, visit: Visit | None = None,
-    phase: Phase | None = None, cadence_baseline_spm: int | None = None, starts_on: date | None = None,
-) -> Prescription:  # fmt: skip
+    *,
+    patient: Patient,
+    program: Program,
+    prescribed_by: Any,
+    visit: Visit | None = None,
+    phase: Phase | None = None,
+    cadence_baseline_spm: int | None = None,
+    starts_on: date | None = None,
+) -> Prescription:
     """Prescribe a program (its first phase unless one is chosen) to a patient at a visit.
 
     An active prescription of the patient is superseded, not edited.
@@ -225,21 +285,36 @@ def prescription_create(
         for item in phase.exercises.all()
     ]
     prescription = _snapshot(
-        previous=previous, patient=patient, program=program, phase=phase, visit=visit, prescribed_by=prescribed_by,
-        items=items, change_reason=f"Prescribed {program.name}, {phase.name}", gait_cues=program.gait_cues,
-        cadence_baseline_spm=cadence_baseline_spm, starts_on=starts_on,
-    )  # fmt: skip
+        previous=previous,
+        patient=patient,
+        program=program,
+        phase=phase,
+        visit=visit,
+        prescribed_by=prescribed_by,
+        items=items,
+        change_reason=f"Prescribed {program.name}, {phase.name}",
+        gait_cues=program.gait_cues,
+        cadence_baseline_spm=cadence_baseline_spm,
+        starts_on=starts_on,
+    )
     audit_record(
-        actor=prescribed_by, action=AuditAction.CREATE, target=prescription, patient_id=patient.pk,
+        actor=prescribed_by,
+        action=AuditAction.CREATE,
+        target=prescription,
+        patient_id=patient.pk,
         summary=f"v{prescription.version} {program.name} / {phase.name}",
-    )  # fmt: skip
+    )
     return prescription
 
 
 @transaction.atomic
 def prescription_revise(
-    *, prescription: Prescription, revised_by: Any, dosages: dict[int, dict[str, Any]], reason: str,
-) -> Prescription:  # fmt: skip
+    *,
+    prescription: Prescription,
+    revised_by: Any,
+    dosages: dict[int, dict[str, Any]],
+    reason: str,
+) -> Prescription:
     """A new version of an active prescription with some exercises' dosage changed.
 
     ``dosages`` maps PrescribedExercise ids of ``prescription`` to the new dosage fields.
@@ -261,14 +336,24 @@ def prescription_revise(
             values[name] = value
         rows.append({"exercise_id": item.exercise_id, "notes": item.notes, **values})
     new = _snapshot(
-        previous=current, patient=current.patient, program=current.program, phase=current.phase,
-        visit=current.visit, prescribed_by=revised_by, items=rows, change_reason=reason,
-        cadence_baseline_spm=current.cadence_baseline_spm, gait_cues=current.gait_cues,
-    )  # fmt: skip
+        previous=current,
+        patient=current.patient,
+        program=current.program,
+        phase=current.phase,
+        visit=current.visit,
+        prescribed_by=revised_by,
+        items=rows,
+        change_reason=reason,
+        cadence_baseline_spm=current.cadence_baseline_spm,
+        gait_cues=current.gait_cues,
+    )
     audit_record(
-        actor=revised_by, action=AuditAction.CREATE, target=new, patient_id=new.patient_id,
+        actor=revised_by,
+        action=AuditAction.CREATE,
+        target=new,
+        patient_id=new.patient_id,
         summary=f"v{new.version} supersedes v{current.version}: {reason}",
-    )  # fmt: skip
+    )
     return new
 
 
@@ -301,13 +386,18 @@ def prescription_undo(*, version: Prescription, undone_by: Any) -> Prescription:
             raise ValidationError({"prescription": f"{name} has changed again since: change it with Edit instead."})
         dosages[item.pk] = before
     new = prescription_revise(
-        prescription=current, revised_by=undone_by, dosages=dosages,
+        prescription=current,
+        revised_by=undone_by,
+        dosages=dosages,
         reason=f"Undo of v{version.version} ({version.change_reason})"[:255],
-    )  # fmt: skip
+    )
     audit_record(
-        actor=undone_by, action=AuditAction.UPDATE, target=version, patient_id=version.patient_id,
+        actor=undone_by,
+        action=AuditAction.UPDATE,
+        target=version,
+        patient_id=version.patient_id,
         summary=f"v{version.version} undone by v{new.version}",
-    )  # fmt: skip
+    )
     return new
 
 
@@ -332,8 +422,10 @@ def session_log_changeable(*, session: SessionLog, user: Any, today: date | None
 
 
 def _log_summary(session: SessionLog) -> dict[str, Any]:
-    entries = {e.item_id: (e.sets_done, e.reps_done, e.hold_s_done, e.load_kg, e.pain_during, e.note)
-               for e in session.entries.all()}  # fmt: skip
+    entries = {
+        e.item_id: (e.sets_done, e.reps_done, e.hold_s_done, e.load_kg, e.pain_during, e.note)
+        for e in session.entries.all()
+    }
     return {
         "entries": entries,
         "pain": max((e[4] for e in entries.values()), default=0),
@@ -360,22 +452,35 @@ def _describe_edit(before: dict[str, Any], after: dict[str, Any]) -> str:
 def _write_entries(session: SessionLog, items: dict[int, PrescribedExercise], entries: list[EntryInput]) -> None:
     for entry in entries:
         log = ExerciseLog(
-            session=session, item=items[entry.item_id], sets_done=entry.sets_done, reps_done=entry.reps_done,
-            hold_s_done=entry.hold_s_done, load_kg=entry.load_kg, pain_during=entry.pain_during, note=entry.note,
-        )  # fmt: skip
+            session=session,
+            item=items[entry.item_id],
+            sets_done=entry.sets_done,
+            reps_done=entry.reps_done,
+            hold_s_done=entry.hold_s_done,
+            load_kg=entry.load_kg,
+            pain_during=entry.pain_during,
+            note=entry.note,
+        )
         log.full_clean(exclude=["session", "item"])
         log.save()
 
 
 def _session_log_edit(
-    *, session: SessionLog, logged_by: Any, items: dict[int, PrescribedExercise], entries: list[EntryInput],
-    note: str, pain_next_morning: int | None,
-) -> SessionLog:  # fmt: skip
+    *,
+    session: SessionLog,
+    logged_by: Any,
+    items: dict[int, PrescribedExercise],
+    entries: list[EntryInput],
+    note: str,
+    pain_next_morning: int | None,
+) -> SessionLog:
     if not session_log_changeable(session=session, user=logged_by):
-        raise ValidationError({
-            "performed_on": f"The session of {session.performed_on:%d %b} was saved on an earlier day, so it "
-            "stays as it is. Choose another date, or tell your clinician what changed."
-        })  # fmt: skip
+        raise ValidationError(
+            {
+                "performed_on": f"The session of {session.performed_on:%d %b} was saved on an earlier day, so it "
+                "stays as it is. Choose another date, or tell your clinician what changed."
+            }
+        )
     before = _log_summary(session)
     session.note = note
     if pain_next_morning is not None:
@@ -386,17 +491,25 @@ def _session_log_edit(
     _write_entries(session, items, entries)
     after = _log_summary(session)
     audit_record(
-        actor=logged_by, action=AuditAction.UPDATE, target=session, patient_id=session.patient_id,
+        actor=logged_by,
+        action=AuditAction.UPDATE,
+        target=session,
+        patient_id=session.patient_id,
         summary=f"edited the session of {session.performed_on:%d %b}: {_describe_edit(before, after)}",
-    )  # fmt: skip
+    )
     return session
 
 
 @transaction.atomic
 def session_log_create(
-    *, prescription: Prescription, logged_by: Any, performed_on: date, entries: list[EntryInput],
-    note: str = "", pain_next_morning: int | None = None,
-) -> SessionLog:  # fmt: skip
+    *,
+    prescription: Prescription,
+    logged_by: Any,
+    performed_on: date,
+    entries: list[EntryInput],
+    note: str = "",
+    pain_next_morning: int | None = None,
+) -> SessionLog:
     """An athlete logs one session against their own active prescription.
 
     One session per programme per day: saving a day that is already logged edits that session
@@ -426,9 +539,13 @@ def session_log_create(
     if (session := existing.select_related("patient").first()) is not None:
         return _session_log_edit(session=session, **edit)
     session = SessionLog(
-        prescription=prescription, patient=patient, performed_on=performed_on, note=note,
-        pain_next_morning=pain_next_morning, logged_by=logged_by,
-    )  # fmt: skip
+        prescription=prescription,
+        patient=patient,
+        performed_on=performed_on,
+        note=note,
+        pain_next_morning=pain_next_morning,
+        logged_by=logged_by,
+    )
     # The related rows are the instances checked above: full_clean need not look each one up again
     # (a query per foreign key, per exercise); uniqueness per session is the `seen` check, per
     # day the constraint below.
@@ -442,9 +559,12 @@ def session_log_create(
         return _session_log_edit(session=existing.select_related("patient").get(), **edit)
     _write_entries(session, items, entries)
     audit_record(
-        actor=logged_by, action=AuditAction.CREATE, target=session, patient_id=patient.pk,
+        actor=logged_by,
+        action=AuditAction.CREATE,
+        target=session,
+        patient_id=patient.pk,
         summary=f"{len(entries)} exercises, pain up to {max(e.pain_during for e in entries)}/10",
-    )  # fmt: skip
+    )
     return session
 
 
@@ -456,10 +576,13 @@ def session_log_delete(*, session: SessionLog, deleted_by: Any) -> None:
     summary = _log_summary(session)
     note = f", note: {session.note}" if session.note else ""
     audit_record(
-        actor=deleted_by, action=AuditAction.DELETE, target=session, patient_id=session.patient_id,
+        actor=deleted_by,
+        action=AuditAction.DELETE,
+        target=session,
+        patient_id=session.patient_id,
         summary=f"deleted the session of {session.performed_on:%d %b}: {len(summary['entries'])} exercises, "
         f"pain up to {summary['pain']}/10{note}",
-    )  # fmt: skip
+    )
     session.delete()
 
 
@@ -473,9 +596,12 @@ def session_log_next_morning(*, session: SessionLog, logged_by: Any, pain_next_m
     session.pain_next_morning = pain_next_morning
     session.save(update_fields=["pain_next_morning"])
     audit_record(
-        actor=logged_by, action=AuditAction.UPDATE, target=session, patient_id=session.patient_id,
+        actor=logged_by,
+        action=AuditAction.UPDATE,
+        target=session,
+        patient_id=session.patient_id,
         summary=f"next-morning pain {pain_next_morning}/10",
-    )  # fmt: skip
+    )
     return session
 
 
@@ -516,16 +642,21 @@ def inactivity_reminders_send(*, today: date | None = None, after_days: int | No
             with transaction.atomic():
                 InactivityReminder.objects.create(patient=patient, last_active_on=last_active)
                 context = {
-                    "patient": patient, "clinic_name": settings.CLINIC_NAME, "clinic_phone": settings.CLINIC_PHONE,
-                    "link": settings.SITE_URL + reverse("portal:today"), "program": prescription.program,
-                }  # fmt: skip
+                    "patient": patient,
+                    "clinic_name": settings.CLINIC_NAME,
+                    "clinic_phone": settings.CLINIC_PHONE,
+                    "link": settings.SITE_URL + reverse("portal:today"),
+                    "program": prescription.program,
+                }
                 message = render_to_string("programs/email/inactivity_reminder.txt", context)
                 transaction.on_commit(
-                    lambda message=message, email=user.email: send_mail(
+                    lambda message=message, email=user.email: send_mail(  # type: ignore[misc]  # defaults bind this loop's values
                         subject=f"Your strength programme at {settings.CLINIC_NAME}",
-                        message=message, from_email=None, recipient_list=[email],
+                        message=message,
+                        from_email=None,
+                        recipient_list=[email],
                     )
-                )  # fmt: skip
+                )
         except IntegrityError:
             continue  # already reminded for this quiet spell
         sent += 1
@@ -546,14 +677,15 @@ def pain_alert_digest_send(*, today: date | None = None) -> int:
     )
     for alert in alerts:
         if (alert.session_id, alert.kind) not in told:
-            fresh[alert.prescribed_by_id].append(alert)  # type: ignore[index]
+            fresh[alert.prescribed_by_id].append(alert)  # type: ignore[index]  # alerts carry their prescriber
     clinicians = User.objects.in_bulk(list(fresh))
     sent = 0
     for clinician_id, found in fresh.items():
         clinician = clinicians.get(clinician_id)
         if clinician is None or not clinician.is_active or not clinician.email:
-            logger.warning("Pain alert digest: clinician %s has no e-mail; %d alerts only in the site", clinician_id,
-                           len(found))  # fmt: skip
+            logger.warning(
+                "Pain alert digest: clinician %s has no e-mail; %d alerts only in the site", clinician_id, len(found)
+            )
             continue
         with transaction.atomic():
             new = []
@@ -561,30 +693,39 @@ def pain_alert_digest_send(*, today: date | None = None) -> int:
                 try:
                     with transaction.atomic():
                         notice = PainAlertNotice.objects.create(
-                            session_id=alert.session_id, kind=alert.kind, clinician=clinician,
+                            session_id=alert.session_id,
+                            kind=alert.kind,
+                            clinician=clinician,  # type: ignore[misc]  # alerts come from saved sessions
                             message=alert.message[:255],
-                        )  # fmt: skip
+                        )
                 except IntegrityError:
                     continue  # another run told this one a moment ago
                 audit_record(
-                    actor=None, action=AuditAction.CREATE, target=notice, patient_id=alert.patient.pk,
+                    actor=None,
+                    action=AuditAction.CREATE,
+                    target=notice,
+                    patient_id=alert.patient.pk,
                     summary=f"pain alert e-mailed to {clinician.username}: {alert.message}",
-                )  # fmt: skip
+                )
                 new.append(alert)
             if not new:
                 continue
             context = {
-                "clinician": clinician, "clinic_name": settings.CLINIC_NAME,
+                "clinician": clinician,
+                "clinic_name": settings.CLINIC_NAME,
                 "alerts": [(a, settings.SITE_URL + reverse("programs:patient", args=[a.patient.pk])) for a in new],
                 "alerts_link": settings.SITE_URL + reverse("programs:alerts"),
-            }  # fmt: skip
+            }
             message = render_to_string("programs/email/pain_alert_digest.txt", context)
             subject = f"{len(new)} pain alert{'s' if len(new) > 1 else ''} at {settings.CLINIC_NAME}"
             transaction.on_commit(
-                lambda message=message, email=clinician.email, subject=subject: send_mail(
-                    subject=subject, message=message, from_email=None, recipient_list=[email],
+                lambda message=message, email=clinician.email, subject=subject: send_mail(  # type: ignore[misc]  # defaults bind this loop's values
+                    subject=subject,
+                    message=message,
+                    from_email=None,
+                    recipient_list=[email],
                 )
-            )  # fmt: skip
+            )
         logger.info("Pain alert digest: %d alerts e-mailed to clinician %s", len(new), clinician_id)
         sent += 1
     return sent

@@ -77,10 +77,13 @@ def program_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             program = services.program_create(
-                name=data["name"], created_by=request.user, template=data["template"],
+                name=data["name"],
+                created_by=request.user,
+                template=data["template"],
                 exercises=[services.ItemDosage.default_for(exercise) for exercise in data["exercises"]],
-                gait_cues=data["gait_cues"], cadence_increase_pct=data["cadence_increase_pct"],
-            )  # fmt: skip
+                gait_cues=data["gait_cues"],
+                cadence_increase_pct=data["cadence_increase_pct"],
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -116,9 +119,11 @@ def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
     if cadence is not None and 100 <= cadence[0] <= 240:
         initial["cadence_baseline_spm"] = cadence[0]
     form = PrescribeForm(
-        request.POST or None, patient=patient, initial=initial,
+        request.POST or None,
+        patient=patient,
+        initial=initial,
         visit_labels=selectors.visit_choice_labels(user=request.user, patient=patient),
-    )  # fmt: skip
+    )
     if cadence is not None:
         form.fields[
             "cadence_baseline_spm"
@@ -128,18 +133,24 @@ def prescribe(request: HttpRequest, patient_pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.prescription_create(
-                patient=patient, program=data["program"], phase=data["phase"], visit=data["visit"],
-                prescribed_by=request.user, cadence_baseline_spm=data["cadence_baseline_spm"],
-            )  # fmt: skip
+                patient=patient,
+                program=data["program"],
+                phase=data["phase"],
+                visit=data["visit"],
+                prescribed_by=request.user,
+                cadence_baseline_spm=data["cadence_baseline_spm"],
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Program prescribed to {patient.full_name}.")
             return redirect("programs:patient", patient.pk)
     context = {
-        "form": form, "title": f"Prescribe a program to {patient.full_name}",
-        "replaces": active, "submit_label": "Prescribe and replace the active programme" if active else "Prescribe",
-    }  # fmt: skip
+        "form": form,
+        "title": f"Prescribe a program to {patient.full_name}",
+        "replaces": active,
+        "submit_label": "Prescribe and replace the active programme" if active else "Prescribe",
+    }
     return render(request, "programs/form.html", context)
 
 
@@ -173,13 +184,20 @@ def _trend_chart(points: list[selectors.PainPoint]) -> dict[str, object] | None:
         "during": " ".join(f"{x_},{y_}" for x_, y_ in during),
         "morning": " ".join(f"{x_},{y_}" for x_, y_ in morning),
         "dots": [{"x": x_, "y": y_, "point": p} for (x_, y_), p in zip(during, points, strict=False)],
-        "safe_y": y(3), "too_much_y": y(5),
+        "safe_y": y(3),
+        "too_much_y": y(5),
         "ticks": [{"pain": pain, "y": y(pain)} for pain in (0, 3, 5, 10)],
         "dates": [{"x": x(i), "on": p.performed_on} for i, p in enumerate(points) if i % every == 0],
-        "x0": PAIN_X0, "x1": PAIN_X1, "y0": PAIN_Y0, "y10": PAIN_Y10,
-        "tick_x": PAIN_X0 - 6, "date_y": PAIN_Y0 + 18, "mid_x": (PAIN_X0 + PAIN_X1) / 2, "mid_y": (PAIN_Y0 + PAIN_Y10) / 2,
+        "x0": PAIN_X0,
+        "x1": PAIN_X1,
+        "y0": PAIN_Y0,
+        "y10": PAIN_Y10,
+        "tick_x": PAIN_X0 - 6,
+        "date_y": PAIN_Y0 + 18,
+        "mid_x": (PAIN_X0 + PAIN_X1) / 2,
+        "mid_y": (PAIN_Y0 + PAIN_Y10) / 2,
         "summary": summary,
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -218,10 +236,14 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(prescription.items.select_related("exercise"), pk=item_id)
     suggestion = next(s.suggestion for s in selectors.suggestions(prescription=prescription) if s.item.pk == item.pk)
     initial = {
-        "item": item.pk, "sets": suggestion.dosage.sets, "reps": suggestion.dosage.reps,
-        "hold_s": suggestion.dosage.hold_s, "load_kg": suggestion.dosage.load_kg,
-        "days_per_week": suggestion.dosage.days_per_week, "reason": suggestion.reason,
-    }  # fmt: skip
+        "item": item.pk,
+        "sets": suggestion.dosage.sets,
+        "reps": suggestion.dosage.reps,
+        "hold_s": suggestion.dosage.hold_s,
+        "load_kg": suggestion.dosage.load_kg,
+        "days_per_week": suggestion.dosage.days_per_week,
+        "reason": suggestion.reason,
+    }
     form = ReviseItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -229,9 +251,11 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
         reason = data["reason"] or f"{item.exercise.name}: dosage changed"
         try:
             services.prescription_revise(
-                prescription=prescription, revised_by=request.user, dosages={item.pk: dosage},
+                prescription=prescription,
+                revised_by=request.user,
+                dosages={item.pk: dosage},
                 reason=f"{item.exercise.name}: {reason}"[:255],
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -33,8 +33,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "clinician", "appointment_type"]
     list_select_related = ["clinician", "patient", "appointment_type"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -31,7 +31,7 @@ def seed_schedule_demo(*, clinician: Any, booked_by: Any) -> None:
     now = timezone.now()
     if Appointment.objects.filter(clinician=clinician, status=AppointmentStatus.BOOKED, starts_at__gt=now).exists():
         return
-    working_days = []
+    working_days: list[date] = []
     day = timezone.localdate()
     while len(working_days) < 4:
         day += timedelta(days=1)
@@ -42,6 +42,9 @@ def seed_schedule_demo(*, clinician: Any, booked_by: Any) -> None:
         if patient is None:
             continue
         services.appointment_book(
-            patient=patient, clinician=clinician, appointment_type=AppointmentType.objects.get(name=type_name),
-            starts_at=at_local(working_days[offset - 1], clock), booked_by=booked_by,
-        )  # fmt: skip
+            patient=patient,
+            clinician=clinician,
+            appointment_type=AppointmentType.objects.get(name=type_name),
+            starts_at=at_local(working_days[offset - 1], clock),
+            booked_by=booked_by,
+        )

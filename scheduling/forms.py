@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -32,21 +32,21 @@ class WhenMixin:
     """A date and a wall-clock time in the clinic's zone, combined into an aware ``starts_at``."""
 
     def starts_at(self) -> datetime:
-        data = self.cleaned_data  # type: ignore[attr-defined]
+        data = self.cleaned_data  # type: ignore[attr-defined]  # mixed into a Form
         return at_local(data["date"], data["time"])
 
 
 class SlotSearchForm(forms.Form):
-    appointment_type = forms.ModelChoiceField(queryset=None, label="Type")  # type: ignore[arg-type]
-    clinician = ClinicianChoiceField(queryset=None, required=False, empty_label="Any clinician")  # type: ignore[arg-type]
+    appointment_type: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label="Type")
+    clinician = ClinicianChoiceField(queryset=None, required=False, empty_label="Any clinician")
     date_from = CalendarDateField(widget=DateInput, label="From")
     date_to = CalendarDateField(widget=DateInput, label="To")
     patient = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["appointment_type"].queryset = selectors.active_appointment_types()
-        self.fields["clinician"].queryset = selectors.bookable_clinicians()
+        cast(forms.ModelChoiceField, self.fields["appointment_type"]).queryset = selectors.active_appointment_types()
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = selectors.bookable_clinicians()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -60,9 +60,9 @@ class SlotSearchForm(forms.Form):
 
 
 class BookingForm(WhenMixin, forms.Form):
-    patient = forms.ModelChoiceField(queryset=None, label="Athlete")  # type: ignore[arg-type]
-    clinician = ClinicianChoiceField(queryset=None)  # type: ignore[arg-type]
-    appointment_type = forms.ModelChoiceField(queryset=None, label="Type")  # type: ignore[arg-type]
+    patient: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label="Athlete")
+    clinician = ClinicianChoiceField(queryset=None)
+    appointment_type: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label="Type")
     date = CalendarDateField(widget=DateInput)
     time = forms.TimeField(widget=TimeInput, help_text="Clinic time.")
     room = forms.ModelChoiceField(queryset=Room.objects.all(), required=False, empty_label="No room")
@@ -75,9 +75,9 @@ class BookingForm(WhenMixin, forms.Form):
             # Booking for a patient picked on the slot search or their record: that one patient
             # is the choice, instead of an <option> for every patient in the clinic.
             patients = patients.filter(pk=int(chosen))
-        self.fields["patient"].queryset = patients
-        self.fields["clinician"].queryset = selectors.bookable_clinicians()
-        self.fields["appointment_type"].queryset = selectors.active_appointment_types()
+        cast(forms.ModelChoiceField, self.fields["patient"]).queryset = patients
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = selectors.bookable_clinicians()
+        cast(forms.ModelChoiceField, self.fields["appointment_type"]).queryset = selectors.active_appointment_types()
         if not Room.objects.exists():
             del self.fields["room"]
 
@@ -85,11 +85,11 @@ class BookingForm(WhenMixin, forms.Form):
 class MoveForm(WhenMixin, forms.Form):
     date = CalendarDateField(widget=DateInput)
     time = forms.TimeField(widget=TimeInput, help_text="Clinic time.")
-    clinician = ClinicianChoiceField(queryset=None)  # type: ignore[arg-type]
+    clinician = ClinicianChoiceField(queryset=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = selectors.bookable_clinicians()
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = selectors.bookable_clinicians()
 
 
 class CancelForm(forms.Form):
@@ -101,18 +101,18 @@ class FollowUpForm(forms.Form):
 
 
 class WorkingHoursForm(forms.Form):
-    clinician = ClinicianChoiceField(queryset=None)  # type: ignore[arg-type]
+    clinician = ClinicianChoiceField(queryset=None)
     weekday = forms.TypedChoiceField(choices=Weekday.choices, coerce=int)
     start = forms.TimeField(widget=TimeInput)
     end = forms.TimeField(widget=TimeInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = selectors.bookable_clinicians()
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = selectors.bookable_clinicians()
 
 
 class CalendarExceptionForm(forms.Form):
-    clinician = ClinicianChoiceField(queryset=None)  # type: ignore[arg-type]
+    clinician = ClinicianChoiceField(queryset=None)
     reason = forms.ChoiceField(choices=ExceptionReason.choices)
     first_day = CalendarDateField(widget=DateInput)
     last_day = CalendarDateField(widget=DateInput)
@@ -120,7 +120,7 @@ class CalendarExceptionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = selectors.bookable_clinicians()
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = selectors.bookable_clinicians()
         today = timezone.localdate()
         self.fields["first_day"].initial = today
         self.fields["last_day"].initial = today + timedelta(days=1)

@@ -35,11 +35,19 @@ def appointment_queryset_for(user: Any) -> QuerySet[Appointment]:
 # What a calendar row shows. A whole clinic's week is hundreds of rows: as plain values they cost
 # a fraction of model instances with four related objects each.
 CALENDAR_ROW_FIELDS = (
-    "id", "starts_at", "ends_at", "status", "reminder_sent_at",
-    "patient__first_name", "patient__last_name",
-    "clinician__first_name", "clinician__last_name", "clinician__username",
-    "appointment_type__name", "room__name",
-)  # fmt: skip
+    "id",
+    "starts_at",
+    "ends_at",
+    "status",
+    "reminder_sent_at",
+    "patient__first_name",
+    "patient__last_name",
+    "clinician__first_name",
+    "clinician__last_name",
+    "clinician__username",
+    "appointment_type__name",
+    "room__name",
+)
 
 
 def calendar_rows(
@@ -102,9 +110,15 @@ def _overlaps(spans: list[tuple[datetime, datetime]], start: datetime, end: date
 
 
 def free_slots(
-    *, appointment_type: AppointmentType, date_from: date, date_to: date, clinician: Any = None,
-    patient: Patient | None = None, now: datetime | None = None, limit: int = 60,
-) -> list[Slot]:  # fmt: skip
+    *,
+    appointment_type: AppointmentType,
+    date_from: date,
+    date_to: date,
+    clinician: Any = None,
+    patient: Patient | None = None,
+    now: datetime | None = None,
+    limit: int = 60,
+) -> list[Slot]:
     """Bookable starts (every 15 min) inside working hours, clear of exceptions and live bookings."""
     now = now or timezone.now()
     duration = timedelta(minutes=appointment_type.default_duration_min)

@@ -34,7 +34,7 @@ from scheduling.models import (
     CalendarFeed,
     Room,
     WorkingHours,
-)  # fmt: skip
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +128,16 @@ def _save_live(appointment: Appointment) -> None:
 
 @transaction.atomic
 def appointment_book(
-    *, patient: Patient, clinician: Any, appointment_type: AppointmentType, starts_at: datetime, booked_by: Any,
-    room: Room | None = None, duration_min: int | None = None, rescheduled_from: Appointment | None = None,
-) -> Appointment:  # fmt: skip
+    *,
+    patient: Patient,
+    clinician: Any,
+    appointment_type: AppointmentType,
+    starts_at: datetime,
+    booked_by: Any,
+    room: Room | None = None,
+    duration_min: int | None = None,
+    rescheduled_from: Appointment | None = None,
+) -> Appointment:
     """Book a live appointment. Raises ValidationError (hours, leave, past) or SlotTaken (overlap)."""
     starts_at = as_aware(starts_at).astimezone(UTC)
     minutes = duration_min or appointment_type.default_duration_min
@@ -141,11 +148,15 @@ def appointment_book(
     if not patient.is_active:
         raise ValidationError({"patient": f"{patient.full_name} is no longer an active patient."})
     appointment = Appointment(
-        patient=patient, clinician=clinician, appointment_type=appointment_type, room=room,
-        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
+        patient=patient,
+        clinician=clinician,
+        appointment_type=appointment_type,
+        room=room,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
         created_by=booked_by if getattr(booked_by, "is_authenticated", False) else None,
         rescheduled_from=rescheduled_from,
-    )  # fmt: skip
+    )
     _validate_calendar(appointment, now=timezone.now())
     appointment.full_clean(exclude=["rescheduled_from"])
     _save_live(appointment)
@@ -164,9 +175,14 @@ def _locked(appointment: Appointment) -> Appointment:
 
 @transaction.atomic
 def appointment_move(
-    *, appointment: Appointment, starts_at: datetime, moved_by: Any, clinician: Any = None,
-    room: Room | None = None, duration_min: int | None = None,
-) -> Appointment:  # fmt: skip
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    moved_by: Any,
+    clinician: Any = None,
+    room: Room | None = None,
+    duration_min: int | None = None,
+) -> Appointment:
     """Reschedule: the old appointment is cancelled as 'Rescheduled' and linked from a new booking."""
     old = _locked(appointment)
     if old.status != AppointmentStatus.BOOKED:
@@ -178,14 +194,22 @@ def appointment_move(
     old.cancel_reason = RESCHEDULED_REASON
     old.save(update_fields=["status", "cancel_reason", "updated_at"])
     new = appointment_book(
-        patient=old.patient, clinician=clinician or old.clinician, appointment_type=old.appointment_type,
-        starts_at=starts_at, booked_by=moved_by, room=room if room is not None else old.room,
-        duration_min=minutes, rescheduled_from=old,
-    )  # fmt: skip
+        patient=old.patient,
+        clinician=clinician or old.clinician,
+        appointment_type=old.appointment_type,
+        starts_at=starts_at,
+        booked_by=moved_by,
+        room=room if room is not None else old.room,
+        duration_min=minutes,
+        rescheduled_from=old,
+    )
     audit_record(
-        actor=moved_by, action=AuditAction.UPDATE, target=old, patient_id=old.patient_id,
+        actor=moved_by,
+        action=AuditAction.UPDATE,
+        target=old,
+        patient_id=old.patient_id,
         summary=f"rescheduled to appointment {new.pk}",
-    )  # fmt: skip
+    )
     return new
 
 
@@ -201,9 +225,12 @@ def appointment_cancel(*, appointment: Appointment, cancelled_by: Any, reason: s
     locked.cancel_reason = reason[:255]
     locked.save(update_fields=["status", "cancel_reason", "updated_at"])
     audit_record(
-        actor=cancelled_by, action=AuditAction.UPDATE, target=locked, patient_id=locked.patient_id,
+        actor=cancelled_by,
+        action=AuditAction.UPDATE,
+        target=locked,
+        patient_id=locked.patient_id,
         summary=f"cancelled: {locked.cancel_reason}",
-    )  # fmt: skip
+    )
     return locked
 
 
@@ -277,9 +304,11 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     """Send every reminder due now (appointments starting within 24 h); safe to run twice."""
     now = now or timezone.now()
     due = Appointment.objects.filter(
-        status=AppointmentStatus.BOOKED, reminder_sent_at__isnull=True,
-        starts_at__gt=now, starts_at__lte=now + REMINDER_LEAD,
-    ).exclude(patient__email="")  # fmt: skip
+        status=AppointmentStatus.BOOKED,
+        reminder_sent_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + REMINDER_LEAD,
+    ).exclude(patient__email="")
     return sum(reminder_send(appointment_id=pk, now=now) for pk in due.values_list("pk", flat=True))
 
 

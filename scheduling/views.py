@@ -29,7 +29,7 @@ from scheduling.models import (
     CalendarException,
     CalendarFeed,
     WorkingHours,
-)  # fmt: skip
+)
 
 FOLLOW_UP_TYPE = "Follow-up"
 FEED_PAST_DAYS = 30
@@ -74,9 +74,12 @@ def calendar(request: HttpRequest) -> HttpResponse:
     clinician = query_id(request.GET, "clinician")
     clinician_id = "" if clinician is None else str(clinician)
     rows = selectors.calendar_rows(
-        user=request.user, starts=at_local(first, MIDNIGHT), ends=at_local(first + timedelta(days=days), MIDNIGHT),
-        clinician_id=clinician, include_cancelled=request.GET.get("cancelled") == "1",
-    )  # fmt: skip
+        user=request.user,
+        starts=at_local(first, MIDNIGHT),
+        ends=at_local(first + timedelta(days=days), MIDNIGHT),
+        clinician_id=clinician,
+        include_cancelled=request.GET.get("cancelled") == "1",
+    )
     by_day: dict[date, list[dict[str, str]]] = {first + timedelta(days=n): [] for n in range(days)}
     detail_url = url_with_pk("scheduling:detail")
     for values in rows:
@@ -84,12 +87,16 @@ def calendar(request: HttpRequest) -> HttpResponse:
     step = timedelta(days=days)
     base = {"view": span, "clinician": clinician_id}
     context = {
-        "by_day": by_day, "span": span, "day": day, "first": first, "clinician_id": clinician_id,
+        "by_day": by_day,
+        "span": span,
+        "day": day,
+        "first": first,
+        "clinician_id": clinician_id,
         "clinicians": selectors.bookable_clinicians(),
         "prev_url": "?" + urlencode({**base, "date": (first - step).isoformat()}),
         "next_url": "?" + urlencode({**base, "date": (first + step).isoformat()}),
         "today": timezone.localdate(),
-    }  # fmt: skip
+    }
     return render(request, "scheduling/calendar.html", context)
 
 
@@ -114,9 +121,12 @@ def slot_search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         slots = selectors.free_slots(
-            appointment_type=data["appointment_type"], clinician=data["clinician"], patient=patient,
-            date_from=data["date_from"], date_to=data["date_to"],
-        )  # fmt: skip
+            appointment_type=data["appointment_type"],
+            clinician=data["clinician"],
+            patient=patient,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
         extra = {"appointment_type": data["appointment_type"].pk}
         if patient is not None:
             extra["patient"] = patient.pk
@@ -139,9 +149,13 @@ def book(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             appointment = services.appointment_book(
-                patient=data["patient"], clinician=data["clinician"], appointment_type=data["appointment_type"],
-                starts_at=form.starts_at(), room=data.get("room"), booked_by=request.user,
-            )  # fmt: skip
+                patient=data["patient"],
+                clinician=data["clinician"],
+                appointment_type=data["appointment_type"],
+                starts_at=form.starts_at(),
+                room=data.get("room"),
+                booked_by=request.user,
+            )
         except services.SlotTaken as exc:
             form.add_error(None, exc.message)
             status = 409
@@ -159,7 +173,7 @@ def _when(appointment: Appointment) -> str:
 
 
 def _history(appointment: Appointment) -> list[Appointment]:
-    chain = []
+    chain: list[Appointment] = []
     previous = appointment.rescheduled_from
     while previous is not None and len(chain) < 20:
         chain.append(previous)
@@ -170,13 +184,17 @@ def _history(appointment: Appointment) -> list[Appointment]:
 def _render_detail(request: HttpRequest, appointment: Appointment, **form_overrides: Any) -> HttpResponse:
     start = local(appointment.starts_at)
     context = {
-        "appointment": appointment, "when": _when(appointment), "history": _history(appointment),
+        "appointment": appointment,
+        "when": _when(appointment),
+        "history": _history(appointment),
         "successor": getattr(appointment, "rescheduled_to", None),
         "started": appointment.starts_at <= timezone.now(),
         "move_form": form_overrides.get("move_form")
-        or forms.MoveForm(initial={"date": start.date(), "time": f"{start:%H:%M}", "clinician": appointment.clinician_id}),
+        or forms.MoveForm(
+            initial={"date": start.date(), "time": f"{start:%H:%M}", "clinician": appointment.clinician_id}
+        ),
         "cancel_form": form_overrides.get("cancel_form") or forms.CancelForm(),
-    }  # fmt: skip
+    }
     status = 409 if form_overrides.get("conflict") else (400 if form_overrides else 200)
     return render(request, "scheduling/appointment_detail.html", context, status=status)
 
@@ -197,9 +215,11 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             new = services.appointment_move(
-                appointment=appointment, starts_at=form.starts_at(), clinician=form.cleaned_data["clinician"],
+                appointment=appointment,
+                starts_at=form.starts_at(),
+                clinician=form.cleaned_data["clinician"],
                 moved_by=request.user,
-            )  # fmt: skip
+            )
         except services.SlotTaken as exc:
             form.add_error(None, exc.message)
             conflict = True
@@ -266,14 +286,24 @@ def follow_up(request: HttpRequest, visit_pk: int) -> HttpResponse:
     rows: list[dict[str, Any]] = []
     if follow_up_type is not None:
         slots = selectors.free_slots(
-            appointment_type=follow_up_type, clinician=visit.clinician, patient=visit.patient,
-            date_from=date_from, date_to=date_to,
-        )  # fmt: skip
+            appointment_type=follow_up_type,
+            clinician=visit.clinician,
+            patient=visit.patient,
+            date_from=date_from,
+            date_to=date_to,
+        )
         rows = _slot_rows(slots, {"appointment_type": follow_up_type.pk, "patient": visit.patient_id})
     context = {
-        "visit": visit, "patient": visit.patient, "form": form, "weeks": weeks, "target": target, "rows": rows,
-        "date_from": date_from, "date_to": date_to, "book_url": reverse("scheduling:book"),
-    }  # fmt: skip
+        "visit": visit,
+        "patient": visit.patient,
+        "form": form,
+        "weeks": weeks,
+        "target": target,
+        "rows": rows,
+        "date_from": date_from,
+        "date_to": date_to,
+        "book_url": reverse("scheduling:book"),
+    }
     return render(request, "scheduling/follow_up.html", context)
 
 
@@ -306,10 +336,13 @@ def working_hours(request: HttpRequest) -> HttpResponse:
             if exception_form.is_bound and exception_form.is_valid():
                 data = exception_form.cleaned_data
                 services.calendar_exception_add(
-                    clinician=data["clinician"], reason=data["reason"], note=data["note"], added_by=request.user,
+                    clinician=data["clinician"],
+                    reason=data["reason"],
+                    note=data["note"],
+                    added_by=request.user,
                     starts_at=at_local(data["first_day"], MIDNIGHT),
                     ends_at=at_local(data["last_day"] + timedelta(days=1), MIDNIGHT),
-                )  # fmt: skip
+                )
                 messages.success(request, "Time off added.")
                 return redirect("scheduling:hours")
         except ValidationError as exc:
@@ -317,8 +350,9 @@ def working_hours(request: HttpRequest) -> HttpResponse:
     context = {
         "blocks": WorkingHours.objects.select_related("clinician").order_by("clinician__last_name", "weekday", "start"),
         "exceptions": CalendarException.objects.select_related("clinician").filter(ends_at__gt=timezone.now()),
-        "hours_form": hours_form, "exception_form": exception_form,
-    }  # fmt: skip
+        "hours_form": hours_form,
+        "exception_form": exception_form,
+    }
     return render(request, "scheduling/working_hours.html", context, status=400 if request.method == "POST" else 200)
 
 
@@ -355,7 +389,7 @@ def my_feed(request: HttpRequest) -> HttpResponse:
             services.calendar_feed_renew(clinician=request.user)
             messages.success(request, "A new private feed address was created; any old address no longer works.")
         return redirect("scheduling:my-feed")
-    feed = CalendarFeed.objects.filter(clinician=request.user).first()
+    feed = CalendarFeed.objects.filter(clinician=request.user).first()  # type: ignore[misc]  # login_required
     feed_url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
     return render(request, "scheduling/my_feed.html", {"feed": feed, "feed_url": feed_url})
 

@@ -15,7 +15,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by test
@@ -30,7 +30,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -39,7 +39,7 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def phone_page(browser, live_server):  # type: ignore[no-untyped-def]
+def phone_page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -19,7 +19,7 @@ pytest_plugins = ["tests.browser_fixtures"]
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Tests serve static files from the finders: no collectstatic manifest exists in a test run.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns without it
@@ -32,14 +32,14 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():  # type: ignore[no-untyped-def]
+def _fresh_rate_limits():
     """Rate-limit counters live in a cache shared between processes (var/ratelimit or Redis) and
     count per address: every test client is 127.0.0.1, so each test starts from zero."""
     caches["ratelimit"].clear()
 
 
 @pytest.fixture(autouse=True)
-def _force_login_passes_two_factor(monkeypatch):  # type: ignore[no-untyped-def]
+def _force_login_passes_two_factor(monkeypatch):
     """``client.force_login(staff)`` gives a session that has also passed the two-factor step.
 
     As a real sign-in would after the code: the user gets a confirmed authenticator and the
@@ -48,7 +48,7 @@ def _force_login_passes_two_factor(monkeypatch):  # type: ignore[no-untyped-def]
     """
     force_login = Client.force_login
 
-    def force_login_verified(self, user, backend=None):  # type: ignore[no-untyped-def]
+    def force_login_verified(self, user, backend=None):
         force_login(self, user, backend)
         if two_factor_required(user):
             session = self.session
@@ -59,48 +59,48 @@ def _force_login_passes_two_factor(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def clinician(db):  # type: ignore[no-untyped-def]
+def clinician(db):
     return UserFactory(role=Role.CLINICIAN, username="clin")
 
 
 @pytest.fixture
-def front_desk(db):  # type: ignore[no-untyped-def]
+def front_desk(db):
     return UserFactory(role=Role.FRONT_DESK, username="desk")
 
 
 @pytest.fixture
-def admin_user(db):  # type: ignore[no-untyped-def]
+def admin_user(db):
     return UserFactory(role=Role.ADMIN, username="boss")
 
 
 @pytest.fixture
-def athlete_a(db):  # type: ignore[no-untyped-def]
+def athlete_a(db):
     return athlete_with_patient(first_name="Ada", last_name="Alpha")
 
 
 @pytest.fixture
-def athlete_b(db):  # type: ignore[no-untyped-def]
+def athlete_b(db):
     return athlete_with_patient(first_name="Bea", last_name="Beta")
 
 
 @pytest.fixture
-def visit_a(athlete_a, clinician):  # type: ignore[no-untyped-def]
+def visit_a(athlete_a, clinician):
     return VisitFactory(patient=athlete_a[1], clinician=clinician)
 
 
 @pytest.fixture
-def visit_b(athlete_b, clinician):  # type: ignore[no-untyped-def]
+def visit_b(athlete_b, clinician):
     return VisitFactory(patient=athlete_b[1], clinician=clinician)
 
 
 @pytest.fixture
-def api():  # type: ignore[no-untyped-def]
+def api():
     return APIClient()
 
 
 @pytest.fixture
-def api_as(api):  # type: ignore[no-untyped-def]
-    def login(user):  # type: ignore[no-untyped-def]
+def api_as(api):
+    def login(user):
         api.force_authenticate(user=user)
         return api
 
@@ -108,7 +108,7 @@ def api_as(api):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):  # type: ignore[no-untyped-def]
+def celery_worker_process(transactional_db, tmp_path):
     """A real worker process on the configured broker, reading and writing the test database."""
     from tests.worker import celery_worker
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 import factory
 from django.utils import timezone
@@ -25,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = "correct-horse-battery"
 
     @classmethod
-    def _create(cls, model_class, *args, role: Role = Role.CLINICIAN, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, role: Role = Role.CLINICIAN, **kwargs):
         return user_create(role=role, **kwargs)
 
 
@@ -44,7 +45,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     goal_event = "Marathon"
 
     @factory.post_generation
-    def video_consent(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def video_consent(obj, create, extracted, **kwargs):
         """Consent to film, analyse and report, as most tests upload: ``video_consent=False`` for none."""
         if create and extracted is not False:
             VideoConsent.objects.create(
@@ -76,8 +77,9 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
 
 def athlete_with_patient(**patient_kwargs: object) -> tuple[User, Patient]:
-    user = UserFactory(role=Role.ATHLETE)
-    patient = PatientFactory(user=user, **patient_kwargs)
+    # factory_boy's call is untyped: it returns the model instance, not the factory.
+    user = cast(User, UserFactory(role=Role.ATHLETE))
+    patient = cast(Patient, PatientFactory(user=user, **patient_kwargs))
     return user, patient
 
 

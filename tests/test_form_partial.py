@@ -17,7 +17,7 @@ DESCRIBEDBY = re.compile(r'aria-describedby="([^"]+)"')
 ID = re.compile(r'\bid="([^"]+)"')
 
 
-def _render(form) -> str:  # type: ignore[no-untyped-def]
+def _render(form) -> str:
     return render_to_string("partials/form.html", {"form": form})
 
 

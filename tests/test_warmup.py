@@ -32,9 +32,14 @@ def _warmed_process() -> dict:
     # A Redis cache as in production; building its client must not connect (nothing listens on port 9).
     env = {**os.environ, "CACHE_URL": "redis://127.0.0.1:9/0"}
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=True,
-    )  # fmt: skip
+    )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 

@@ -35,8 +35,22 @@ def celery_worker(
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), **(extra_env or {})}
     env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
     env["CELERY_RESULT_BACKEND"] = settings.CELERY_RESULT_BACKEND
-    command = [sys.executable, "-m", "celery", "--app", app, "worker", "--concurrency", "1",
-               "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app",
+        app,
+        "worker",
+        "--concurrency",
+        "1",
+        "--pool",
+        "prefork",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -85,9 +85,14 @@ def agreement(engine: np.ndarray, reference: np.ndarray) -> Agreement:
     icc = icc_2_1(np.column_stack([engine, reference]))
     sdd = sdd_from_icc(np.concatenate([engine, reference]), icc) if math.isfinite(icc) else None
     return Agreement(
-        n=len(engine), bias_deg=bias, sd_diff_deg=sd, loa_low_deg=low, loa_high_deg=high,
-        icc_2_1=icc if math.isfinite(icc) else None, sdd_deg=sdd,
-    )  # fmt: skip
+        n=len(engine),
+        bias_deg=bias,
+        sd_diff_deg=sd,
+        loa_low_deg=low,
+        loa_high_deg=high,
+        icc_2_1=icc if math.isfinite(icc) else None,
+        sdd_deg=sdd,
+    )
 
 
 def manual_cpd_deg(*, stance_xy: tuple[float, float], swing_xy: tuple[float, float]) -> float:

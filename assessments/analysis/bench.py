@@ -44,7 +44,7 @@ def build_bench_clip(
         raise SystemExit(f"Cannot read the benchmark source {source}.")
     order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
     n = round(seconds * fps)
-    fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
+    fourcc = cv2.VideoWriter.fourcc(*"mp4v")
     writer = cv2.VideoWriter(str(out), fourcc, fps, BENCH_SIZE)
     for k in range(n):
         writer.write(frames[order[k % len(order)]])
@@ -122,7 +122,7 @@ def restart_floor(path: Path, view: str, plain: Any, *, start_s: float = 1.0, se
         stride=stride,
         fps=info.fps,
     )
-    late = pose_mod.fuse(raw, info=info, view=view).track  # type: ignore[arg-type]
+    late = pose_mod.fuse(raw, info=info, view=view).track  # type: ignore[arg-type]  # view arrives as a str from the command line
     late_obliquity = pelvic_obliquity_deg(late)
     _, pi, li = np.intersect1d(plain.frame_index, late.frame_index, return_indices=True)
     settled = late.frame_index[li] >= start + settle_s * info.fps
@@ -151,8 +151,23 @@ def build_h264_clips(folder: Path, source: Path = DEFAULT_SOURCE, loops: int = 6
     hd, uhd = folder / "cam03_loop_1088x1920.mp4", folder / "cam03_loop_2160x3840.mp4"
     quiet = [ffmpeg, "-v", "error", "-y"]
     loop = [*quiet, "-stream_loop", str(loops - 1), "-i", str(source), "-c", "copy", "-an", str(hd)]
-    scale = [*quiet, "-i", str(hd), "-vf", "scale=2160:3840", "-c:v", "libx264", "-preset", "veryfast",
-             "-crf", "18", "-pix_fmt", "yuv420p", "-an", str(uhd)]  # fmt: skip
+    scale = [
+        *quiet,
+        "-i",
+        str(hd),
+        "-vf",
+        "scale=2160:3840",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        "-an",
+        str(uhd),
+    ]
     for args in (loop, scale):
         subprocess.run(args, check=True)  # noqa: S603 (fixed arguments, no user input)
     return {"1080p60": hd, "4k60": uhd}

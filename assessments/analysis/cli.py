@@ -53,9 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", metavar="OUT.webm", help="write an annotated preview video (WebM)")
     p.add_argument("--landmarks", metavar="OUT.npz", help="write per-frame landmarks (compressed .npz)")
     p.add_argument(
-        "--fast", action="store_true",
+        "--fast",
+        action="store_true",
         help="pose at 20 fps across worker processes (quicker; per-frame values differ from the default path)",
-    )  # fmt: skip
+    )
     return p
 
 

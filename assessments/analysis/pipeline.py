@@ -86,7 +86,7 @@ def analyse(
     report(0.01)
 
     pose_plan = plan_pose(info, fast=fast, workers=workers, pose_fps=pose_fps)
-    run = run_pose(info, view, plan=pose_plan, progress=lambda f: report(0.01 + 0.9 * f))  # type: ignore[arg-type]
+    run = run_pose(info, view, plan=pose_plan, progress=lambda f: report(0.01 + 0.9 * f))  # type: ignore[arg-type]  # view arrives as a str from callers
     track = run.track
     check_person_found(track)
 

@@ -195,7 +195,7 @@ def write_preview(
     fps = track.sample_fps
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fourcc = cv2.VideoWriter_fourcc(*PREVIEW_FOURCC)  # type: ignore[attr-defined]
+    fourcc = cv2.VideoWriter.fourcc(*PREVIEW_FOURCC)
     writer = cv2.VideoWriter(str(path), fourcc, fps, size)
     if not writer.isOpened():
         raise RuntimeError("This OpenCV build cannot write VP8/WebM previews.")
@@ -233,7 +233,7 @@ def write_preview(
                 txt = f"{side}: " + (
                     f"CPD {vals[-1]:+.1f}, mean {np.mean(vals):+.1f} deg (n={len(vals)})" if vals else "-"
                 )
-                _text(img, txt, (8, int((70 + 40 * row) * text_size + 10)), text_size * 0.9, STANCE_COLOUR[side])  # type: ignore[index]
+                _text(img, txt, (8, int((70 + 40 * row) * text_size + 10)), text_size * 0.9, STANCE_COLOUR[side])
             writer.write(img)
             if progress is not None and track.n_frames:
                 progress(k / track.n_frames)

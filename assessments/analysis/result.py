@@ -138,5 +138,5 @@ def load_landmarks(path: str | os.PathLike[str]) -> PoseTrack:
             fps=float(z["fps"]),
             width=int(z["width"]),
             height=int(z["height"]),
-            view=str(z["view"]),  # type: ignore[arg-type]
+            view=str(z["view"]),  # type: ignore[arg-type]  # stored by to_npz from a View
         )

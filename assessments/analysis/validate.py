@@ -62,12 +62,15 @@ def read_reference(path: Path) -> list[dict[str, Any]]:
                 engine = (raw.get("engine_cpd_deg") or "").strip()
                 rows.append(
                     {
-                        "line": line, "clip": (raw.get("clip") or "").strip(), "view": view, "side": side,
+                        "line": line,
+                        "clip": (raw.get("clip") or "").strip(),
+                        "view": view,
+                        "side": side,
                         "reference": _float(raw["reference_cpd_deg"], "reference_cpd_deg", line),
                         "stance": int(_float(stance, "stance", line)) if stance else None,
                         "engine": _float(engine, "engine_cpd_deg", line) if engine else None,
                     }
-                )  # fmt: skip
+                )
     except OSError as exc:
         raise ReferenceError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:

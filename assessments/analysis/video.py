@@ -407,7 +407,7 @@ class _open:
     def __enter__(self) -> av.container.InputContainer:
         try:
             # PyAV's stubs type stream_options as list[str]; FFmpeg takes one dict of options per stream.
-            self.media = av.open(str(self.path), mode="r", metadata_errors="ignore", stream_options=self.stream_options)  # type: ignore[call-overload]
+            self.media = av.open(str(self.path), mode="r", metadata_errors="ignore", stream_options=self.stream_options)  # type: ignore[call-overload]  # PyAV overloads omit these keywords
         except (av.FFmpegError, OSError, ValueError) as exc:
             _raise_if_memory(exc)
             raise VideoUnreadableError(

@@ -12,9 +12,16 @@ from assessments.models import Assessment, CameraView
 from patients.models import Visit
 
 SUMMARY_FIELDS = [
-    "cpd_left_mean_deg", "cpd_left_sd_deg", "cpd_right_mean_deg", "cpd_right_sd_deg", "n_left", "n_right",
-    "mean_cpd_deg", "asymmetry_deg", "cadence_spm",
-]  # fmt: skip
+    "cpd_left_mean_deg",
+    "cpd_left_sd_deg",
+    "cpd_right_mean_deg",
+    "cpd_right_sd_deg",
+    "n_left",
+    "n_right",
+    "mean_cpd_deg",
+    "asymmetry_deg",
+    "cadence_spm",
+]
 
 
 # Every metric column: null in the output when the result may not show numbers.
@@ -38,9 +45,17 @@ class AssessmentSummaryOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = [
-            "id", "patient", "visit", "visit_date", "view", "analysed_at", "quality_ok", "quality_status", "included",
+            "id",
+            "patient",
+            "visit",
+            "visit_date",
+            "view",
+            "analysed_at",
+            "quality_ok",
+            "quality_status",
+            "included",
             *SUMMARY_FIELDS,
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
     def shows_numbers(self, assessment: Assessment) -> bool:
@@ -61,17 +76,40 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
     flags = serializers.SerializerMethodField()
     urls = serializers.SerializerMethodField()
     quality_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
-    accepted_by = serializers.StringRelatedField(read_only=True)  # type: ignore[var-annotated]
+    accepted_by = serializers.StringRelatedField(read_only=True)
 
     class Meta(AssessmentSummaryOutputSerializer.Meta):
         fields = [
             *AssessmentSummaryOutputSerializer.Meta.fields,
-            "quality_reasons", "accepted_by", "accepted_at", "acceptance_note", "of_record_at",
-            "status", "progress", "failure_reason", "attempts", "analysis_version", "original_filename",
-            "video_sha256", "video_size_bytes", "video_meta", "capture_fps", "queued_at", "started_at", "finished_at",
-            "hip_adduction_left_deg", "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg",
-            "interpretation", "flags", "urls", "created_at", "video_removed_at", "video_removed_reason",
-        ]  # fmt: skip
+            "quality_reasons",
+            "accepted_by",
+            "accepted_at",
+            "acceptance_note",
+            "of_record_at",
+            "status",
+            "progress",
+            "failure_reason",
+            "attempts",
+            "analysis_version",
+            "original_filename",
+            "video_sha256",
+            "video_size_bytes",
+            "video_meta",
+            "capture_fps",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "hip_adduction_left_deg",
+            "hip_adduction_right_deg",
+            "fppa_left_deg",
+            "fppa_right_deg",
+            "interpretation",
+            "flags",
+            "urls",
+            "created_at",
+            "video_removed_at",
+            "video_removed_reason",
+        ]
         read_only_fields = fields
 
     def shows_numbers(self, assessment: Assessment) -> bool:
@@ -111,6 +149,9 @@ class AssessmentInputSerializer(serializers.Serializer):
     view = serializers.ChoiceField(choices=CameraView.choices, default=CameraView.POSTERIOR)
     video = serializers.FileField(allow_empty_file=True)
     capture_fps = serializers.FloatField(
-        required=False, allow_null=True, min_value=1, max_value=1000,
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=1000,
         help_text="Filmed in slow motion? The capture rate in frames per second (for example 120 or 240).",
-    )  # fmt: skip
+    )

@@ -44,12 +44,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering_fields = ["created_at", "analysed_at"]
     queryset = Assessment.objects.none()  # for schema generation; see get_queryset
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         if self.action == "list":
             return selectors.assessment_list_for(self.request.user)
         return selectors.assessment_queryset_for(self.request.user)
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self):
         if self.action == "create":
             return s.AssessmentInputSerializer
         if self.action == "status":
@@ -58,7 +58,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             return s.AssessmentOutputSerializer
         return s.AssessmentSummaryOutputSerializer
 
-    def get_throttles(self):  # type: ignore[no-untyped-def]
+    def get_throttles(self):
         if self.action == "create":  # uploads per user (RATE_LIMIT_UPLOADS_PER_USER), before the body is read
             return [*super().get_throttles(), UploadThrottle()]
         return super().get_throttles()
@@ -110,9 +110,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 status=status.HTTP_404_NOT_FOUND,
             )
         audit_record(
-            actor=request.user, action=AuditAction.VIEW, target=assessment, patient_id=assessment.patient_id,
+            actor=request.user,
+            action=AuditAction.VIEW,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary="result",
-        )  # fmt: skip
+        )
         return Response(assessment.result)
 
     @action(detail=True, methods=["post"])

@@ -40,6 +40,8 @@ from assessments.services.upload import (
     declared_too_large,
     display_filename,
     max_upload_bytes,
+    parse_capture_fps,
+    validate_can_upload,
 )
 
 __all__ = [
@@ -73,7 +75,9 @@ __all__ = [
     "file_sha256",
     "human_size",
     "max_upload_bytes",
+    "parse_capture_fps",
     "queue_analysis",
     "stopped_too_often",
     "summary_columns",
+    "validate_can_upload",
 ]

@@ -13,9 +13,10 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import av
 from django.conf import settings
@@ -85,9 +86,12 @@ def assessment_reanalyse(*, assessment: Assessment, requested_by: Any) -> Assess
     queue_analysis(assessment)
     assessment.save()
     audit_record(
-        actor=requested_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=requested_by,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary="re-analysis requested",
-    )  # fmt: skip
+    )
     return assessment
 
 
@@ -173,9 +177,12 @@ def assessment_fail(*, assessment_id: int, job_id: str, reason: str) -> bool:
     if failed:
         assessment = Assessment.objects.get(pk=assessment_id)
         audit_record(
-            actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+            actor=None,
+            action=AuditAction.UPDATE,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary=f"analysis failed: {reason}",
-        )  # fmt: skip
+        )
     return bool(failed)
 
 
@@ -208,23 +215,34 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
         fast = settings.ASSESSMENT_FAST_PATH
         with memory_cap(settings.ASSESSMENT_JOB_MEMORY_MB):
             result = analyse(
-                video_path, assessment.view, fast=fast, progress=progress, capture_fps=assessment.capture_fps,
-                limits=upload_limits(), **outputs,
-            )  # fmt: skip
+                video_path,
+                assessment.view,
+                fast=fast,
+                progress=progress,
+                capture_fps=assessment.capture_fps,
+                limits=upload_limits(),
+                **outputs,
+            )
             data = result.to_dict()
             t2 = time.perf_counter()
             # The heartbeat goes on while the copy is encoded (the sweeper watches it).
             beat = lambda: assessment_report_progress(assessment_id=assessment_id, job_id=job_id, percent=99)  # noqa: E731
-            playback_error = _make_playback(assessment, video_path, outputs, heartbeat=beat)
+            playback_path, playback_error = _make_playback(assessment, video_path, outputs, heartbeat=beat)
         t3 = time.perf_counter()
-        stored = _store_outputs(assessment, job_id, data, outputs)
+        stored = _store_outputs(assessment, job_id, data, outputs, playback_path)
         if playback_error:
             data["outputs"]["playback_error"] = playback_error
         outcome = assessment_store_result(assessment_id=assessment_id, job_id=job_id, result=data, files=stored)
         logger.info(
             "assessment %s job %s: %s; fetch %.2f s, analysis %.2f s, playable copy %.2f s, store %.2f s",
-            assessment_id, job_id, outcome, t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3,
-        )  # fmt: skip
+            assessment_id,
+            job_id,
+            outcome,
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
+            time.perf_counter() - t3,
+        )
         return outcome
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -233,10 +251,12 @@ def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "")
 PLAYBACK_FAILED = "A playable copy of this video could not be made"
 
 
-def _make_playback(assessment: Assessment, video_path: Path, outputs: dict[str, Path], *, heartbeat: Any) -> str:
+def _make_playback(
+    assessment: Assessment, video_path: Path, outputs: OutputPaths, *, heartbeat: Any
+) -> tuple[Path | None, str]:
     """Write the browser rendition when Chromium cannot play the original (analysis.rendition).
 
-    Returns "" or why it failed. A failure costs the player, not the result: the numbers are
+    Returns (its path, "") or (None, why it failed); (None, "") when the original plays as it is. A failure costs the player, not the result: the numbers are
     stored and the page says in words that the video cannot be shown.
     """
     from assessments.analysis import rendition
@@ -244,7 +264,7 @@ def _make_playback(assessment: Assessment, video_path: Path, outputs: dict[str, 
 
     meta = assessment.video_meta or {}
     if rendition.browser_playable(codec=meta.get("codec", ""), container=meta.get("container", "")):
-        return ""
+        return None, ""
     target = outputs["landmarks_path"].parent / "playback.mp4"
     try:
         info = probe(video_path, capture_fps=assessment.capture_fps)
@@ -253,23 +273,23 @@ def _make_playback(assessment: Assessment, video_path: Path, outputs: dict[str, 
     except (av.FFmpegError, VideoError, OSError, ValueError, RuntimeError) as exc:
         logger.warning("assessment %s: playable copy failed: %s", assessment.pk, exc)
         target.unlink(missing_ok=True)
-        return f"{PLAYBACK_FAILED} ({type(exc).__name__})."
-    outputs["playback_path"] = target
-    return ""
+        return None, f"{PLAYBACK_FAILED} ({type(exc).__name__})."
+    return target, ""
 
 
 def _local_copy(assessment: Assessment, work: Path) -> Path:
     """A path the decoder can open: the file itself on local disk, a temporary copy otherwise (S3)."""
     storage = assessment.video.storage
+    name = cast(str, assessment.video.name)  # a saved assessment always has its video
     try:
-        local = Path(storage.path(assessment.video.name))
+        local = Path(storage.path(name))
     except NotImplementedError:
         local = None
     if local is not None and local.is_file():
         return local
-    target = work / Path(assessment.video.name).name
+    target = work / Path(name).name
     try:
-        with storage.open(assessment.video.name, "rb") as src, target.open("wb") as dst:
+        with storage.open(name, "rb") as src, target.open("wb") as dst:
             shutil.copyfileobj(src, dst, _COPY_CHUNK)
     except FileNotFoundError:
         raise VideoError(
@@ -294,17 +314,28 @@ def _check_unchanged(assessment: Assessment, path: Path) -> None:
     if found == assessment.video_sha256:
         return
     audit_record(
-        actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=None,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"stored video failed its integrity check: SHA-256 {found} instead of {assessment.video_sha256}",
-    )  # fmt: skip
+    )
     raise VideoChanged(
         "The stored video no longer matches the uploaded file (its SHA-256 fingerprint differs), so it was "
         "not analysed. Please upload the original clip again."
     )
 
 
-def _output_paths(work: Path) -> dict[str, Path]:
-    out = {"landmarks_path": work / "landmarks.npz"}
+class OutputPaths(TypedDict, total=False):
+    """Where the engine writes its files: ``analyse``'s keyword arguments of the same names."""
+
+    landmarks_path: Path
+    keyframes_dir: Path
+    preview_path: Path
+
+
+def _output_paths(work: Path) -> OutputPaths:
+    out: OutputPaths = {"landmarks_path": work / "landmarks.npz"}
     try:
         import assessments.analysis.render  # noqa: F401  (keyframes and preview need the renderer)
     except ImportError:
@@ -314,7 +345,9 @@ def _output_paths(work: Path) -> dict[str, Path]:
     return out
 
 
-def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dict[str, Path]) -> dict[str, Any]:
+def _store_outputs(
+    assessment: Assessment, job_id: str, data: dict, outputs: OutputPaths, playback: Path | None = None
+) -> dict[str, Any]:
     """Copy the run's files to private storage under a per-job folder; return their names."""
     storage = private_storage()
     folder = f"assessments/{assessment.uid}/runs/{job_id}"
@@ -327,7 +360,6 @@ def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dic
         if preview is not None and preview.is_file():
             with preview.open("rb") as fh:
                 stored["preview"] = storage.save(f"{folder}/preview.webm", File(fh))
-        playback = outputs.get("playback_path")
         if playback is not None and playback.is_file():
             with playback.open("rb") as fh:
                 stored["playback"] = storage.save(f"{folder}/playback.mp4", File(fh))
@@ -348,19 +380,24 @@ def _store_outputs(assessment: Assessment, job_id: str, data: dict, outputs: dic
         raise TransientAnalysisError(f"could not store the results: {exc}") from exc
     # Local paths of the worker mean nothing elsewhere; the stored names replace them.
     data["outputs"] = {
-        "landmarks": stored["landmarks"], "preview": stored["preview"], "playback": stored["playback"],
+        "landmarks": stored["landmarks"],
+        "preview": stored["preview"],
+        "playback": stored["playback"],
         "keyframes": stored["keyframes"],
-    }  # fmt: skip
+    }
     return stored
 
 
-def _delete_files(files: dict[str, Any]) -> None:
+def _delete_files(files: Mapping[str, Any]) -> None:
     storage = private_storage()
     keyframes = files.get("keyframes") or []
     names = [
-        files.get("landmarks"), files.get("preview"), files.get("playback"),
-        *(k.get("name") for k in keyframes), *(k.get("page_name") for k in keyframes),
-    ]  # fmt: skip
+        files.get("landmarks"),
+        files.get("preview"),
+        files.get("playback"),
+        *(k.get("name") for k in keyframes),
+        *(k.get("page_name") for k in keyframes),
+    ]
     for name in names:
         if name:
             try:
@@ -427,9 +464,12 @@ def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str
             return "discarded"
         assessment = Assessment.objects.get(pk=assessment_id)
         audit_record(
-            actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+            actor=None,
+            action=AuditAction.UPDATE,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary=f"analysis stored: {status}, engine {assessment.analysis_version}, job {job_id}",
-        )  # fmt: skip
+        )
         if previous and any(previous.values()):
             transaction.on_commit(lambda: _delete_files(previous))
     return str(status)
@@ -463,9 +503,12 @@ def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: 
                 update_fields=["job_id", "status", "progress", "failure_reason", "queued_at", "finished_at"]
             )
             audit_record(
-                actor=None, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+                actor=None,
+                action=AuditAction.UPDATE,
+                target=assessment,
+                patient_id=assessment.patient_id,
                 summary=f"re-queued after the worker stopped (attempt {attempts})",
-            )  # fmt: skip
+            )
         outcome["requeued"].append(assessment_id)
     return outcome
 

@@ -24,7 +24,10 @@ def assessment_set_interpretation(*, assessment: Assessment, interpretation: str
         interpretation=assessment.interpretation, updated_at=timezone.now()
     )
     audit_record(
-        actor=updated_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=updated_by,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary="interpretation note",
-    )  # fmt: skip
+    )
     return assessment

@@ -84,9 +84,12 @@ def assessment_remove_videos(
         assessment.video_removed_reason = reason[:255]
         assessment.save(update_fields=[*VIDEO_FILE_FIELDS, "video_removed_at", "video_removed_reason", "updated_at"])
         audit_record(
-            actor=actor, action=AuditAction.DELETE, target=assessment, patient_id=assessment.patient_id,
+            actor=actor,
+            action=AuditAction.DELETE,
+            target=assessment,
+            patient_id=assessment.patient_id,
             summary=f"{' and '.join(removed) or 'no'} file(s) removed {reason}",
-        )  # fmt: skip
+        )
     return True
 
 

@@ -34,9 +34,12 @@ def assessment_accept(*, assessment: Assessment, note: str, accepted_by: Any) ->
     status = assessment.quality_status
     if status != gate.LOW_CONFIDENCE:
         raise ValidationError(
-            {"note": "Only a low-confidence result can be accepted."
-             if status != gate.NOT_MEASURABLE else "A not-measurable result has no number to accept."}
-        )  # fmt: skip
+            {
+                "note": "Only a low-confidence result can be accepted."
+                if status != gate.NOT_MEASURABLE
+                else "A not-measurable result has no number to accept."
+            }
+        )
     if len(note) < MIN_NOTE_CHARS:
         raise ValidationError({"note": "Say in a sentence why this result can be trusted."})
     now = timezone.now()
@@ -44,9 +47,12 @@ def assessment_accept(*, assessment: Assessment, note: str, accepted_by: Any) ->
         accepted_by=accepted_by, accepted_at=now, acceptance_note=note, updated_at=now
     )
     audit_record(
-        actor=accepted_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=accepted_by,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"low-confidence result accepted: {note[:200]}",
-    )  # fmt: skip
+    )
     assessment.refresh_from_db()
     return assessment
 
@@ -58,9 +64,12 @@ def assessment_withdraw_acceptance(*, assessment: Assessment, withdrawn_by: Any)
         accepted_by=None, accepted_at=None, acceptance_note="", updated_at=now
     )
     audit_record(
-        actor=withdrawn_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=withdrawn_by,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary="acceptance of the low-confidence result withdrawn",
-    )  # fmt: skip
+    )
     assessment.refresh_from_db()
     return assessment
 
@@ -76,18 +85,25 @@ def assessment_mark_of_record(*, assessment: Assessment, marked_by: Any) -> Asse
     )
     Assessment.objects.filter(pk=assessment.pk).update(of_record_by=marked_by, of_record_at=now, updated_at=now)
     audit_record(
-        actor=marked_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=marked_by,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"marked as the result of record of visit {assessment.visit_id}, {assessment.view} view",
-    )  # fmt: skip
+    )
     assessment.refresh_from_db()
     return assessment
 
 
 @transaction.atomic
 def hip_check_save(
-    *, assessment: Assessment, keyframe_index: int, left_hip: tuple[float, float], right_hip: tuple[float, float],
+    *,
+    assessment: Assessment,
+    keyframe_index: int,
+    left_hip: tuple[float, float],
+    right_hip: tuple[float, float],
     checked_by: Any,
-) -> ManualHipCheck:  # fmt: skip
+) -> ManualHipCheck:
     """Store a clinician's hand-placed hip points on a keyframe and the CPD they give."""
     frames = assessment.keyframes or []
     if not assessment.shows_numbers:
@@ -103,17 +119,26 @@ def hip_check_save(
     side = keyframe["side"]
     stance, swing = (left_hip, right_hip) if side == "left" else (right_hip, left_hip)
     check, _ = ManualHipCheck.objects.update_or_create(
-        assessment=assessment, keyframe_index=keyframe_index, checked_by=checked_by,
+        assessment=assessment,
+        keyframe_index=keyframe_index,
+        checked_by=checked_by,
         defaults={
-            "side": side, "frame": int(keyframe.get("frame") or 0),
-            "left_hip_x": left_hip[0], "left_hip_y": left_hip[1], "right_hip_x": right_hip[0],
-            "right_hip_y": right_hip[1], "manual_cpd_deg": manual_cpd_deg(stance_xy=stance, swing_xy=swing),
+            "side": side,
+            "frame": int(keyframe.get("frame") or 0),
+            "left_hip_x": left_hip[0],
+            "left_hip_y": left_hip[1],
+            "right_hip_x": right_hip[0],
+            "right_hip_y": right_hip[1],
+            "manual_cpd_deg": manual_cpd_deg(stance_xy=stance, swing_xy=swing),
             "engine_cpd_deg": float(keyframe["cpd_midstance_deg"]),
         },
-    )  # fmt: skip
+    )
     audit_record(
-        actor=checked_by, action=AuditAction.UPDATE, target=assessment, patient_id=assessment.patient_id,
+        actor=checked_by,
+        action=AuditAction.UPDATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"manual hip check on keyframe {keyframe_index}: {check.manual_cpd_deg:.1f} deg by hand, "
         f"{check.engine_cpd_deg:.1f} deg by the engine",
-    )  # fmt: skip
+    )
     return check

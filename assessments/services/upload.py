@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -142,6 +142,22 @@ def _check_timing(info: VideoInfo) -> None:
         )
 
 
+def parse_capture_fps(value: str) -> float | None:
+    """The upload's optional slow-motion capture rate; a value that is no rate is refused."""
+    value = value.strip().lower().removesuffix("fps").strip()
+    if not value:
+        return None
+    try:
+        fps = float(value)
+    except ValueError:
+        fps = float("nan")
+    if not 1 <= fps <= 1000:  # NaN fails too
+        raise ValidationError(
+            {"capture_fps": "Give the slow-motion capture rate as a number of frames per second, for example 240."}
+        )
+    return fps
+
+
 def display_filename(name: str) -> str:
     """The client's file name, kept only to show people: no folders, no control or direction
     characters (a right-to-left override shows "clip\u202egpj.exe" as "clipexe.jpg"). Never a storage path."""
@@ -150,7 +166,8 @@ def display_filename(name: str) -> str:
     return name.strip()[:255]
 
 
-def _validate_can_upload(visit: Visit, view: str) -> None:
+def validate_can_upload(visit: Visit, view: str) -> None:
+    """The visit may take a clip of this view (checked again when the clip is complete)."""
     if view not in CameraView.values:
         raise ValidationError({"view": f"Choose one of: {', '.join(CameraView.values)}."})
     ensure_may_film(visit.patient_id)
@@ -165,7 +182,7 @@ def assessment_create(
     transaction that writes holds the database's only write lock, and a large clip takes seconds.
     ``capture_fps``: the capture rate of a slow-motion clip, as the uploader declared it.
     """
-    _validate_can_upload(visit, view)
+    validate_can_upload(visit, view)
     with checked_video(video, capture_fps=capture_fps) as checked:
         uid = uuid.uuid4()
         assessment = Assessment(
@@ -183,7 +200,7 @@ def assessment_create(
         name = f"assessments/{uid}/original{_EXTENSIONS.get(checked.info.container, '.mp4')}"
         with checked.path.open("rb") as fh:
             assessment.video.save(name, File(fh), save=False)
-    stored_name = assessment.video.name
+    stored_name = cast(str, assessment.video.name)  # just saved
     try:
         _save_and_queue(assessment, created_by=created_by, size_bytes=checked.size_bytes)
     except Exception:
@@ -202,6 +219,9 @@ def _save_and_queue(assessment: Assessment, *, created_by: Any, size_bytes: int)
     queue_analysis(assessment)
     assessment.save()
     audit_record(
-        actor=created_by, action=AuditAction.CREATE, target=assessment, patient_id=assessment.patient_id,
+        actor=created_by,
+        action=AuditAction.CREATE,
+        target=assessment,
+        patient_id=assessment.patient_id,
         summary=f"uploaded {size_bytes} bytes, {assessment.view} view",
-    )  # fmt: skip
+    )

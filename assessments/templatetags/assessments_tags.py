@@ -35,6 +35,8 @@ def visit_assessments(context: template.Context, visit: Any) -> dict[str, Any]:
         "views": CameraView.choices,
         "max_upload": human_size(settings.ASSESSMENT_MAX_UPLOAD_BYTES),
         "max_upload_bytes": settings.ASSESSMENT_MAX_UPLOAD_BYTES,
+        "resumable_threshold_bytes": settings.ASSESSMENT_RESUMABLE_THRESHOLD_BYTES,
+        "resumable_chunk_bytes": settings.ASSESSMENT_RESUMABLE_CHUNK_BYTES,
     }
 
 

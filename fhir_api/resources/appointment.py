@@ -7,7 +7,7 @@ from typing import Any
 from fhir_api.resources.common import display_only, instant, person_name, reference
 from scheduling.models import Appointment, AppointmentStatus
 
-STATUS = {
+STATUS: dict[str, str] = {
     AppointmentStatus.BOOKED: "booked",
     AppointmentStatus.CANCELLED: "cancelled",
     AppointmentStatus.NO_SHOW: "noshow",
@@ -22,7 +22,7 @@ def appointment_resource(appointment: Appointment) -> dict[str, Any]:
         {"actor": display_only(person_name(appointment.clinician)), "required": "required", "status": "accepted"},
     ]
     if appointment.room_id:
-        participants.append({"actor": display_only(appointment.room.name), "status": "accepted"})
+        participants.append({"actor": display_only(appointment.room.name), "status": "accepted"})  # type: ignore[union-attr]  # room_id checked
     resource: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": str(appointment.pk),

@@ -8,9 +8,14 @@ from fhir_api.resources.common import Links
 
 
 def searchset(
-    resources: list[dict[str, Any]], *, total: int, links: Links, self_url: str, next_url: str = "",
+    resources: list[dict[str, Any]],
+    *,
+    total: int,
+    links: Links,
+    self_url: str,
+    next_url: str = "",
     previous_url: str = "",
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     bundle_links = [{"relation": "self", "url": self_url}]
     if next_url:
         bundle_links.append({"relation": "next", "url": next_url})

@@ -9,12 +9,12 @@ from fhir_api.resources.common import EXERCISE_SYSTEM, concept, display_only, in
 from programs.models import Prescription, PrescriptionStatus
 
 # A superseded prescription was replaced before it ran its course (CarePlan.replaces links them).
-STATUS = {
+STATUS: dict[str, str] = {
     PrescriptionStatus.ACTIVE: "active",
     PrescriptionStatus.SUPERSEDED: "revoked",
     PrescriptionStatus.ENDED: "completed",
 }
-ACTIVITY_STATUS = {
+ACTIVITY_STATUS: dict[str, str] = {
     PrescriptionStatus.ACTIVE: "in-progress",
     PrescriptionStatus.SUPERSEDED: "stopped",
     PrescriptionStatus.ENDED: "completed",

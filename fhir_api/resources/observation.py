@@ -51,20 +51,47 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("cpd-left", "Contralateral pelvic drop at midstance, left stance", DEG, value="cpd_left_mean_deg",
-           for_athletes=True),
-    Metric("cpd-right", "Contralateral pelvic drop at midstance, right stance", DEG, value="cpd_right_mean_deg",
-           for_athletes=True),
-    Metric("cpd-mean", "Mean contralateral pelvic drop at midstance, left and right", DEG, value="mean_cpd_deg",
-           for_athletes=True),
+    Metric(
+        "cpd-left",
+        "Contralateral pelvic drop at midstance, left stance",
+        DEG,
+        value="cpd_left_mean_deg",
+        for_athletes=True,
+    ),
+    Metric(
+        "cpd-right",
+        "Contralateral pelvic drop at midstance, right stance",
+        DEG,
+        value="cpd_right_mean_deg",
+        for_athletes=True,
+    ),
+    Metric(
+        "cpd-mean",
+        "Mean contralateral pelvic drop at midstance, left and right",
+        DEG,
+        value="mean_cpd_deg",
+        for_athletes=True,
+    ),
     Metric("cadence", "Running cadence", PER_MIN, value="cadence_spm", activity=True, for_athletes=True),
-    Metric("hip-adduction-peak", "Peak hip adduction in stance", DEG,
-           sides=("hip_adduction_left_deg", "hip_adduction_right_deg")),
-    Metric("knee-fppa-midstance", "Knee frontal plane projection angle at midstance", DEG,
-           sides=("fppa_left_deg", "fppa_right_deg")),
-    Metric("step-width-ratio", "Step width at initial contact, as a ratio of hip width", RATIO,
-           sides=("step_width_left_ratio", "step_width_right_ratio")),
-)  # fmt: skip
+    Metric(
+        "hip-adduction-peak",
+        "Peak hip adduction in stance",
+        DEG,
+        sides=("hip_adduction_left_deg", "hip_adduction_right_deg"),
+    ),
+    Metric(
+        "knee-fppa-midstance",
+        "Knee frontal plane projection angle at midstance",
+        DEG,
+        sides=("fppa_left_deg", "fppa_right_deg"),
+    ),
+    Metric(
+        "step-width-ratio",
+        "Step width at initial contact, as a ratio of hip width",
+        RATIO,
+        sides=("step_width_left_ratio", "step_width_right_ratio"),
+    ),
+)
 METRICS_BY_CODE = {metric.code: metric for metric in METRICS}
 
 

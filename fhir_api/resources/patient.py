@@ -8,7 +8,7 @@ from fhir_api.resources.common import CONTACT_ROLE, PATIENT_ID_SYSTEM, concept, 
 from patients.models import Patient, Sex
 
 # FHIR R4 AdministrativeGender has male | female | other | unknown.
-GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.INTERSEX: "other", Sex.UNDISCLOSED: "unknown"}
+GENDER: dict[str, str] = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.INTERSEX: "other", Sex.UNDISCLOSED: "unknown"}
 
 
 def patient_identifier(patient_id: int) -> dict[str, str]:

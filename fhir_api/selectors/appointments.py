@@ -29,7 +29,7 @@ def _appointments(reader: Reader) -> QuerySet[Appointment]:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    found = _appointments(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None
+    found = _appointments(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None  # type: ignore[misc]  # None is ruled out by the if
     return Found(appointment_resource(found), found, found.patient_id) if found else None
 
 

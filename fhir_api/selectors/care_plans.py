@@ -30,7 +30,7 @@ def _prescriptions(reader: Reader) -> QuerySet[Prescription]:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    found = _prescriptions(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None
+    found = _prescriptions(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None  # type: ignore[misc]  # None is ruled out by the if
     return Found(care_plan_resource(found), found, found.patient_id) if found else None
 
 

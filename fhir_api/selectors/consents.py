@@ -28,7 +28,8 @@ def _consents(reader: Reader) -> QuerySet[VideoConsent]:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    found = _consents(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None
+    pk = row_id(resource_id)
+    found = _consents(reader).filter(pk=pk).first() if pk is not None else None
     return Found(consent_resource(found), found, found.patient_id) if found else None
 
 

@@ -43,9 +43,11 @@ def _reports(reader: Reader) -> QuerySet[Visit]:
 
 def _report(visit: Visit) -> VisitReport:
     return VisitReport(
-        visit_id=visit.pk, patient_id=visit.patient_id, visit_date=visit.visit_date,
-        last_analysed_at=visit.last_analysed_at,  # type: ignore[attr-defined]
-    )  # fmt: skip
+        visit_id=visit.pk,
+        patient_id=visit.patient_id,
+        visit_date=visit.visit_date,
+        last_analysed_at=visit.last_analysed_at,  # type: ignore[attr-defined]  # annotated by the queryset
+    )
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:

@@ -30,7 +30,7 @@ def _visits(reader: Reader) -> QuerySet[Visit]:
 
 
 def _read(reader: Reader, resource_id: str) -> Found | None:
-    visit = _visits(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None
+    visit = _visits(reader).filter(pk=row_id(resource_id)).first() if row_id(resource_id) else None  # type: ignore[misc]  # None is ruled out by the if
     return Found(encounter_resource(visit), visit, visit.patient_id) if visit else None
 
 

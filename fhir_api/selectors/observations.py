@@ -21,9 +21,15 @@ from fhir_api.search import Criterion, date_param, id_param, reference_param, to
 from fhir_api.selectors.base import Found, Kind, Page, Reader, params
 
 COLUMNS = (
-    "cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg", "cadence_spm",
-    "hip_adduction_left_deg", "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg",
-)  # fmt: skip
+    "cpd_left_mean_deg",
+    "cpd_right_mean_deg",
+    "mean_cpd_deg",
+    "cadence_spm",
+    "hip_adduction_left_deg",
+    "hip_adduction_right_deg",
+    "fppa_left_deg",
+    "fppa_right_deg",
+)
 FIELDS = ("id", "patient_id", "visit_id", "visit__visit_date", "analysed_at", "view", "analysis_version", "status")
 
 
@@ -67,11 +73,17 @@ def _numbers(row: dict[str, Any]) -> AssessmentNumbers:
     for side in ("step_width_left_ratio", "step_width_right_ratio"):
         values[side] = row[side] if isinstance(row[side], int | float) else None
     return AssessmentNumbers(
-        assessment_id=row["id"], patient_id=row["patient_id"], visit_id=row["visit_id"],
-        visit_date=row["visit__visit_date"], analysed_at=row["analysed_at"], view=row["view"],
-        analysis_version=row["analysis_version"], status=row["status"],
-        values=values, quality=row["fhir_quality"] if isinstance(row["fhir_quality"], dict) else {},
-    )  # fmt: skip
+        assessment_id=row["id"],
+        patient_id=row["patient_id"],
+        visit_id=row["visit_id"],
+        visit_date=row["visit__visit_date"],
+        analysed_at=row["analysed_at"],
+        view=row["view"],
+        analysis_version=row["analysis_version"],
+        status=row["status"],
+        values=values,
+        quality=row["fhir_quality"] if isinstance(row["fhir_quality"], dict) else {},
+    )
 
 
 def _rows(queryset: QuerySet[Assessment]) -> list[dict[str, Any]]:
@@ -101,7 +113,7 @@ def _read(reader: Reader, resource_id: str) -> Found | None:
 
 def _expand(reader: Reader, rows: list[dict[str, Any]], search: Any = None) -> list[tuple[AssessmentNumbers, str]]:
     codes = metric_codes_for(full_results=can_view_results(reader.user))
-    items = []
+    items: list[tuple[AssessmentNumbers, str]] = []
     for row in rows:
         numbers = _numbers(row)
         items.extend(

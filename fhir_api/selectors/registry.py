@@ -17,7 +17,13 @@ from fhir_api.selectors.base import Kind
 KINDS: dict[str, Kind] = {
     kind.type: kind
     for kind in (
-        patients.KIND, encounters.KIND, observations.KIND, media.KIND, documents.KIND, care_plans.KIND,
-        appointments.KIND, consents.KIND,
+        patients.KIND,
+        encounters.KIND,
+        observations.KIND,
+        media.KIND,
+        documents.KIND,
+        care_plans.KIND,
+        appointments.KIND,
+        consents.KIND,
     )
-}  # fmt: skip
+}

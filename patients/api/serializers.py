@@ -53,9 +53,14 @@ class IntakeOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Intake
         fields = [
-            "inner_leg_scuffs", "knees_cave_on_single_leg_squat", "pelvis_drops_on_single_leg_stance",
-            "uneven_shoe_wear", "recent_training_change", "notes", "updated_at",
-        ]  # fmt: skip
+            "inner_leg_scuffs",
+            "knees_cave_on_single_leg_squat",
+            "pelvis_drops_on_single_leg_stance",
+            "uneven_shoe_wear",
+            "recent_training_change",
+            "notes",
+            "updated_at",
+        ]
 
 
 class PatientClinicalOutputSerializer(PatientDemographicsOutputSerializer):

@@ -15,7 +15,7 @@ from programs.models import (
     ProgramExercise,
     ProgressionRuleFields,
     SessionLog,
-)  # fmt: skip
+)
 
 RULE_FIELDS = list(ProgressionRuleFields.RULE_FIELDS)
 DOSAGE_FIELDS = ["sets", "reps", "hold_s", "load_kg", "days_per_week"]
@@ -30,10 +30,26 @@ class ExerciseOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Exercise
         fields = [
-            "id", "name", "slug", "target", "starting_position", "instructions", "key_cues", "common_faults",
-            "evidence", "default_sets", "default_reps", "default_hold_s", "default_load_kg", "load_note",
-            "default_days_per_week", "easier", "harder", "illustration_url", "is_active",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "slug",
+            "target",
+            "starting_position",
+            "instructions",
+            "key_cues",
+            "common_faults",
+            "evidence",
+            "default_sets",
+            "default_reps",
+            "default_hold_s",
+            "default_load_kg",
+            "load_note",
+            "default_days_per_week",
+            "easier",
+            "harder",
+            "illustration_url",
+            "is_active",
+        ]
         read_only_fields = fields
 
 
@@ -61,9 +77,16 @@ class ProgramOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Program
         fields = [
-            "id", "name", "description", "is_template", "gait_cues", "cadence_increase_pct", "created_from",
-            "created_at", "phases",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "description",
+            "is_template",
+            "gait_cues",
+            "cadence_increase_pct",
+            "created_from",
+            "created_at",
+            "phases",
+        ]
         read_only_fields = fields
 
 
@@ -97,21 +120,40 @@ class PrescriptionOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Prescription
         fields = [
-            "id", "patient", "visit", "program", "program_name", "phase", "phase_name", "version", "supersedes",
-            "status", "starts_on", "gait_cues", "cadence_baseline_spm", "cadence_target_spm", "change_reason",
-            "prescribed_by", "prescribed_at", "sessions_per_week", *RULE_FIELDS, "items",
-        ]  # fmt: skip
+            "id",
+            "patient",
+            "visit",
+            "program",
+            "program_name",
+            "phase",
+            "phase_name",
+            "version",
+            "supersedes",
+            "status",
+            "starts_on",
+            "gait_cues",
+            "cadence_baseline_spm",
+            "cadence_target_spm",
+            "change_reason",
+            "prescribed_by",
+            "prescribed_at",
+            "sessions_per_week",
+            *RULE_FIELDS,
+            "items",
+        ]
         read_only_fields = fields
 
 
 class PrescriptionInputSerializer(serializers.Serializer):
     """``patient`` and ``visit`` choices are limited by the view to what the user may see."""
 
-    patient = serializers.PrimaryKeyRelatedField(queryset=Prescription.patient.field.related_model.objects.none())
+    patient = serializers.PrimaryKeyRelatedField(queryset=Prescription.patient.field.related_model.objects.none())  # type: ignore[attr-defined]  # a Patient
     program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.all())
     phase = serializers.PrimaryKeyRelatedField(queryset=Phase.objects.all(), required=False, allow_null=True)
     visit = serializers.PrimaryKeyRelatedField(
-        queryset=Prescription.visit.field.related_model.objects.none(), required=False, allow_null=True
+        queryset=Prescription.visit.field.related_model.objects.none(),  # type: ignore[attr-defined]  # a Visit
+        required=False,
+        allow_null=True,
     )
     cadence_baseline_spm = serializers.IntegerField(min_value=100, max_value=240, required=False, allow_null=True)
 
@@ -136,8 +178,18 @@ class ExerciseLogOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExerciseLog
-        fields = ["id", "item", "exercise", "exercise_name", "sets_done", "reps_done", "hold_s_done", "load_kg",
-                  "pain_during", "note"]  # fmt: skip
+        fields = [
+            "id",
+            "item",
+            "exercise",
+            "exercise_name",
+            "sets_done",
+            "reps_done",
+            "hold_s_done",
+            "load_kg",
+            "pain_during",
+            "note",
+        ]
         read_only_fields = fields
 
 
@@ -167,7 +219,7 @@ class SessionLogInputSerializer(serializers.Serializer):
     pain_next_morning = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     entries = ExerciseLogInputSerializer(many=True, allow_empty=False)
 
-    def validate_performed_on(self, value):  # type: ignore[no-untyped-def]
+    def validate_performed_on(self, value):
         if value > timezone.localdate():
             raise serializers.ValidationError("A session cannot be logged in the future.")
         return value

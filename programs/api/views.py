@@ -31,35 +31,41 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "target"]
     queryset = Exercise.objects.none()
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.exercise_queryset_for(self.request.user)
 
 
 class ProgramViewSet(
-    ClinicalListAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    ClinicalListAuditMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
-):  # fmt: skip
+):
     permission_classes = [ModelPermissionsWithView]
     queryset = Program.objects.none()
     filterset_fields = ["is_template"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.program_queryset_for(self.request.user)
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self):
         return s.ProgramInputSerializer if self.action == "create" else s.ProgramOutputSerializer
 
     @extend_schema(request=s.ProgramInputSerializer, responses={201: s.ProgramOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = s.ProgramInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         program = services.program_create(
-            name=data["name"], created_by=request.user, template=data.get("template"),
+            name=data["name"],
+            created_by=request.user,
+            template=data.get("template"),
             exercises=[services.ItemDosage.default_for(exercise) for exercise in data.get("exercises", [])],
-            description=data["description"], gait_cues=data["gait_cues"],
+            description=data["description"],
+            gait_cues=data["gait_cues"],
             cadence_increase_pct=data.get("cadence_increase_pct"),
-        )  # fmt: skip
+        )
         program = self.get_queryset().get(pk=program.pk)
         return Response(s.ProgramOutputSerializer(program).data, status=status.HTTP_201_CREATED)
 
@@ -74,10 +80,10 @@ class PrescriptionViewSet(
     queryset = Prescription.objects.none()
     filterset_class = PrescriptionFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.prescription_queryset_for(self.request.user)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
         prescription = self.get_object()
         audit_record(
             actor=request.user, action=AuditAction.VIEW, target=prescription, patient_id=prescription.patient_id
@@ -85,16 +91,20 @@ class PrescriptionViewSet(
         return Response(self.get_serializer(prescription).data)
 
     @extend_schema(request=s.PrescriptionInputSerializer, responses={201: s.PrescriptionOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = s.PrescriptionInputSerializer(data=request.data)
         serializer.fields["patient"].queryset = patient_queryset_for(request.user)
         serializer.fields["visit"].queryset = visit_queryset_for(request.user)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         prescription = services.prescription_create(
-            patient=data["patient"], program=data["program"], phase=data.get("phase"), visit=data.get("visit"),
-            prescribed_by=request.user, cadence_baseline_spm=data.get("cadence_baseline_spm"),
-        )  # fmt: skip
+            patient=data["patient"],
+            program=data["program"],
+            phase=data.get("phase"),
+            visit=data.get("visit"),
+            prescribed_by=request.user,
+            cadence_baseline_spm=data.get("cadence_baseline_spm"),
+        )
         prescription = self.get_queryset().get(pk=prescription.pk)
         return Response(self.get_serializer(prescription).data, status=status.HTTP_201_CREATED)
 
@@ -106,9 +116,11 @@ class PrescriptionViewSet(
         serializer.is_valid(raise_exception=True)
         changes = {row.pop("id"): row for row in (dict(r) for r in serializer.validated_data["exercises"])}
         new = services.prescription_revise(
-            prescription=prescription, revised_by=request.user, dosages=changes,
+            prescription=prescription,
+            revised_by=request.user,
+            dosages=changes,
             reason=serializer.validated_data["reason"],
-        )  # fmt: skip
+        )
         new = self.get_queryset().get(pk=new.pk)
         return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
 
@@ -151,9 +163,13 @@ class LogOwnerPermissions(ModelPermissionsWithView):
 
 
 class SessionLogViewSet(
-    ClinicalListAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.DestroyModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
+    ClinicalListAuditMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """One session per prescription and day: posting a day already logged edits it (200, not 201).
     The athlete may delete their own log on the day they saved it."""
 
@@ -162,11 +178,11 @@ class SessionLogViewSet(
     queryset = SessionLog.objects.none()
     filterset_class = SessionLogFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.session_log_queryset_for(self.request.user)
 
     @extend_schema(request=s.SessionLogInputSerializer, responses={201: s.SessionLogOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = s.SessionLogInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -202,21 +218,25 @@ class SessionLogViewSet(
         ]
         edited = prescription.sessions.filter(performed_on=data["performed_on"]).exists()
         session = services.session_log_create(
-            prescription=prescription, logged_by=request.user, performed_on=data["performed_on"], entries=entries,
-            note=data["note"], pain_next_morning=data.get("pain_next_morning"),
-        )  # fmt: skip
+            prescription=prescription,
+            logged_by=request.user,
+            performed_on=data["performed_on"],
+            entries=entries,
+            note=data["note"],
+            pain_next_morning=data.get("pain_next_morning"),
+        )
         session = self.get_queryset().get(pk=session.pk)
         code = status.HTTP_200_OK if edited else status.HTTP_201_CREATED
         return Response(s.SessionLogOutputSerializer(session).data, status=code)
 
-    def destroy(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
         session = self.get_object()
         if session.patient.user_id != request.user.pk:
             return Response({"detail": "Only the athlete deletes their own log."}, status=403)
         services.session_log_delete(session=session, deleted_by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
         session = self.get_object()
         audit_record(actor=request.user, action=AuditAction.VIEW, target=session, patient_id=session.patient_id)
         return Response(self.get_serializer(session).data)

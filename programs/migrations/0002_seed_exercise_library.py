@@ -223,7 +223,7 @@ def seed(apps, schema_editor):
                 "load_note": load_note, "default_days_per_week": days,
                 "illustration": f"programs/exercises/{slug}.svg",
             },
-        )  # fmt: skip
+        )
     for slug, (easier, harder) in VARIANTS.items():
         exercise = exercises[slug]
         exercise.easier = exercises[easier] if easier else None
@@ -236,14 +236,14 @@ def seed(apps, schema_editor):
         description="Progressive gluteus medius strengthening for contralateral pelvic drop, with gait "
         "retraining cues and a cadence target (+5-10%) in the last phase. Strength alone did not change "
         "running mechanics in 6 weeks, so the cues carry the change onto the run.",
-    )  # fmt: skip
+    )
     for order, (name, weeks, goal, rule, items) in enumerate(TEMPLATE_PHASES, start=1):
         phase = Phase.objects.create(program=program, order=order, name=name, weeks=weeks, goal=goal, **rule)
         for position, (slug, sets, reps, hold_s, load, days) in enumerate(items, start=1):
             ProgramExercise.objects.create(
                 phase=phase, exercise=exercises[slug], order=position, sets=sets, reps=reps, hold_s=hold_s,
                 load_kg=Decimal(load), days_per_week=days,
-            )  # fmt: skip
+            )
 
 
 def unseed(apps, schema_editor):

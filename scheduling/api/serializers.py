@@ -20,10 +20,24 @@ class AppointmentOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Appointment
         fields = [
-            "id", "patient", "patient_name", "clinician", "clinician_name", "appointment_type",
-            "appointment_type_name", "room", "room_name", "starts_at", "ends_at", "status", "cancel_reason",
-            "rescheduled_from", "rescheduled_to", "reminder_sent_at", "created_at",
-        ]  # fmt: skip
+            "id",
+            "patient",
+            "patient_name",
+            "clinician",
+            "clinician_name",
+            "appointment_type",
+            "appointment_type_name",
+            "room",
+            "room_name",
+            "starts_at",
+            "ends_at",
+            "status",
+            "cancel_reason",
+            "rescheduled_from",
+            "rescheduled_to",
+            "reminder_sent_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_clinician_name(self, appointment: Appointment) -> str:
@@ -82,7 +96,7 @@ class SlotOutputSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
 
     def get_clinician_name(self, slot: object) -> str:
-        clinician = slot.clinician  # type: ignore[attr-defined]
+        clinician = slot.clinician  # type: ignore[attr-defined]  # a Slot
         return clinician.get_full_name() or clinician.username
 
 

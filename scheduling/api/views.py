@@ -47,7 +47,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Appointment.objects.none()  # for schema generation; see get_queryset
     serializer_class = s.AppointmentOutputSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.appointment_queryset_for(self.request.user).select_related("rescheduled_to")
 
     def _output(self, appointment: Appointment, code: int = status.HTTP_200_OK) -> Response:

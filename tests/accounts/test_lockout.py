@@ -20,17 +20,17 @@ LOCKED = "Too many failed sign-ins for this account"
 
 
 @pytest.fixture(autouse=True)
-def _three_strikes(settings):  # type: ignore[no-untyped-def]
+def _three_strikes(settings):
     settings.AXES_ENABLED = True
     settings.AXES_FAILURE_LIMIT = 3
     settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
 
 
-def _sign_in(client, username: str, password: str, **extra):  # type: ignore[no-untyped-def]
+def _sign_in(client, username: str, password: str, **extra):
     return client.post(reverse("login"), {"username": username, "password": password}, **extra)
 
 
-def _token(api, username: str, password: str, **fields):  # type: ignore[no-untyped-def]
+def _token(api, username: str, password: str, **fields):
     body = {"username": username, "password": password, **fields}
     return api.post(reverse("api:auth-token"), body, format="json")
 

@@ -21,7 +21,7 @@ LONG_128 = ("slow easy miles, strong hips, " * 5)[:128]
 
 
 @pytest.fixture
-def user():  # type: ignore[no-untyped-def]
+def user():
     return User(username="runner", email="runner@example.org", first_name="Rae", last_name="Runner")
 
 

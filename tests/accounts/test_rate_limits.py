@@ -23,19 +23,19 @@ SIGN_IN_LIMITED = "Too many failed sign-ins from your network. Please wait"
 TOKEN_LIMITED = "Too many token requests from your network. Please wait"
 
 
-def _sign_in(client, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(client, username: str, password: str):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
-def _reset(client, email: str, **extra):  # type: ignore[no-untyped-def]
+def _reset(client, email: str, **extra):
     return client.post(reverse("password_reset"), {"email": email}, **extra)
 
 
-def _token(api, username: str, password: str):  # type: ignore[no-untyped-def]
+def _token(api, username: str, password: str):
     return api.post(reverse("api:auth-token"), {"username": username, "password": password}, format="json")
 
 
-def _at_the_start_of_a_window(limit, rate: str) -> None:  # type: ignore[no-untyped-def]
+def _at_the_start_of_a_window(limit, rate: str) -> None:
     """Wait for the limit's next window, so the next few requests surely fall in one window."""
     usage = get_usage(RequestFactory().get("/"), group=limit.group, key=limit.key, rate=rate)
     time.sleep(usage["time_left"] + 1 - time.time() % 1 + 0.05)  # a window ends when its last second does

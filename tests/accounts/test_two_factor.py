@@ -45,7 +45,7 @@ def _password_only_as(username: str, password: str) -> Client:
     return client
 
 
-def _text(response) -> str:  # type: ignore[no-untyped-def]
+def _text(response) -> str:
     return html.unescape(response.content.decode())
 
 
@@ -53,7 +53,7 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def _token(api: APIClient, user: User, **fields: str):  # type: ignore[no-untyped-def]
+def _token(api: APIClient, user: User, **fields: str):
     return api.post(reverse("api:auth-token"), {"username": user.username, "password": PASSWORD, **fields})
 
 
@@ -61,7 +61,7 @@ def _page_urls() -> list[tuple[str, str]]:
     """(name, url) of every named route outside the admin, with placeholder arguments."""
     found: list[tuple[str, str]] = []
 
-    def walk(patterns: list, namespace: str) -> None:  # type: ignore[type-arg]
+    def walk(patterns: list, namespace: str) -> None:
         for entry in patterns:
             if isinstance(entry, URLResolver):
                 if entry.namespace != "admin":

@@ -85,7 +85,7 @@ def written_clip(*, fps: float, frames: int, size: tuple[int, int] = (64, 96)) -
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "clip.mp4"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
         for i in range(frames):
             frame = np.full((size[1], size[0], 3), 90, dtype=np.uint8)
             frame[:, (i * 3) % size[0]] = 255

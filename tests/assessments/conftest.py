@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from assessments.services.jobs import OutputPaths
+
 os.environ.setdefault("GLOG_minloglevel", "2")
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -39,14 +41,14 @@ def bad_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     clips["still"] = folder / "photo.mp4"
     clips["still"].write_bytes(png.tobytes())
     clips["one_frame"] = folder / "one_frame.mp4"
-    writer = cv2.VideoWriter(str(clips["one_frame"]), cv2.VideoWriter_fourcc(*"mp4v"), 60.0, (180, 240))
+    writer = cv2.VideoWriter(str(clips["one_frame"]), cv2.VideoWriter.fourcc(*"mp4v"), 60.0, (180, 240))
     writer.write(frame)
     writer.release()
     return clips
 
 
 @pytest.fixture(scope="session")
-def phone_clips(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def phone_clips(tmp_path_factory: pytest.TempPathFactory):
     """Phone-style variants of cam03 (rotated, variable rate, two streams, long audio, audio only,
     slow motion), each made with ffmpeg once per session when first asked for (phone_clips.py)."""
     from tests.assessments import phone_clips
@@ -70,7 +72,7 @@ def short_cam03(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first 1.1 s of cam03 at half size: a real runner, analysed in a few seconds (worker tests)."""
     path = tmp_path_factory.mktemp("short-clip") / "cam03_short.mp4"
     source = cv2.VideoCapture(str(CAM03))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 60.0, (544, 960))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 60.0, (544, 960))
     for _ in range(66):
         ok, frame = source.read()
         assert ok
@@ -81,7 +83,7 @@ def short_cam03(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, Path]]:
+def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, OutputPaths]:
     """One real analysis of cam03 (with keyframes, preview and landmarks when the engine draws them)."""
     from assessments.analysis.pipeline import analyse
     from assessments.services import _output_paths
@@ -93,11 +95,11 @@ def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
 
 
 @pytest.fixture
-def finish(cam03_analysis):  # type: ignore[no-untyped-def]
+def finish(cam03_analysis):
     """``finish(assessment)``: give a queued assessment the shared cam03 result through the services."""
     from assessments import services
 
-    def run(assessment):  # type: ignore[no-untyped-def]
+    def run(assessment):
         data, outputs = cam03_analysis
         data = copy.deepcopy(data)
         job_id = str(assessment.job_id)
@@ -112,7 +114,7 @@ def finish(cam03_analysis):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def uploaded(visit_a, clinician):  # type: ignore[no-untyped-def]
+def uploaded(visit_a, clinician):
     """A queued assessment of athlete A's visit, from the real cam03 clip (no analysis run)."""
     from assessments.services import assessment_create
 
@@ -120,7 +122,7 @@ def uploaded(visit_a, clinician):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def analysed_a(uploaded, finish):  # type: ignore[no-untyped-def]
+def analysed_a(uploaded, finish):
     return finish(uploaded)
 
 
@@ -128,23 +130,24 @@ SIDE_VIEW = DATA / "sports2d_demo_side_view.mp4"
 
 
 @pytest.fixture(scope="session")
-def side_view_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, Path]]:
+def side_view_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, OutputPaths]:
     """One real analysis of the side-view park clip: not measurable (filmed from the side)."""
     from assessments.analysis.pipeline import analyse
     from assessments.services import _output_paths
 
     work = tmp_path_factory.mktemp("side-view-analysis")
-    outputs = {k: v for k, v in _output_paths(work).items() if k != "preview_path"}  # no preview: saves time
+    outputs = _output_paths(work)
+    outputs.pop("preview_path", None)  # no preview: saves time
     result = analyse(SIDE_VIEW, "posterior", **outputs)
     return result.to_dict(), outputs
 
 
 @pytest.fixture
-def finish_side_view(side_view_analysis):  # type: ignore[no-untyped-def]
+def finish_side_view(side_view_analysis):
     """``finish_side_view(assessment)``: give a queued assessment the side-view clip's real result."""
     from assessments import services
 
-    def run(assessment):  # type: ignore[no-untyped-def]
+    def run(assessment):
         data, outputs = side_view_analysis
         data = copy.deepcopy(data)
         job_id = str(assessment.job_id)

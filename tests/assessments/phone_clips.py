@@ -28,6 +28,7 @@ HEVC = ["-c:v", "libx265", "-preset", "ultrafast", "-crf", "14", "-tag:v", "hvc1
 _TURN_CLOCKWISE = {90: "transpose=clock", 180: "hflip,vflip", 270: "transpose=cclock"}
 
 
+# The ffmpeg command lines below end in fmt: skip: each flag stays beside its value.
 def run(*args: str) -> None:
     subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
 

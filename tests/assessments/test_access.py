@@ -18,14 +18,19 @@ ROLES = ["anonymous", "athlete_a", "athlete_b", "front_desk", "clinician"]
 
 
 @pytest.fixture
-def users(athlete_a, athlete_b, front_desk, clinician):  # type: ignore[no-untyped-def]
-    return {"anonymous": None, "athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk,
-            "clinician": clinician}  # fmt: skip
+def users(athlete_a, athlete_b, front_desk, clinician):
+    return {
+        "anonymous": None,
+        "athlete_a": athlete_a[0],
+        "athlete_b": athlete_b[0],
+        "front_desk": front_desk,
+        "clinician": clinician,
+    }
 
 
 @pytest.fixture
-def api_for(api, users):  # type: ignore[no-untyped-def]
-    def login(role):  # type: ignore[no-untyped-def]
+def api_for(api, users):
+    def login(role):
         if users[role] is not None:
             api.force_authenticate(user=users[role])
         return api
@@ -34,8 +39,8 @@ def api_for(api, users):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client_for(client, users):  # type: ignore[no-untyped-def]
-    def login(role):  # type: ignore[no-untyped-def]
+def client_for(client, users):
+    def login(role):
         if users[role] is not None:
             client.force_login(users[role])
         return client
@@ -54,7 +59,7 @@ API_EXPECTED = {
 }
 
 
-def api_call(api, endpoint, assessment):  # type: ignore[no-untyped-def]
+def api_call(api, endpoint, assessment):
     base = f"/api/v1/assessments/{assessment.pk}/"
     if endpoint == "list":
         return api.get("/api/v1/assessments/")
@@ -74,8 +79,9 @@ def test_api_access_matrix(api_for, analysed_a, role, endpoint):
     assert response.status_code == API_EXPECTED[endpoint][role], response.content
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("athlete_a", 403), ("athlete_b", 403),
-                                                 ("front_desk", 403)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "expected"), [("anonymous", 401), ("athlete_a", 403), ("athlete_b", 403), ("front_desk", 403)]
+)
 def test_only_clinicians_may_upload(api_for, visit_a, role, expected):
     response = api_for(role).post("/api/v1/assessments/", {"visit": visit_a.pk, "video": upload_of(CAM03)})
     assert response.status_code == expected
@@ -119,8 +125,16 @@ def test_clinician_lists_every_state_with_processing_details(api_for, visit_a, v
 
 def test_status_endpoint_reports_progress(api_for, uploaded):
     body = api_for("clinician").get(f"/api/v1/assessments/{uploaded.pk}/status/").data
-    assert body == {"id": uploaded.pk, "status": "queued", "status_label": "Queued", "progress": 0,
-                    "failure_reason": "", "attempts": 0, "has_result": False, "finished_at": None}  # fmt: skip
+    assert body == {
+        "id": uploaded.pk,
+        "status": "queued",
+        "status_label": "Queued",
+        "progress": 0,
+        "failure_reason": "",
+        "attempts": 0,
+        "has_result": False,
+        "finished_at": None,
+    }
 
 
 def test_result_endpoint_returns_the_engine_json(api_for, analysed_a):

@@ -24,7 +24,7 @@ def claim(assessment: Assessment, message_id: str) -> Assessment | None:
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+def sent(monkeypatch) -> list[tuple[int, str]]:
     """The analysis messages the services send, recorded instead of published."""
     messages: list[tuple[int, str]] = []
     monkeypatch.setattr(analyse_assessment, "apply_async", lambda args, **options: messages.append(tuple(args)))
@@ -106,7 +106,7 @@ def test_of_two_messages_for_one_job_only_the_first_runs_it(uploaded, sent, monk
     assert services.assessment_resend_lost() == [uploaded.pk]
     runs = []
 
-    def analysis(**kwargs):  # type: ignore[no-untyped-def]
+    def analysis(**kwargs):
         if services.assessment_claim(**kwargs) is None:
             return "skipped"
         runs.append(kwargs["message_id"])
@@ -125,14 +125,14 @@ def test_a_retry_after_the_database_dropped_out_takes_the_job_over(uploaded, mon
 
     calls = []
 
-    def analysis(**kwargs):  # type: ignore[no-untyped-def]
+    def analysis(**kwargs):
         claimed = services.assessment_claim(**kwargs)
         calls.append(claimed.status if claimed else None)
         if len(calls) == 1:
             raise OperationalError("server closed the connection unexpectedly")
         return "done"
 
-    def release_unreachable(**kwargs):  # type: ignore[no-untyped-def]
+    def release_unreachable(**kwargs):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(services, "assessment_process", analysis)
@@ -148,7 +148,7 @@ def test_a_transient_error_before_the_claim_does_not_fail_the_job(uploaded, monk
 
     calls = []
 
-    def analysis(**kwargs):  # type: ignore[no-untyped-def]
+    def analysis(**kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("the database is starting up")  # before any claim

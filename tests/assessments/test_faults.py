@@ -57,7 +57,7 @@ class RedisServer:
         if info.get("config_file"):
             self.command += [info["config_file"]]
         else:  # started from the command line, as .ci/run does: repeat what matters
-            self.command += ["--bind", *config["bind"].split(), "--port", config["port"], "--dir", config["dir"]]
+            self.command += ["--bind", *config["bind"].split(), "--port", config["port"], "--dir", config["dir"]]  # type: ignore[union-attr]  # CONFIG GET answers each name
             self.command += ["--save", config["save"], "--appendonly", config["appendonly"]]
             if config.get("logfile"):
                 self.command += ["--logfile", config["logfile"]]
@@ -106,7 +106,7 @@ def database_unreachable() -> Iterator[None]:
             admin.execute(f"ALTER DATABASE {connection.ops.quote_name(database)} ALLOW_CONNECTIONS true")
 
 
-def upload(visit, clinician, clip) -> Assessment:  # type: ignore[no-untyped-def]
+def upload(visit, clinician, clip) -> Assessment:
     return services.assessment_create(visit=visit, video=upload_of(clip), view="posterior", created_by=clinician)
 
 
@@ -123,7 +123,7 @@ def assert_each_finished_exactly_once(jobs: list[Assessment], *, max_attempts: i
     for row in rows:
         assert row.status in (AssessmentStatus.DONE, AssessmentStatus.FLAGGED), (row.pk, row.failure_reason)
         assert 1 <= row.attempts <= max_attempts, (row.pk, row.attempts)
-        assert row.result["analysis_version"] and row.progress == 100
+        assert row.result is not None and row.result["analysis_version"] and row.progress == 100
         stored = AuditEvent.objects.filter(
             target_type="assessments.assessment", target_id=str(row.pk), summary__startswith="analysis stored"
         )

@@ -17,14 +17,14 @@ from tests.factories import AssessmentFactory
 pytestmark = pytest.mark.django_db
 
 
-def with_keyframe(visit, side="left", engine_cpd=6.0, **kwargs):  # type: ignore[no-untyped-def]
+def with_keyframe(visit, side="left", engine_cpd=6.0, **kwargs):
     _ok, png = cv2.imencode(".png", np.full((300, 400, 3), 120, dtype=np.uint8))
     name = private_storage().save(f"assessments/test/keyframes/{side}.png", ContentFile(png.tobytes()))
     frames = [{"side": side, "kind": "median", "frame": 42, "cpd_midstance_deg": engine_cpd, "name": name}]
     return AssessmentFactory(visit=visit, keyframes=frames, **kwargs)
 
 
-def post_points(client, assessment, left, right):  # type: ignore[no-untyped-def]
+def post_points(client, assessment, left, right):
     url = reverse("assessments:keyframe-check", args=[assessment.pk, 0])
     data = {"left_x": left[0], "left_y": left[1], "right_x": right[0], "right_y": right[1]}
     return client.post(url, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import resource
 import uuid
+from typing import cast
 
 import pytest
 from django.core.files.base import ContentFile
@@ -18,17 +19,27 @@ from tests.factories import AssessmentFactory
 pytestmark = pytest.mark.django_db
 
 
-def queued_with_video(visit, path) -> Assessment:  # type: ignore[no-untyped-def]
+def queued_with_video(visit, path) -> Assessment:
     """A queued assessment holding ``path`` as its video, stored as the upload would store it.
 
     The upload itself would refuse the clip (it is over the limits); this is a clip stored before
     the limits existed, or with the limits raised in the settings.
     """
     data = path.read_bytes()
-    assessment = AssessmentFactory(
-        visit=visit, status=AssessmentStatus.QUEUED, job_id=uuid.uuid4(), video_sha256=hashlib.sha256(data).hexdigest(),
-        video_size_bytes=len(data), result={}, analysed_at=None, finished_at=None, progress=0,
-    )  # fmt: skip
+    assessment = cast(
+        Assessment,
+        AssessmentFactory(
+            visit=visit,
+            status=AssessmentStatus.QUEUED,
+            job_id=uuid.uuid4(),
+            video_sha256=hashlib.sha256(data).hexdigest(),
+            video_size_bytes=len(data),
+            result={},
+            analysed_at=None,
+            finished_at=None,
+            progress=0,
+        ),
+    )
     assessment.video.save(f"assessments/{assessment.uid}/original.mp4", ContentFile(data), save=True)
     return assessment
 

@@ -25,12 +25,12 @@ PDF_MAX_BYTES = 2 * 1024 * 1024
 
 
 @pytest.fixture
-def signed_in(client, clinician):  # type: ignore[no-untyped-def]
+def signed_in(client, clinician):
     client.force_login(clinician)
     return client
 
 
-def body(response) -> bytes:  # type: ignore[no-untyped-def]
+def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client, clinician):  # type: ignore[no-untyped-def]
+def signed_in(client, clinician):
     client.force_login(clinician)
     return client
 

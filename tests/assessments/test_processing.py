@@ -33,7 +33,7 @@ def test_task_analyses_the_real_clip_queued_to_finished_with_progress_and_summar
     seen: list[tuple[str, int]] = []
     original = services.jobs.assessment_report_progress
 
-    def spy(**kwargs):  # type: ignore[no-untyped-def]
+    def spy(**kwargs):
         original(**kwargs)
         row = Assessment.objects.get(pk=kwargs["assessment_id"])
         seen.append((row.status, row.progress))
@@ -106,7 +106,7 @@ def test_video_missing_from_storage_fails_with_a_plain_reason(uploaded):
 
 
 def test_time_limit_fails_the_job_with_advice(uploaded, monkeypatch):
-    def too_slow(**kwargs):  # type: ignore[no-untyped-def]
+    def too_slow(**kwargs):
         services.assessment_claim(**kwargs)
         raise SoftTimeLimitExceeded()
 
@@ -120,7 +120,7 @@ def test_time_limit_fails_the_job_with_advice(uploaded, monkeypatch):
 def test_transient_errors_are_retried_then_fail_once_the_attempts_are_used(uploaded, monkeypatch, settings):
     calls = []
 
-    def flaky(**kwargs):  # type: ignore[no-untyped-def]
+    def flaky(**kwargs):
         assert services.assessment_claim(**kwargs) is not None  # each retry can claim again
         calls.append(1)
         raise services.TransientAnalysisError("storage timed out")
@@ -135,7 +135,7 @@ def test_transient_errors_are_retried_then_fail_once_the_attempts_are_used(uploa
 
 
 def test_unexpected_error_fails_without_blaming_the_video(uploaded, monkeypatch):
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         services.assessment_claim(**kwargs)
         raise ZeroDivisionError
 

@@ -18,11 +18,11 @@ FLAGGED = {"quality": {"ok": False, "flags": [{"code": "too_short", "message": "
 
 
 @pytest.fixture
-def add_assessments(athlete_a, clinician):  # type: ignore[no-untyped-def]
+def add_assessments(athlete_a, clinician):
     """``add(n)``: n more visits of athlete A, a week apart, each with an analysed assessment."""
     patient = athlete_a[1]
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         start = patient.visits.count()
         for k in range(start, start + n):
             day = timezone.localdate() - datetime.timedelta(weeks=60 - k)
@@ -37,7 +37,7 @@ def test_result_page_queries_do_not_grow_with_the_patients_other_assessments(cli
 
     others: list[int] = []
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for _ in range(n):
             others.append(AssessmentFactory(visit=VisitFactory(patient=first.patient, clinician=clinician)).pk)
 
@@ -49,13 +49,13 @@ def test_result_page_queries_do_not_grow_with_the_patients_other_assessments(cli
 
 def test_trend_page_queries_do_not_grow_with_assessments_and_programme_changes(
     client, clinician, athlete_a, add_assessments
-):  # fmt: skip
+):
     ensure_exercise_library()
     from programs.models import Program
 
     template = Program.objects.get(is_template=True, name="Hip drop, 8 weeks, three phases")
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         add_assessments(n)
         for _ in range(n):
             prescribe(athlete_a[1], clinician, template)  # each supersedes the last: a marker each

@@ -23,18 +23,18 @@ TOO_SHORT = {"code": "too_short", "message": "Only 5 left and 5 right steps coul
 SIDEWAYS = {"code": "sideways_view", "message": "The athlete seems to be filmed from the side."}
 
 
-def flagged(*flags):  # type: ignore[no-untyped-def]
+def flagged(*flags):
     return {"quality": {"ok": not flags, "flags": list(flags)}, "stances": []}
 
 
-def visit_on(patient, clinician, days_ago):  # type: ignore[no-untyped-def]
+def visit_on(patient, clinician, days_ago):
     return VisitFactory(
         patient=patient, clinician=clinician, visit_date=timezone.localdate() - datetime.timedelta(days=days_ago)
     )
 
 
 @pytest.fixture
-def side_view_a(visit_a, clinician, finish_side_view):  # type: ignore[no-untyped-def]
+def side_view_a(visit_a, clinician, finish_side_view):
     from assessments.services import assessment_create
 
     assessment = assessment_create(visit=visit_a, video=upload_of(SIDE_VIEW), view="posterior", created_by=clinician)
@@ -93,14 +93,26 @@ def test_not_measurable_is_not_in_the_athlete_portal(client, athlete_a, side_vie
 
 
 @pytest.fixture
-def mixed_trend(athlete_a, clinician):  # type: ignore[no-untyped-def]
+def mixed_trend(athlete_a, clinician):
     """Four visits: measurable 9.0, low confidence 2.0 (too few steps), not measurable, measurable 8.0."""
     patient = athlete_a[1]
     first = AssessmentFactory(visit=visit_on(patient, clinician, 90), cpd_left_mean_deg=9.0)
-    unsure = AssessmentFactory(visit=visit_on(patient, clinician, 60), cpd_left_mean_deg=2.0, n_left=5, n_right=5,
-                               status="flagged", quality_ok=False, result=flagged(TOO_SHORT))  # fmt: skip
-    AssessmentFactory(visit=visit_on(patient, clinician, 30), cpd_left_mean_deg=-55.8, status="flagged",
-                      quality_ok=False, result=flagged(SIDEWAYS))  # fmt: skip
+    unsure = AssessmentFactory(
+        visit=visit_on(patient, clinician, 60),
+        cpd_left_mean_deg=2.0,
+        n_left=5,
+        n_right=5,
+        status="flagged",
+        quality_ok=False,
+        result=flagged(TOO_SHORT),
+    )
+    AssessmentFactory(
+        visit=visit_on(patient, clinician, 30),
+        cpd_left_mean_deg=-55.8,
+        status="flagged",
+        quality_ok=False,
+        result=flagged(SIDEWAYS),
+    )
     last = AssessmentFactory(visit=visit_on(patient, clinician, 1), cpd_left_mean_deg=8.0)
     return patient, first, unsure, last
 
@@ -217,8 +229,9 @@ def test_compare_shows_view_and_quality_warns_when_views_differ_and_names_same_d
 def test_api_gives_athletes_numbers_only_from_counted_results_and_staff_the_state(api_as, clinician, athlete_a):
     patient = athlete_a[1]
     counted = AssessmentFactory(visit=visit_on(patient, clinician, 20), cpd_left_mean_deg=6.0)
-    unsure = AssessmentFactory(visit=visit_on(patient, clinician, 2), cpd_left_mean_deg=3.0, status="flagged",
-                               result=flagged(TOO_SHORT))  # fmt: skip
+    unsure = AssessmentFactory(
+        visit=visit_on(patient, clinician, 2), cpd_left_mean_deg=3.0, status="flagged", result=flagged(TOO_SHORT)
+    )
     rows = {r["id"]: r for r in api_as(athlete_a[0]).get("/api/v1/assessments/").json()["results"]}
     assert rows[counted.pk]["cpd_left_mean_deg"] == 6.0 and rows[counted.pk]["included"] is True
     assert rows[unsure.pk]["cpd_left_mean_deg"] is None and rows[unsure.pk]["included"] is False

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def remote_storage():  # type: ignore[no-untyped-def]
+def remote_storage():
     storage = InMemoryStorage()
     storage.save("assessments/x/original.mp4", ContentFile(CAM03.read_bytes()))
     return storage

@@ -11,12 +11,12 @@ from tests.assessments.conftest import CAM03
 pytestmark = pytest.mark.django_db
 
 
-def body(response) -> bytes:  # type: ignore[no-untyped-def]
+def body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
 @pytest.fixture
-def video_url(client, clinician, uploaded):  # type: ignore[no-untyped-def]
+def video_url(client, clinician, uploaded):
     client.force_login(clinician)
     return reverse("assessments:video", args=[uploaded.pk])
 
@@ -62,9 +62,17 @@ def test_the_video_is_not_reachable_under_media_url(client, clinician, uploaded)
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("bytes=0-0", (0, 0)), ("bytes=5-", (5, 99)), ("bytes=-5", (95, 99)), ("bytes=90-500", (90, 99)),
-     ("bytes=100-", "unsatisfiable"), ("bytes=7-3", "unsatisfiable"), ("items=0-5", None), ("bytes=0-1,5-6", None)],
-)  # fmt: skip
+    [
+        ("bytes=0-0", (0, 0)),
+        ("bytes=5-", (5, 99)),
+        ("bytes=-5", (95, 99)),
+        ("bytes=90-500", (90, 99)),
+        ("bytes=100-", "unsatisfiable"),
+        ("bytes=7-3", "unsatisfiable"),
+        ("items=0-5", None),
+        ("bytes=0-1,5-6", None),
+    ],
+)
 def test_parse_range(header, expected):
     assert parse_range(header, 100) == expected
 

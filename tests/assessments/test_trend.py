@@ -14,18 +14,22 @@ from tests.factories import AssessmentFactory, VisitFactory
 pytestmark = pytest.mark.django_db
 
 
-def visit_on(patient, clinician, days_ago):  # type: ignore[no-untyped-def]
+def visit_on(patient, clinician, days_ago):
     return VisitFactory(
         patient=patient, clinician=clinician, visit_date=timezone.localdate() - datetime.timedelta(days=days_ago)
     )
 
 
 @pytest.fixture
-def three_visits(athlete_a, clinician):  # type: ignore[no-untyped-def]
+def three_visits(athlete_a, clinician):
     patient = athlete_a[1]
     for days_ago, left, right in [(60, 9.0, 5.0), (30, 7.5, 4.5), (2, 4.0, 4.0)]:
-        AssessmentFactory(visit=visit_on(patient, clinician, days_ago), cpd_left_mean_deg=left, cpd_right_mean_deg=right,
-                          mean_cpd_deg=(left + right) / 2)  # fmt: skip
+        AssessmentFactory(
+            visit=visit_on(patient, clinician, days_ago),
+            cpd_left_mean_deg=left,
+            cpd_right_mean_deg=right,
+            mean_cpd_deg=(left + right) / 2,
+        )
     return patient
 
 
@@ -38,8 +42,11 @@ def test_trend_lists_cpd_per_visit_oldest_first_with_changes(api_as, clinician, 
     ]
     assert body["smallest_detectable_difference_deg"] == 2.8
     assert body["change"]["cpd_left_mean_deg"] == {
-        "since_first": -5.0, "since_previous": -3.5, "since_first_beyond_sdd": True, "since_previous_beyond_sdd": True,
-    }  # fmt: skip
+        "since_first": -5.0,
+        "since_previous": -3.5,
+        "since_first_beyond_sdd": True,
+        "since_previous_beyond_sdd": True,
+    }
     assert body["change"]["cpd_right_mean_deg"]["since_first"] == -1.0
     assert body["change"]["cpd_right_mean_deg"]["since_first_beyond_sdd"] is False
     assert body["references"][0]["source"].startswith("Dingenen")
@@ -105,8 +112,9 @@ def test_program_starts_and_changes_are_markers(api_as, clinician, three_visits,
     )
     body = api_as(clinician).get(f"/api/v1/patients/{three_visits.pk}/hip-drop-trend/").json()
     assert [(m["date"], m["kind"]) for m in body["program_markers"]] == [
-        (start.isoformat(), "started"), ((start + datetime.timedelta(days=20)).isoformat(), "changed"),
-    ]  # fmt: skip
+        (start.isoformat(), "started"),
+        ((start + datetime.timedelta(days=20)).isoformat(), "changed"),
+    ]
     client.force_login(clinician)
     page = client.get(reverse("assessments:trend", args=[three_visits.pk])).content.decode()
     assert page.count('class="program-marker"') == 2

@@ -30,7 +30,7 @@ def stored_files() -> list[Path]:
 
 
 @pytest.fixture
-def scratch(tmp_path, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+def scratch(tmp_path, monkeypatch) -> Path:
     """The temporary folder the upload checks work in, empty before the request."""
     folder = tmp_path / "scratch"
     folder.mkdir()

@@ -30,7 +30,7 @@ def upload_of(path: Path) -> SimpleUploadedFile:
     return SimpleUploadedFile(path.name, path.read_bytes(), content_type="application/octet-stream")
 
 
-def post_page(client, visit, path: Path, **fields):  # type: ignore[no-untyped-def]
+def post_page(client, visit, path: Path, **fields):
     url = reverse("assessments:upload", args=[visit.pk])
     return client.post(
         url, {"view": "posterior", "video": upload_of(path), **fields}, headers={"accept": "application/json"}

@@ -30,12 +30,13 @@ def age(assessment: Assessment, days: int) -> Assessment:
 
 
 def removal_events(assessment: Assessment) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type="assessments.assessment", target_id=str(assessment.pk),
-                                          action="delete"))  # fmt: skip
+    return list(
+        AuditEvent.objects.filter(target_type="assessments.assessment", target_id=str(assessment.pk), action="delete")
+    )
 
 
 @pytest.fixture
-def signed_in(client, clinician):  # type: ignore[no-untyped-def]
+def signed_in(client, clinician):
     client.force_login(clinician)
     return client
 

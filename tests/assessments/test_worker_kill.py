@@ -21,13 +21,13 @@ from tests.worker import celery_worker, wait_until
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
-def wait_for(assessment_id: int, condition, timeout_s: float, what: str) -> Assessment:  # type: ignore[no-untyped-def]
+def wait_for(assessment_id: int, condition, timeout_s: float, what: str) -> Assessment:
     def reached() -> Assessment | None:
         row = Assessment.objects.get(pk=assessment_id)
         return row if condition(row) else None
 
     try:
-        return wait_until(reached, timeout_s=timeout_s, what=what, every_s=0.1)  # type: ignore[return-value]
+        return wait_until(reached, timeout_s=timeout_s, what=what, every_s=0.1)  # type: ignore[return-value]  # never None: wait_until raises on timeout
     except AssertionError as exc:
         state = Assessment.objects.values("status", "progress").get(pk=assessment_id)
         raise AssertionError(f"{exc}: {state}") from None

@@ -28,9 +28,12 @@ def settings_with(**env: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "ASSESSMENT_"))}
     output = subprocess.run(
         [sys.executable, "-c", READ_SETTINGS],
-        cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "clinic.settings", **env},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "clinic.settings", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(params=["admin", "superuser"])
-def admin_person(request, admin_user):  # type: ignore[no-untyped-def]
+def admin_person(request, admin_user):
     if request.param == "admin":
         return admin_user
     root = UserFactory(role=Role.ADMIN, username="root")

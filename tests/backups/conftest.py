@@ -22,7 +22,7 @@ FILE_FIELDS = ("video", "landmarks", "preview")
 
 
 @pytest.fixture
-def isolated_storages(settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def isolated_storages(settings, tmp_path, monkeypatch):
     """Both stored-file roots in this test's tmp folder, so "empty storage" means this test's only.
 
     The assessment fields took their storage instance at import: point them at the new one.
@@ -41,7 +41,7 @@ def isolated_storages(settings, tmp_path, monkeypatch):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def clinic(transactional_db, isolated_storages, clinician, athlete_a):  # type: ignore[no-untyped-def]
+def clinic(transactional_db, isolated_storages, clinician, athlete_a):
     """Committed rows (pg_dump reads from its own session) and files on both storages."""
     athlete, patient = athlete_a
     for days_ago, left, right in [(60, 9.0, 5.0), (2, 4.0, 4.0)]:
@@ -76,7 +76,7 @@ def wipe_storages(roots: dict[str, Path]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _tables_back_after_a_failed_restore(transactional_db):  # type: ignore[no-untyped-def]
+def _tables_back_after_a_failed_restore(transactional_db):
     """A test that wiped the database and failed before restoring must not break the next tests."""
     yield
     with connection.cursor() as cursor:

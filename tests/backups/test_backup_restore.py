@@ -44,7 +44,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def round_trip(clinic, isolated_storages, tmp_path, client, api):  # type: ignore[no-untyped-def]
+def round_trip(clinic, isolated_storages, tmp_path, client, api):
     dest = tmp_path / "backup"
     assert "Backup written" in run("backup", str(dest))
     manifest = Manifest.read(dest)
@@ -71,8 +71,9 @@ def round_trip(clinic, isolated_storages, tmp_path, client, api):  # type: ignor
 
     # The athlete signs in with the password (API token) and reads their own trend; the
     # clinician reads the trend page.
-    token = api.post("/api/v1/auth/token/", {"username": clinic["athlete"].username,
-                                              "password": "correct-horse-battery"}).json()["token"]  # fmt: skip
+    token = api.post(
+        "/api/v1/auth/token/", {"username": clinic["athlete"].username, "password": "correct-horse-battery"}
+    ).json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     points = api.get(f"/api/v1/patients/{clinic['patient'].pk}/hip-drop-trend/").json()["points"]
     assert [(p["cpd_left_mean_deg"], p["cpd_right_mean_deg"]) for p in points] == [(9.0, 5.0), (4.0, 4.0)]

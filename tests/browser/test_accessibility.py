@@ -48,7 +48,7 @@ def _ensure_appointment_types() -> None:
 
 
 @pytest.fixture
-def demo_clinic(transactional_db, finish):  # type: ignore[no-untyped-def]  # noqa: F811
+def demo_clinic(transactional_db, finish):  # noqa: F811
     """The demo clinic, its assessment analysed, plus an earlier one and one still running."""
     ensure_exercise_library()
     _ensure_appointment_types()
@@ -59,9 +59,17 @@ def demo_clinic(transactional_db, finish):  # type: ignore[no-untyped-def]  # no
     AssessmentFactory(visit=earlier_visit, created_by=latest.created_by, original_filename="first-visit.mp4")
     jordan_visit = Patient.objects.get(first_name="Jordan").visits.order_by("visit_date").last()
     running = AssessmentFactory(
-        visit=jordan_visit, created_by=latest.created_by, status="running", progress=40, analysed_at=None,
-        finished_at=None, result=None, cpd_left_mean_deg=None, cpd_right_mean_deg=None, mean_cpd_deg=None,
-    )  # fmt: skip
+        visit=jordan_visit,
+        created_by=latest.created_by,
+        status="running",
+        progress=40,
+        analysed_at=None,
+        finished_at=None,
+        result=None,
+        cpd_left_mean_deg=None,
+        cpd_right_mean_deg=None,
+        mean_cpd_deg=None,
+    )
     return {"alex": alex, "latest": latest, "running": running}
 
 
@@ -206,6 +214,7 @@ def _front_desk(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     _submit_empty(page)
     walk.check(page, "booking, with errors")
     appointment = Appointment.objects.filter(patient=alex).order_by("starts_at").first()
+    assert appointment is not None
     walk.visit(page, f"/schedule/{appointment.pk}/", "appointment")
     walk.visit(page, "/schedule/reminders/", "reminders")
     walk.visit(page, "/schedule/hours/", "working hours")
@@ -224,6 +233,7 @@ def _athlete(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     walk.visit(page, f"/patients/{alex.pk}/visits/{visit.pk}/", "my visit")
     walk.visit(page, "/schedule/", "my schedule")
     appointment = Appointment.objects.filter(patient=alex).order_by("starts_at").first()
+    assert appointment is not None
     walk.visit(page, f"/schedule/{appointment.pk}/", "my appointment")
     walk.visit(page, "/patients/", "403, athlete")
     page.context.close()

@@ -18,7 +18,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+def _violations(page) -> list[str]:
     return page.evaluate("window.__cspViolations")
 
 

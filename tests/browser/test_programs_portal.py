@@ -20,13 +20,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def hip_template(transactional_db):  # type: ignore[no-untyped-def]
+def hip_template(transactional_db):
     ensure_exercise_library()  # other transactional tests flush what the data migration seeded
     return Program.objects.get(name=TEMPLATE_NAME, is_template=True)
 
 
 @pytest.fixture
-def demo_like_athlete(hip_template):  # type: ignore[no-untyped-def]
+def demo_like_athlete(hip_template):
     """Like the demo athlete: the hip-drop template prescribed, two sessions logged last week."""
     clinician = UserFactory(role=Role.CLINICIAN, username="clin")
     user = UserFactory(role=Role.ATHLETE, username="athlete", first_name="Alex", last_name="Morgan")
@@ -46,7 +46,7 @@ document.addEventListener("securitypolicyviolation", (e) => window.__cspViolatio
 """
 
 
-def _log_with_pain(phone, pain: str) -> None:  # type: ignore[no-untyped-def]
+def _log_with_pain(phone, pain: str) -> None:
     for select in phone.locator("select[name$='-pain_during']").all():
         select.select_option(pain)
     phone.click("#log-form button[type=submit]")  # "Save session", or "Save changes" once today is logged

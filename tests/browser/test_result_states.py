@@ -26,7 +26,7 @@ DEGREES = re.compile(r"-?\d+(?:\.\d+)?\s?°")
 TOO_SHORT = {"code": "too_short", "message": "Only 5 left and 5 right steps could be measured."}
 
 
-def shot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page, tmp_path: Path, name: str) -> None:
     folder = Path(os.environ.get("STRIDE_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
@@ -37,7 +37,7 @@ def days_ago(n: int) -> datetime.date:
 
 
 @pytest.fixture
-def side_view_world(finish_side_view):  # type: ignore[no-untyped-def]  # noqa: F811
+def side_view_world(finish_side_view):  # noqa: F811
     """An athlete with a measurable visit a month ago and today's real side-view clip."""
     from accounts.roles import Role
     from assessments.services import assessment_create
@@ -98,13 +98,21 @@ def test_the_athlete_portal_says_nothing_of_a_side_view_clip(page, tmp_path):
 
 def test_low_confidence_is_muted_and_out_of_the_change_figures_until_accepted(page, clinician, athlete_a, tmp_path):
     patient = athlete_a[1]
-    AssessmentFactory(visit=VisitFactory(patient=patient, clinician=clinician, visit_date=days_ago(60)),
-                      cpd_left_mean_deg=9.0, cpd_right_mean_deg=6.0)  # fmt: skip
+    AssessmentFactory(
+        visit=VisitFactory(patient=patient, clinician=clinician, visit_date=days_ago(60)),
+        cpd_left_mean_deg=9.0,
+        cpd_right_mean_deg=6.0,
+    )
     unsure = AssessmentFactory(
         visit=VisitFactory(patient=patient, clinician=clinician, visit_date=days_ago(2)),
-        cpd_left_mean_deg=4.0, cpd_right_mean_deg=4.0, n_left=8, n_right=8, status="flagged", quality_ok=False,
+        cpd_left_mean_deg=4.0,
+        cpd_right_mean_deg=4.0,
+        n_left=8,
+        n_right=8,
+        status="flagged",
+        quality_ok=False,
         result={"quality": {"ok": False, "flags": [TOO_SHORT]}, "stances": []},
-    )  # fmt: skip
+    )
     sign_in(page, "clin")
     page.wait_for_url("**/patients/")
 

@@ -30,7 +30,7 @@ def _audits(export: DataExport) -> list[str]:
     )
 
 
-def _built(client, url: str) -> DataExport:  # type: ignore[no-untyped-def]
+def _built(client, url: str) -> DataExport:
     response = client.post(url)
     assert response.status_code == 302 and response["Location"] == reverse("exports:list")
     export = DataExport.objects.get()

@@ -17,7 +17,7 @@ BASE = "/fhir/r4"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():  # type: ignore[no-untyped-def]
+def _fresh_throttles():
     cache.clear()  # DRF's throttles count per user id in the cache; ids repeat across tests
 
 
@@ -42,12 +42,12 @@ class FhirClient:
 
 
 @pytest.fixture
-def fhir_as():  # type: ignore[no-untyped-def]
+def fhir_as():
     return FhirClient
 
 
 @pytest.fixture
-def world(athlete_a, athlete_b, front_desk, clinician):  # type: ignore[no-untyped-def]
+def world(athlete_a, athlete_b, front_desk, clinician):
     users = {"athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk, "clinician": clinician}
     return World(users=users, patients={"athlete_a": athlete_a[1], "athlete_b": athlete_b[1]})
 

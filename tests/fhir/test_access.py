@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 UNKNOWN = 987654
 
 
-def _own_paths(records) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _own_paths(records) -> dict[str, tuple[str, str]]:
     """Resource type -> (path of the athlete's own resource, the same path with an id nobody has)."""
     assessment = records.assessment
     return {
@@ -152,18 +152,34 @@ def test_every_read_is_audited_with_the_patient(clinician, front_desk, world):
         )
     )
     assert rows == [
-        {"actor_label": clinician.username, "action": "view", "target_type": "assessments.assessment",
-         "target_id": str(a.assessment.pk), "patient_id": a.patient.pk,
-         "summary": f"FHIR read Observation/assessment-{a.assessment.pk}-cpd-mean",
-         "path": f"/fhir/r4/Observation/assessment-{a.assessment.pk}-cpd-mean"},
-        {"actor_label": front_desk.username, "action": "view", "target_type": "patients.patient",
-         "target_id": str(a.patient.pk), "patient_id": a.patient.pk, "summary": f"FHIR read Patient/{a.patient.pk}",
-         "path": f"/fhir/r4/Patient/{a.patient.pk}"},
-        {"actor_label": clinician.username, "action": "view", "target_type": "assessments.assessment",
-         "target_id": str(a.assessment.pk), "patient_id": a.patient.pk,
-         "summary": f"FHIR read Media/assessment-{a.assessment.pk}-keyframe-0",
-         "path": f"/fhir/r4/Media/assessment-{a.assessment.pk}-keyframe-0"},
-    ]  # fmt: skip
+        {
+            "actor_label": clinician.username,
+            "action": "view",
+            "target_type": "assessments.assessment",
+            "target_id": str(a.assessment.pk),
+            "patient_id": a.patient.pk,
+            "summary": f"FHIR read Observation/assessment-{a.assessment.pk}-cpd-mean",
+            "path": f"/fhir/r4/Observation/assessment-{a.assessment.pk}-cpd-mean",
+        },
+        {
+            "actor_label": front_desk.username,
+            "action": "view",
+            "target_type": "patients.patient",
+            "target_id": str(a.patient.pk),
+            "patient_id": a.patient.pk,
+            "summary": f"FHIR read Patient/{a.patient.pk}",
+            "path": f"/fhir/r4/Patient/{a.patient.pk}",
+        },
+        {
+            "actor_label": clinician.username,
+            "action": "view",
+            "target_type": "assessments.assessment",
+            "target_id": str(a.assessment.pk),
+            "patient_id": a.patient.pk,
+            "summary": f"FHIR read Media/assessment-{a.assessment.pk}-keyframe-0",
+            "path": f"/fhir/r4/Media/assessment-{a.assessment.pk}-keyframe-0",
+        },
+    ]
 
 
 def test_searches_and_everything_are_audited(clinician, world):

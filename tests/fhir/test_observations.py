@@ -14,8 +14,14 @@ from tests.fhir.conftest import FhirClient, ids
 pytestmark = pytest.mark.django_db
 
 ALL_CODES = [
-    "cpd-left", "cpd-right", "cpd-mean", "cadence", "hip-adduction-peak", "knee-fppa-midstance", "step-width-ratio",
-]  # fmt: skip
+    "cpd-left",
+    "cpd-right",
+    "cpd-mean",
+    "cadence",
+    "hip-adduction-peak",
+    "knee-fppa-midstance",
+    "step-width-ratio",
+]
 
 
 def analysed(visit: Any, quality: dict[str, Any], **columns: Any) -> Any:
@@ -28,9 +34,12 @@ def analysed(visit: Any, quality: dict[str, Any], **columns: Any) -> Any:
         "stances": [],
     }
     numbers = {
-        "hip_adduction_left_deg": 11.5, "hip_adduction_right_deg": 9.25, "fppa_left_deg": 7.0,
-        "fppa_right_deg": 4.5, **columns,
-    }  # fmt: skip
+        "hip_adduction_left_deg": 11.5,
+        "hip_adduction_right_deg": 9.25,
+        "fppa_left_deg": 7.0,
+        "fppa_right_deg": 4.5,
+        **columns,
+    }
     return AssessmentFactory(visit=visit, patient=visit.patient, result=result, **numbers)
 
 
@@ -66,8 +75,10 @@ def test_a_measurable_assessment_gives_seven_observations_with_ucum_units(clinic
     assert left["encounter"] == {"reference": f"Encounter/{visit_a.pk}"}
     assert left["effectiveDateTime"] == visit_a.visit_date.isoformat()
     assert left["interpretation"][0]["coding"][0] == {
-        "system": MEASUREMENT_QUALITY_SYSTEM, "code": "measurable", "display": "Measurable",
-    }  # fmt: skip
+        "system": MEASUREMENT_QUALITY_SYSTEM,
+        "code": "measurable",
+        "display": "Measurable",
+    }
     assert "note" not in left
 
 

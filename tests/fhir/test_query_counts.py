@@ -16,11 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def add_assessments(athlete_a, clinician):  # type: ignore[no-untyped-def]
+def add_assessments(athlete_a, clinician):
     """``add(n)``: n more visits of athlete A, each with an analysed assessment with two keyframes."""
     patient = athlete_a[1]
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         start = patient.visits.count()
         for k in range(start, start + n):
             visit = VisitFactory(

@@ -91,8 +91,10 @@ def test_the_strength_programme_is_a_care_plan_with_each_exercise_and_its_dosage
     for activity, item in zip(body["activity"], items, strict=True):
         detail = activity["detail"]
         assert detail["code"]["coding"][0] == {
-            "system": EXERCISE_SYSTEM, "code": item.exercise.slug, "display": item.exercise.name,
-        }  # fmt: skip
+            "system": EXERCISE_SYSTEM,
+            "code": item.exercise.slug,
+            "display": item.exercise.name,
+        }
         assert detail["description"].startswith(item.dosage_text)
         assert detail["scheduledTiming"]["repeat"] == {"frequency": item.days_per_week, "period": 1, "periodUnit": "wk"}
         assert detail["status"] == "in-progress"
@@ -102,8 +104,11 @@ def test_a_revised_programme_replaces_the_old_care_plan(clinician, world):
     old = world.a.prescription
     item = old.items.order_by("order").first()
     new = program_services.prescription_revise(
-        prescription=old, revised_by=clinician, reason="Pain settled", dosages={item.pk: {"sets": 2}},
-    )  # fmt: skip
+        prescription=old,
+        revised_by=clinician,
+        reason="Pain settled",
+        dosages={item.pk: {"sets": 2}},
+    )
     client = FhirClient(clinician)
     _, body = client.get(f"CarePlan/{new.pk}")
     assert body["replaces"] == [{"reference": f"CarePlan/{old.pk}"}]
@@ -144,7 +149,7 @@ def test_everything_gives_a_clinician_the_whole_record_as_one_bundle(clinician, 
 
 def test_everything_gives_the_athlete_their_record_without_media_and_the_front_desk_demographics(
     athlete_a, front_desk, world
-):  # fmt: skip
+):
     a = world.a
     a.assessment, a.prescription, a.appointment  # noqa: B018
     _, mine = FhirClient(athlete_a[0]).get(f"Patient/{a.patient.pk}/$everything")

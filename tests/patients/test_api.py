@@ -115,14 +115,30 @@ def test_patients_are_paginated(api_as, clinician):
     ("payload", "field", "message"),
     [
         ({"last_name": "X", "date_of_birth": "1990-01-01"}, "first_name", "This field is required."),
-        ({"first_name": "A", "last_name": "X", "date_of_birth": "31/12/1990"}, "date_of_birth", "Date has wrong format"),
-        ({"first_name": "A", "last_name": "X", "date_of_birth": "2999-01-01"}, "date_of_birth", "cannot be in the future"),
+        (
+            {"first_name": "A", "last_name": "X", "date_of_birth": "31/12/1990"},
+            "date_of_birth",
+            "Date has wrong format",
+        ),
+        (
+            {"first_name": "A", "last_name": "X", "date_of_birth": "2999-01-01"},
+            "date_of_birth",
+            "cannot be in the future",
+        ),
         ({"first_name": "A" * 101, "last_name": "X", "date_of_birth": "1990-01-01"}, "first_name", "no more than 100"),
-        ({"first_name": "A", "last_name": "X", "date_of_birth": "1990-01-01", "sex": "robot"}, "sex", "not a valid choice"),
+        (
+            {"first_name": "A", "last_name": "X", "date_of_birth": "1990-01-01", "sex": "robot"},
+            "sex",
+            "not a valid choice",
+        ),
         ({"first_name": "A", "last_name": "X", "date_of_birth": "1990-01-01", "email": "nope"}, "email", "valid email"),
-        ({"first_name": "A", "last_name": "X", "date_of_birth": "1990-01-01", "weekly_distance_km": -3}, "weekly_distance_km", "greater than or equal to 0"),
+        (
+            {"first_name": "A", "last_name": "X", "date_of_birth": "1990-01-01", "weekly_distance_km": -3},
+            "weekly_distance_km",
+            "greater than or equal to 0",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_patient_input_gets_400_naming_the_field(api_as, clinician, payload, field, message):
     response = api_as(clinician).post("/api/v1/patients/", payload, format="json")
     assert response.status_code == 400

@@ -132,9 +132,13 @@ def test_front_desk_edits_phone_but_form_has_no_running_profile(client, front_de
     assert b"weekly_distance_km" not in client.get(url).content
     patient = athlete_a[1]
     data = {
-        "first_name": patient.first_name, "last_name": patient.last_name, "date_of_birth": patient.date_of_birth.isoformat(),
-        "sex": patient.sex, "phone": "+44 1234 567890", "email": patient.email,
-    }  # fmt: skip
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "sex": patient.sex,
+        "phone": "+44 1234 567890",
+        "email": patient.email,
+    }
     client.post(url, data)
     patient.refresh_from_db()
     assert patient.phone == "+44 1234 567890"

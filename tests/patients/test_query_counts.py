@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_patient_list_queries_do_not_grow_with_patients(client, clinician):
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for patient in PatientFactory.create_batch(n, last_name="Runner"):
             VisitFactory(patient=patient, clinician=clinician)
 
@@ -33,7 +33,7 @@ def test_patient_search_queries_do_not_grow_with_matches(client, clinician):
 def test_patient_detail_queries_do_not_grow_with_visits_and_complaints(client, clinician, athlete_a):
     patient = athlete_a[1]
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for _ in range(n):
             # Each visit led by another clinician: their names must not cost a query each.
             VisitFactory(patient=patient, clinician=UserFactory(role=Role.CLINICIAN), plan="Side planks")
@@ -52,7 +52,7 @@ def test_visit_detail_queries_do_not_grow_with_assessments(client, clinician, vi
 
 
 def test_api_patient_list_queries_do_not_grow_with_patients(api, clinician):
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for patient in PatientFactory.create_batch(n):
             ComplaintFactory.create_batch(2, patient=patient)
             Intake.objects.create(patient=patient, inner_leg_scuffs=True)
@@ -65,7 +65,7 @@ def test_api_patient_list_queries_do_not_grow_with_patients(api, clinician):
 
 
 def test_api_visit_list_queries_do_not_grow_with_visits(api, clinician, athlete_a):
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for _ in range(n):
             VisitFactory(patient=PatientFactory(), clinician=UserFactory(role=Role.CLINICIAN, first_name="Lee"))
 

@@ -17,7 +17,7 @@ HIP_THREE = {"Side-lying hip abduction", "Side plank on the knees with top-leg h
 
 
 @pytest.fixture(autouse=True)
-def _exercise_library(request):  # type: ignore[no-untyped-def]
+def _exercise_library(request):
     """The library and template the data migration seeds.
 
     Transactional tests anywhere in the suite (browser, worker) flush the tables the migration
@@ -36,31 +36,39 @@ def ensure_exercise_library() -> None:
 
 
 @pytest.fixture
-def hip_template(db) -> Program:  # type: ignore[no-untyped-def]
+def hip_template(db) -> Program:
     return Program.objects.get(name=TEMPLATE_NAME, is_template=True)
 
 
-def prescribe(patient, clinician, template, visit=None, starts_days_ago: int = 14) -> Prescription:  # type: ignore[no-untyped-def]
+def prescribe(patient, clinician, template, visit=None, starts_days_ago: int = 14) -> Prescription:
     return services.prescription_create(
-        patient=patient, program=template, prescribed_by=clinician, visit=visit,
+        patient=patient,
+        program=template,
+        prescribed_by=clinician,
+        visit=visit,
         starts_on=timezone.localdate() - timedelta(days=starts_days_ago),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
-def prescription_a(athlete_a, visit_a, clinician, hip_template) -> Prescription:  # type: ignore[no-untyped-def]
+def prescription_a(athlete_a, visit_a, clinician, hip_template) -> Prescription:
     return prescribe(athlete_a[1], clinician, hip_template, visit_a)
 
 
 @pytest.fixture
-def prescription_b(athlete_b, visit_b, clinician, hip_template) -> Prescription:  # type: ignore[no-untyped-def]
+def prescription_b(athlete_b, visit_b, clinician, hip_template) -> Prescription:
     return prescribe(athlete_b[1], clinician, hip_template, visit_b)
 
 
 def log(
-    prescription: Prescription, *, days_ago: int = 0, pain: int = 2, morning: int | None = None,
-    sets_done: int | None = None, on: date | None = None,
-) -> SessionLog:  # fmt: skip
+    prescription: Prescription,
+    *,
+    days_ago: int = 0,
+    pain: int = 2,
+    morning: int | None = None,
+    sets_done: int | None = None,
+    on: date | None = None,
+) -> SessionLog:
     """Log every exercise of the prescription in full (or ``sets_done`` sets) through the service."""
     entries = [
         services.EntryInput(
@@ -74,21 +82,30 @@ def log(
         for item in prescription.items.all()
     ]
     return services.session_log_create(
-        prescription=prescription, logged_by=prescription.patient.user, entries=entries,
-        performed_on=on or timezone.localdate() - timedelta(days=days_ago), pain_next_morning=morning,
-    )  # fmt: skip
+        prescription=prescription,
+        logged_by=prescription.patient.user,
+        entries=entries,
+        performed_on=on or timezone.localdate() - timedelta(days=days_ago),
+        pain_next_morning=morning,
+    )
 
 
-def portal_form(prescription: Prescription, *, pain: int | str = 2, note: str = "", **extra: object) -> dict:  # type: ignore[type-arg]
+def portal_form(prescription: Prescription, *, pain: int | str = 2, note: str = "", **extra: object) -> dict:
     """The portal's log form as the athlete posts it: every exercise done, the same pain for each
     (``pain=""`` leaves it unchosen)."""
     data: dict[str, object] = {"performed_on": timezone.localdate().isoformat(), "note": note}
     for item in prescription.items.all():
         prefix = f"item-{item.pk}"
-        data.update({
-            f"{prefix}-done": "on", f"{prefix}-sets_done": item.sets, f"{prefix}-reps_done": item.reps or "",
-            f"{prefix}-hold_s_done": item.hold_s or "", f"{prefix}-load_kg": "0", f"{prefix}-pain_during": pain,
-            f"{prefix}-note": "",
-        })  # fmt: skip
+        data.update(
+            {
+                f"{prefix}-done": "on",
+                f"{prefix}-sets_done": item.sets,
+                f"{prefix}-reps_done": item.reps or "",
+                f"{prefix}-hold_s_done": item.hold_s or "",
+                f"{prefix}-load_kg": "0",
+                f"{prefix}-pain_during": pain,
+                f"{prefix}-note": "",
+            }
+        )
     data.update(extra)
     return data

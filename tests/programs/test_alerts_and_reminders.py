@@ -17,7 +17,7 @@ from tests.programs.conftest import log
 pytestmark = pytest.mark.django_db
 
 
-def _kinds(user):  # type: ignore[no-untyped-def]
+def _kinds(user):
     return {(alert.patient.last_name, alert.kind) for alert in selectors.alerts(user=user)}
 
 
@@ -120,7 +120,7 @@ def test_reminder_task_runs_in_a_real_worker_once(celery_worker_process, athlete
     assert InactivityReminder.objects.get().patient == athlete_a[1]
 
 
-def _reference_alerts(sessions_by_last_name, starts_on, today):  # type: ignore[no-untyped-def]
+def _reference_alerts(sessions_by_last_name, starts_on, today):
     """The alert rules read straight off every session, with no database help: what the
     selector, which lets the database pick the few sessions that matter, must agree with."""
     found = []

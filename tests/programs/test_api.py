@@ -13,14 +13,14 @@ from tests.programs.conftest import HIP_THREE, log
 pytestmark = pytest.mark.django_db
 
 
-def _entries(prescription, pain=2):  # type: ignore[no-untyped-def]
+def _entries(prescription, pain=2):
     return [
         {"exercise": item.exercise_id, "sets_done": item.sets, "reps_done": item.reps, "pain_during": pain}
         for item in prescription.items.all()
     ]
 
 
-def _payload(prescription, **overrides):  # type: ignore[no-untyped-def]
+def _payload(prescription, **overrides):
     payload = {
         "prescription": prescription.pk,
         "performed_on": timezone.localdate().isoformat(),
@@ -112,8 +112,9 @@ def test_athlete_can_never_change_dosage(api_as, athlete_a, prescription_a):
 def test_athlete_cannot_log_against_a_superseded_prescription(api_as, athlete_a, prescription_a, clinician):
     api_as(clinician).post(
         f"/api/v1/prescriptions/{prescription_a.pk}/revise/",
-        {"exercises": [{"id": prescription_a.items.first().pk, "reps": 12}], "reason": "progress"}, format="json",
-    )  # fmt: skip
+        {"exercises": [{"id": prescription_a.items.first().pk, "reps": 12}], "reason": "progress"},
+        format="json",
+    )
     api_as(athlete_a[0])
     response = api_as(athlete_a[0]).post("/api/v1/logs/", _payload(prescription_a), format="json")
     assert response.status_code == 400
@@ -123,8 +124,13 @@ def test_athlete_cannot_log_against_a_superseded_prescription(api_as, athlete_a,
 def test_front_desk_cannot_read_programs_prescriptions_or_logs(api_as, front_desk, prescription_a):
     log(prescription_a)
     client = api_as(front_desk)
-    for url in ("/api/v1/programs/", "/api/v1/prescriptions/", "/api/v1/logs/",
-                f"/api/v1/prescriptions/{prescription_a.pk}/", f"/api/v1/logs/{SessionLog.objects.get().pk}/"):  # fmt: skip
+    for url in (
+        "/api/v1/programs/",
+        "/api/v1/prescriptions/",
+        "/api/v1/logs/",
+        f"/api/v1/prescriptions/{prescription_a.pk}/",
+        f"/api/v1/logs/{SessionLog.objects.get().pk}/",
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "results" not in response.json()
@@ -153,8 +159,9 @@ def test_clinician_prescribes_and_revises_over_the_api(api_as, clinician, athlet
     item = first["items"][0]
     revised = client.post(
         f"/api/v1/prescriptions/{first['id']}/revise/",
-        {"exercises": [{"id": item["id"], "sets": 3}], "reason": "All sets done, pain 1/10"}, format="json",
-    )  # fmt: skip
+        {"exercises": [{"id": item["id"], "sets": 3}], "reason": "All sets done, pain 1/10"},
+        format="json",
+    )
     assert revised.status_code == 201, revised.json()
     assert revised.json()["supersedes"] == first["id"] and revised.json()["items"][0]["sets"] == 3
     old = client.get(f"/api/v1/prescriptions/{first['id']}/").json()
@@ -172,9 +179,10 @@ def test_clinician_gets_progression_suggestions(api_as, clinician, prescription_
 def test_clinician_builds_a_program_from_exercises(api_as, clinician):
     ids = list(Exercise.objects.filter(slug__in=["clamshell", "hip-hike"]).values_list("pk", flat=True))
     response = api_as(clinician).post(
-        "/api/v1/programs/", {"name": "Hip basics", "exercises": ids, "gait_cues": "Squeeze your buttocks"},
+        "/api/v1/programs/",
+        {"name": "Hip basics", "exercises": ids, "gait_cues": "Squeeze your buttocks"},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.json()
     phase = response.json()["phases"][0]
     assert {row["exercise_name"] for row in phase["exercises"]} == {"Clamshell", "Hip hike"}

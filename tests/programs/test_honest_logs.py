@@ -134,9 +134,10 @@ def test_nobody_edits_or_deletes_someone_elses_log(client, athlete_a, clinician,
 def test_api_posting_the_same_day_twice_edits_one_session(api_as, athlete_a, prescription_a):
     item = prescription_a.items.first()
     body = {
-        "prescription": prescription_a.pk, "performed_on": timezone.localdate().isoformat(),
+        "prescription": prescription_a.pk,
+        "performed_on": timezone.localdate().isoformat(),
         "entries": [{"exercise": item.exercise_id, "sets_done": 2, "reps_done": 10, "pain_during": 2}],
-    }  # fmt: skip
+    }
     client = api_as(athlete_a[0])
     assert client.post("/api/v1/logs/", body, format="json").status_code == 201
     body["entries"][0]["pain_during"] = 6
@@ -147,8 +148,11 @@ def test_api_posting_the_same_day_twice_edits_one_session(api_as, athlete_a, pre
 
 def test_api_requires_pain_and_deletes_own_log_the_same_day(api_as, athlete_a, athlete_b, prescription_a):
     item = prescription_a.items.first()
-    body = {"prescription": prescription_a.pk, "performed_on": timezone.localdate().isoformat(),
-            "entries": [{"exercise": item.exercise_id, "sets_done": 2, "reps_done": 10}]}  # fmt: skip
+    body = {
+        "prescription": prescription_a.pk,
+        "performed_on": timezone.localdate().isoformat(),
+        "entries": [{"exercise": item.exercise_id, "sets_done": 2, "reps_done": 10}],
+    }
     assert "pain_during" in str(api_as(athlete_a[0]).post("/api/v1/logs/", body, format="json").json())
     session = log(prescription_a, pain=2)
     assert api_as(athlete_b[0]).delete(f"/api/v1/logs/{session.pk}/").status_code == 404

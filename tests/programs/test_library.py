@@ -14,10 +14,19 @@ from tests.programs.conftest import HIP_THREE
 pytestmark = pytest.mark.django_db
 
 REQUIRED = {
-    "side-lying-hip-abduction", "side-plank-hip-abduction", "side-plank-knees-bent-hip-abduction",
-    "single-leg-squat", "lateral-step-down", "clamshell", "glute-bridge", "single-leg-bridge",
-    "lateral-band-walk", "single-leg-romanian-deadlift", "hip-hike", "step-up",
-}  # fmt: skip
+    "side-lying-hip-abduction",
+    "side-plank-hip-abduction",
+    "side-plank-knees-bent-hip-abduction",
+    "single-leg-squat",
+    "lateral-step-down",
+    "clamshell",
+    "glute-bridge",
+    "single-leg-bridge",
+    "lateral-band-walk",
+    "single-leg-romanian-deadlift",
+    "hip-hike",
+    "step-up",
+}
 
 
 def test_library_holds_the_hip_exercises_and_the_supporting_ones():

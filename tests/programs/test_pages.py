@@ -12,14 +12,20 @@ from tests.programs.conftest import HIP_THREE, log
 pytestmark = pytest.mark.django_db
 
 
-def _log_form(prescription, pain=2, **extra):  # type: ignore[no-untyped-def]
+def _log_form(prescription, pain=2, **extra):
     data = {"performed_on": timezone.localdate().isoformat(), "note": ""}
     for item in prescription.items.all():
         prefix = f"item-{item.pk}"
-        data.update({
-            f"{prefix}-done": "on", f"{prefix}-sets_done": item.sets, f"{prefix}-reps_done": item.reps or "",
-            f"{prefix}-load_kg": "0", f"{prefix}-pain_during": pain, f"{prefix}-note": "",
-        })  # fmt: skip
+        data.update(
+            {
+                f"{prefix}-done": "on",
+                f"{prefix}-sets_done": item.sets,
+                f"{prefix}-reps_done": item.reps or "",
+                f"{prefix}-load_kg": "0",
+                f"{prefix}-pain_during": pain,
+                f"{prefix}-note": "",
+            }
+        )
     data.update(extra)
     return data
 
@@ -126,8 +132,15 @@ def test_clinician_accepts_a_suggestion_in_one_click_creating_a_new_version(clie
     page = client.get(f"/programs/patients/{prescription_a.patient_id}/").content.decode()
     assert "progress to 2 x 12 reps" in page
     item = prescription_a.items.get(exercise__slug="side-lying-hip-abduction")
-    form = {"item": item.pk, "sets": 2, "reps": 12, "hold_s": "", "load_kg": "0", "days_per_week": 3,
-            "reason": "progress to 2 x 12 reps"}  # fmt: skip
+    form = {
+        "item": item.pk,
+        "sets": 2,
+        "reps": 12,
+        "hold_s": "",
+        "load_kg": "0",
+        "days_per_week": 3,
+        "reason": "progress to 2 x 12 reps",
+    }
     response = client.post(f"/programs/prescriptions/{prescription_a.pk}/revise/", form)
     assert response.status_code == 302
     new = Prescription.objects.get(status="active")
@@ -174,13 +187,22 @@ def test_portal_shows_own_assessment_summaries_in_encouraging_words(
 ):
     from assessments.models import Assessment
 
-    def analysed(visit, left, right, flags=()):  # type: ignore[no-untyped-def]
+    def analysed(visit, left, right, flags=()):
         return Assessment.objects.create(
-            visit=visit, patient=visit.patient, video="x.mp4", video_sha256="0" * 64, video_size_bytes=1,
-            status="done", analysed_at=timezone.now(), cpd_left_mean_deg=left, cpd_right_mean_deg=right,
-            mean_cpd_deg=(left + right) / 2, n_left=9, n_right=9,
+            visit=visit,
+            patient=visit.patient,
+            video="x.mp4",
+            video_sha256="0" * 64,
+            video_size_bytes=1,
+            status="done",
+            analysed_at=timezone.now(),
+            cpd_left_mean_deg=left,
+            cpd_right_mean_deg=right,
+            mean_cpd_deg=(left + right) / 2,
+            n_left=9,
+            n_right=9,
             result={"quality": {"flags": [{"code": c, "message": "Too few steps."} for c in flags]}},
-        )  # fmt: skip
+        )
 
     analysed(visit_a, 9.0, 8.0)
     later = visit_a.__class__.objects.create(
@@ -225,9 +247,12 @@ def test_portal_lists_own_upcoming_appointments(client, athlete_a, athlete_b, cl
     starts = timezone.now() + timedelta(days=3)
     for hours, patient in enumerate((athlete_a[1], athlete_b[1])):
         Appointment.objects.create(
-            patient=patient, clinician=clinician, appointment_type=kind, starts_at=starts + timedelta(hours=2 * hours),
+            patient=patient,
+            clinician=clinician,
+            appointment_type=kind,
+            starts_at=starts + timedelta(hours=2 * hours),
             ends_at=starts + timedelta(hours=2 * hours, minutes=30),
-        )  # fmt: skip
+        )
     client.force_login(athlete_a[0])
     response = client.get("/portal/")
     assert len(response.context["appointments"]) == 1

@@ -11,11 +11,15 @@ from programs.pain_rules import Advice, advice_for, is_rising, too_much, worst_p
 @pytest.mark.parametrize(
     ("pain", "expected"),
     [
-        (0, Advice.CARRY_ON), (3, Advice.CARRY_ON), (5, Advice.CARRY_ON),  # up to 5/10 is acceptable
-        (6, Advice.STEP_BACK), (7, Advice.STEP_BACK),  # above 5: step back (and the clinician is told)
-        (8, Advice.CONTACT_CLINIC), (10, Advice.CONTACT_CLINIC),  # 8 or more: call the clinic
+        (0, Advice.CARRY_ON),
+        (3, Advice.CARRY_ON),
+        (5, Advice.CARRY_ON),  # up to 5/10 is acceptable
+        (6, Advice.STEP_BACK),
+        (7, Advice.STEP_BACK),  # above 5: step back (and the clinician is told)
+        (8, Advice.CONTACT_CLINIC),
+        (10, Advice.CONTACT_CLINIC),  # 8 or more: call the clinic
     ],
-)  # fmt: skip
+)
 def test_advice_at_each_pain_score(pain, expected):
     assert advice_for(pain) == expected
 

@@ -18,19 +18,27 @@ from tests.programs.conftest import log, portal_form
 pytestmark = pytest.mark.django_db
 
 
-def _log_with_note(prescription, *, pain, note, days_ago=0, morning=None):  # type: ignore[no-untyped-def]
+def _log_with_note(prescription, *, pain, note, days_ago=0, morning=None):
     items = list(prescription.items.all())
     entries = [
         services.EntryInput(
-            item_id=item.pk, sets_done=item.sets, reps_done=item.reps, hold_s_done=item.hold_s, pain_during=pain,
+            item_id=item.pk,
+            sets_done=item.sets,
+            reps_done=item.reps,
+            hold_s_done=item.hold_s,
+            pain_during=pain,
             note="Knee sore on the step-down" if item.exercise.slug == "lateral-step-down" else "",
         )
         for item in items
-    ]  # fmt: skip
+    ]
     return services.session_log_create(
-        prescription=prescription, logged_by=prescription.patient.user, entries=entries, note=note,
-        performed_on=timezone.localdate() - timedelta(days=days_ago), pain_next_morning=morning,
-    )  # fmt: skip
+        prescription=prescription,
+        logged_by=prescription.patient.user,
+        entries=entries,
+        note=note,
+        performed_on=timezone.localdate() - timedelta(days=days_ago),
+        pain_next_morning=morning,
+    )
 
 
 @pytest.mark.parametrize(("pain", "alerted"), [(5, False), (6, True), (7, True), (8, True)])
@@ -71,8 +79,9 @@ def test_athlete_logging_pain_6_reaches_the_clinicians_alerts_with_the_note(
     client, clinician, athlete_a, prescription_a
 ):
     client.force_login(athlete_a[0])
-    response = client.post("/portal/log/", portal_form(prescription_a, pain=6, note="Knee sore on the step-down"),
-                           follow=True)  # fmt: skip
+    response = client.post(
+        "/portal/log/", portal_form(prescription_a, pain=6, note="Knee sore on the step-down"), follow=True
+    )
     page = response.content.decode()
     assert "Great work" not in page
     assert "Session saved. Thank you for telling us how it felt" in page

@@ -31,8 +31,9 @@ def test_a_new_prescription_supersedes_the_active_one_and_keeps_history(prescrip
     assert prescription_a.status == PrescriptionStatus.SUPERSEDED
     assert newer.supersedes == prescription_a and newer.version == 2
     assert list(Prescription.objects.filter(patient=prescription_a.patient).values_list("version", "status")) == [
-        (2, "active"), (1, "superseded"),
-    ]  # fmt: skip
+        (2, "active"),
+        (1, "superseded"),
+    ]
     assert {item.exercise.slug for item in prescription_a.items.all()} >= {"lateral-step-down"}
 
 
@@ -60,9 +61,11 @@ def test_cadence_target_is_5_to_10_percent_over_measured(athlete_a, clinician, h
 def test_program_built_from_exercises_gets_their_default_dosage(clinician):
     exercises = list(Exercise.objects.filter(slug__in=["clamshell", "glute-bridge"]).order_by("slug"))
     program = services.program_create(
-        name="Early hip", created_by=clinician, gait_cues="Run with your knees apart",
+        name="Early hip",
+        created_by=clinician,
+        gait_cues="Run with your knees apart",
         exercises=[services.ItemDosage.default_for(exercise) for exercise in exercises],
-    )  # fmt: skip
+    )
     items = list(program.phases.get().exercises.all())
     assert [(i.exercise.slug, i.sets, i.reps) for i in items] == [("clamshell", 3, 15), ("glute-bridge", 3, 12)]
 

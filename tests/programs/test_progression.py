@@ -11,7 +11,7 @@ MONDAY = date(2026, 11, 2)
 RULE = Rule(reps_min=8, reps_max=15, rep_step=2, sets_max=3, load_step_kg=Decimal("1"))
 
 
-def week(pains, mornings=(1, 1, 1), sets_done=3, reps_done=10, days=(0, 2, 4), hold_s_done=None):  # type: ignore[no-untyped-def]
+def week(pains, mornings=(1, 1, 1), sets_done=3, reps_done=10, days=(0, 2, 4), hold_s_done=None):
     return [
         SessionEntry(
             performed_on=MONDAY + timedelta(days=day),

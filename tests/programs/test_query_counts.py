@@ -15,14 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def add_sessions(athlete_a, visit_a, clinician, hip_template):  # type: ignore[no-untyped-def]
+def add_sessions(athlete_a, visit_a, clinician, hip_template):
     """``add(n)``: n more sessions of athlete A, one a day back from today (one session per
     programme per day), every exercise logged, on a programme begun 40 days ago."""
     patient = athlete_a[1]
     prescribe(patient, clinician, hip_template, visit_a, starts_days_ago=40)
     days = iter(range(40))
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for _ in range(n):
             log(patient.prescriptions.get(status="active"), days_ago=next(days), pain=2, morning=1)
 
@@ -30,7 +30,7 @@ def add_sessions(athlete_a, visit_a, clinician, hip_template):  # type: ignore[n
 
 
 def test_portal_today_queries_do_not_grow_with_sessions_and_assessments(client, athlete_a, clinician, add_sessions):
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         add_sessions(n)
         for _ in range(n):
             AssessmentFactory(visit=VisitFactory(patient=athlete_a[1], clinician=clinician), mean_cpd_deg=4.0)
@@ -41,7 +41,7 @@ def test_portal_today_queries_do_not_grow_with_sessions_and_assessments(client, 
 
 
 def test_portal_history_queries_do_not_grow_with_sessions_and_versions(client, athlete_a, prescription_a):
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         # Each version gets today's session (one per programme version and day), then is revised.
         for _ in range(n):
             current = prescription_a.patient.prescriptions.get(status="active")
@@ -59,7 +59,7 @@ def test_portal_history_queries_do_not_grow_with_sessions_and_versions(client, a
 
 
 def test_alerts_queries_do_not_grow_with_patients(client, clinician, hip_template):
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for _ in range(n):
             _, patient = athlete_with_patient(last_name="Sore")
             prescription = prescribe(patient, clinician, hip_template, starts_days_ago=10)

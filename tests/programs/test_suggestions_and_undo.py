@@ -17,16 +17,21 @@ from tests.programs.conftest import log
 pytestmark = pytest.mark.django_db
 
 
-def _accept(client, prescription, suggestion):  # type: ignore[no-untyped-def]
+def _accept(client, prescription, suggestion):
     dosage = suggestion.suggestion.dosage
     form = {
-        "item": suggestion.item.pk, "sets": dosage.sets, "reps": dosage.reps or "", "hold_s": dosage.hold_s or "",
-        "load_kg": str(dosage.load_kg), "days_per_week": dosage.days_per_week, "reason": suggestion.suggestion.reason,
-    }  # fmt: skip
+        "item": suggestion.item.pk,
+        "sets": dosage.sets,
+        "reps": dosage.reps or "",
+        "hold_s": dosage.hold_s or "",
+        "load_kg": str(dosage.load_kg),
+        "days_per_week": dosage.days_per_week,
+        "reason": suggestion.suggestion.reason,
+    }
     return client.post(f"/programs/prescriptions/{prescription.pk}/revise/", form)
 
 
-def _decisions(prescription):  # type: ignore[no-untyped-def]
+def _decisions(prescription):
     return {s.item.exercise.slug: str(s.suggestion.decision) for s in selectors.suggestions(prescription=prescription)}
 
 
@@ -67,17 +72,20 @@ def test_an_accept_is_undone_back_to_the_previous_dosage(client, clinician, pres
     assert dosage[first.item.exercise_id] == original[first.item.exercise_id]  # undone
     assert dosage[second.item.exercise_id] == v3_dosage[second.item.exercise_id]  # the other accept stays
     assert v4.change_reason.startswith("Undo of v2")
-    assert AuditEvent.objects.filter(target_type="programs.prescription", target_id=str(v2.pk), action="update",
-                                     summary="v2 undone by v4").exists()  # fmt: skip
+    assert AuditEvent.objects.filter(
+        target_type="programs.prescription", target_id=str(v2.pk), action="update", summary="v2 undone by v4"
+    ).exists()
 
 
 def test_an_undo_is_refused_when_the_exercise_changed_again(clinician, prescription_a):
     item = prescription_a.items.first()
-    v2 = services.prescription_revise(prescription=prescription_a, revised_by=clinician,
-                                      dosages={item.pk: {"reps": 12}}, reason="More")  # fmt: skip
+    v2 = services.prescription_revise(
+        prescription=prescription_a, revised_by=clinician, dosages={item.pk: {"reps": 12}}, reason="More"
+    )
     v2_item = v2.items.get(exercise_id=item.exercise_id)
-    services.prescription_revise(prescription=v2, revised_by=clinician, dosages={v2_item.pk: {"reps": 14}},
-                                 reason="More again")  # fmt: skip
+    services.prescription_revise(
+        prescription=v2, revised_by=clinician, dosages={v2_item.pk: {"reps": 14}}, reason="More again"
+    )
     with pytest.raises(ValidationError, match="has changed again since"):
         services.prescription_undo(version=v2, undone_by=clinician)
     with pytest.raises(ValidationError, match="Only a change of dosage"):
@@ -86,8 +94,9 @@ def test_an_undo_is_refused_when_the_exercise_changed_again(clinician, prescript
 
 def test_undo_is_clinical_only(client, front_desk, athlete_a, clinician, prescription_a):
     item = prescription_a.items.first()
-    v2 = services.prescription_revise(prescription=prescription_a, revised_by=clinician,
-                                      dosages={item.pk: {"reps": 12}}, reason="More")  # fmt: skip
+    v2 = services.prescription_revise(
+        prescription=prescription_a, revised_by=clinician, dosages={item.pk: {"reps": 12}}, reason="More"
+    )
     for user in (front_desk, athlete_a[0]):
         client.force_login(user)
         assert client.post(f"/programs/prescriptions/{v2.pk}/undo/").status_code == 403
@@ -99,8 +108,10 @@ def test_prescribe_form_tells_visits_apart_prefills_cadence_and_warns_it_replace
 ):
     patient = athlete_a[1]
     today = timezone.localdate()
-    visits = [VisitFactory(patient=patient, clinician=clinician, visit_date=today, subjective=f"Visit note {n}")
-              for n in range(4)]  # fmt: skip
+    visits = [
+        VisitFactory(patient=patient, clinician=clinician, visit_date=today, subjective=f"Visit note {n}")
+        for n in range(4)
+    ]
     AssessmentFactory(visit=visits[2], mean_cpd_deg=6.1, cadence_spm=164.2)
     client.force_login(clinician)
     page = client.get(f"/programs/patients/{patient.pk}/prescribe/").content.decode()
@@ -114,8 +125,9 @@ def test_prescribe_form_tells_visits_apart_prefills_cadence_and_warns_it_replace
 
 def test_clinician_undoes_a_version_over_the_api(api_as, clinician, athlete_a, prescription_a):
     item = prescription_a.items.first()
-    v2 = services.prescription_revise(prescription=prescription_a, revised_by=clinician,
-                                      dosages={item.pk: {"reps": 12}}, reason="More")  # fmt: skip
+    v2 = services.prescription_revise(
+        prescription=prescription_a, revised_by=clinician, dosages={item.pk: {"reps": 12}}, reason="More"
+    )
     assert api_as(athlete_a[0]).post(f"/api/v1/prescriptions/{v2.pk}/undo/").status_code == 403
     response = api_as(clinician).post(f"/api/v1/prescriptions/{v2.pk}/undo/")
     assert response.status_code == 201

@@ -17,7 +17,7 @@ LIST = "/api/v1/appointments/"
 
 
 @pytest.fixture
-def calendar(book, working_clinician, other_clinician, athlete_a, athlete_b):  # type: ignore[no-untyped-def]
+def calendar(book, working_clinician, other_clinician, athlete_a, athlete_b):
     """Ada with Dana (the 'clin' clinician), Bea with Lee (another clinician, no link to clin)."""
     return {
         "ada": book(athlete_a[1], working_clinician, monday_at(10)),
@@ -25,12 +25,12 @@ def calendar(book, working_clinician, other_clinician, athlete_a, athlete_b):  #
     }
 
 
-def _ids(response) -> list[int]:  # type: ignore[no-untyped-def]
+def _ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return sorted(row["id"] for row in response.json()["results"])
 
 
-def _book_body(patient, clinician, follow_up, starts_at) -> dict:  # type: ignore[no-untyped-def]
+def _book_body(patient, clinician, follow_up, starts_at) -> dict:
     return {
         "patient": patient.pk,
         "clinician": clinician.pk,
@@ -45,10 +45,16 @@ def _book_body(patient, clinician, follow_up, starts_at) -> dict:  # type: ignor
 def test_anonymous_gets_401_on_every_scheduling_endpoint(api, calendar):
     pk = calendar["ada"].pk
     for method, url in (
-        ("get", LIST), ("post", LIST), ("get", f"{LIST}{pk}/"), ("post", f"{LIST}{pk}/move/"),
-        ("post", f"{LIST}{pk}/cancel/"), ("post", f"{LIST}{pk}/no-show/"), ("post", f"{LIST}{pk}/complete/"),
-        ("get", "/api/v1/appointment-slots/"), ("get", "/api/v1/appointment-types/"),
-    ):  # fmt: skip
+        ("get", LIST),
+        ("post", LIST),
+        ("get", f"{LIST}{pk}/"),
+        ("post", f"{LIST}{pk}/move/"),
+        ("post", f"{LIST}{pk}/cancel/"),
+        ("post", f"{LIST}{pk}/no-show/"),
+        ("post", f"{LIST}{pk}/complete/"),
+        ("get", "/api/v1/appointment-slots/"),
+        ("get", "/api/v1/appointment-types/"),
+    ):
         assert getattr(api, method)(url).status_code == 401, url
 
 

@@ -124,9 +124,11 @@ def test_booking_on_a_day_off_is_refused(book, working_clinician, athlete_a):
 
 def test_booking_during_leave_is_refused(book, working_clinician, athlete_a):
     CalendarException.objects.create(
-        clinician=working_clinician, reason=ExceptionReason.LEAVE,
-        starts_at=at_local(next_monday(), time(0)), ends_at=at_local(next_monday() + timedelta(days=1), time(0)),
-    )  # fmt: skip
+        clinician=working_clinician,
+        reason=ExceptionReason.LEAVE,
+        starts_at=at_local(next_monday(), time(0)),
+        ends_at=at_local(next_monday() + timedelta(days=1), time(0)),
+    )
     with pytest.raises(ValidationError) as caught:
         book(athlete_a[1], working_clinician, monday_at(10))
     assert "unavailable (leave)" in caught.value.message_dict["starts_at"][0]
@@ -165,9 +167,11 @@ def test_free_slots_skip_bookings_and_leave_and_fit_inside_hours(book, working_c
     monday = next_monday()
     book(athlete_a[1], working_clinician, monday_at(9))
     CalendarException.objects.create(
-        clinician=working_clinician, reason=ExceptionReason.OTHER,
-        starts_at=at_local(monday, time(12)), ends_at=at_local(monday, time(18)),
-    )  # fmt: skip
+        clinician=working_clinician,
+        reason=ExceptionReason.OTHER,
+        starts_at=at_local(monday, time(12)),
+        ends_at=at_local(monday, time(18)),
+    )
     slots = selectors.free_slots(
         appointment_type=follow_up, clinician=working_clinician, date_from=monday, date_to=monday
     )
@@ -196,23 +200,36 @@ def test_database_itself_rejects_an_overlap_that_bypasses_the_service(book, work
     first = book(athlete_a[1], working_clinician, monday_at(10))
     with pytest.raises(IntegrityError, match="appointment_no_clinician_overlap"), transaction.atomic():
         Appointment.objects.create(
-            patient=athlete_b[1], clinician=working_clinician, appointment_type=first.appointment_type,
-            starts_at=monday_at(10, 10), ends_at=monday_at(10, 40),
-        )  # fmt: skip
+            patient=athlete_b[1],
+            clinician=working_clinician,
+            appointment_type=first.appointment_type,
+            starts_at=monday_at(10, 10),
+            ends_at=monday_at(10, 40),
+        )
     with pytest.raises(IntegrityError, match="appointment_no_patient_overlap"), transaction.atomic():
         Appointment.objects.create(
-            patient=athlete_a[1], clinician=athlete_b[0], appointment_type=first.appointment_type,
-            starts_at=monday_at(10, 10), ends_at=monday_at(10, 40),
-        )  # fmt: skip
+            patient=athlete_a[1],
+            clinician=athlete_b[0],
+            appointment_type=first.appointment_type,
+            starts_at=monday_at(10, 10),
+            ends_at=monday_at(10, 40),
+        )
     # Cancelled rows do not count, and back-to-back rows touch without overlapping.
     Appointment.objects.create(
-        patient=athlete_b[1], clinician=working_clinician, appointment_type=first.appointment_type,
-        starts_at=monday_at(10, 10), ends_at=monday_at(10, 40), status=AppointmentStatus.CANCELLED,
-    )  # fmt: skip
+        patient=athlete_b[1],
+        clinician=working_clinician,
+        appointment_type=first.appointment_type,
+        starts_at=monday_at(10, 10),
+        ends_at=monday_at(10, 40),
+        status=AppointmentStatus.CANCELLED,
+    )
     Appointment.objects.create(
-        patient=athlete_b[1], clinician=working_clinician, appointment_type=first.appointment_type,
-        starts_at=monday_at(10, 30), ends_at=monday_at(11),
-    )  # fmt: skip
+        patient=athlete_b[1],
+        clinician=working_clinician,
+        appointment_type=first.appointment_type,
+        starts_at=monday_at(10, 30),
+        ends_at=monday_at(11),
+    )
     assert Appointment.objects.exclude(status=AppointmentStatus.CANCELLED).count() == 2
 
 

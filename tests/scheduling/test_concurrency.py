@@ -24,12 +24,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def postgres_only():  # type: ignore[no-untyped-def]
+def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("the race is decided by PostgreSQL's exclusion constraint; run with DATABASE_URL=postgres://...")
 
 
-def _race(work) -> list[object]:  # type: ignore[no-untyped-def]
+def _race(work) -> list[object]:
     barrier = threading.Barrier(ATTEMPTS)
     results: list[object] = [None] * ATTEMPTS
 
@@ -62,18 +62,22 @@ def test_twenty_simultaneous_api_bookings_of_one_slot_give_one_201_and_nineteen_
         client.force_authenticate(user=front_desk)
         response = client.post(
             "/api/v1/appointments/",
-            {"patient": patients[index].pk, "clinician": working_clinician.pk,
-             "appointment_type": follow_up.pk, "starts_at": starts_at},
+            {
+                "patient": patients[index].pk,
+                "clinician": working_clinician.pk,
+                "appointment_type": follow_up.pk,
+                "starts_at": starts_at,
+            },
             format="json",
-        )  # fmt: skip
+        )
         return response.status_code, response.json()
 
     started = clock.perf_counter()
     results = _race(book)
     elapsed = clock.perf_counter() - started
-    statuses = sorted(result[0] for result in results)  # type: ignore[index]
+    statuses = sorted(result[0] for result in results)
     assert statuses == [201] + [409] * (ATTEMPTS - 1), results
-    conflicts = [body for code, body in results if code == 409]  # type: ignore[misc]
+    conflicts = [body for code, body in results if code == 409]
     assert all("Dana Okafor is already booked" in body["detail"] for body in conflicts)
     assert Appointment.objects.filter(clinician=working_clinician).count() == 1
     print(f"\n{ATTEMPTS} concurrent bookings decided in {elapsed * 1000:.0f} ms")
@@ -90,9 +94,12 @@ def test_the_constraint_alone_decides_the_race_when_the_pre_check_sees_nothing(
 
     def book(index: int) -> Appointment:
         return services.appointment_book(
-            patient=patients[index], clinician=working_clinician, appointment_type=follow_up,
-            starts_at=monday_at(10), booked_by=front_desk,
-        )  # fmt: skip
+            patient=patients[index],
+            clinician=working_clinician,
+            appointment_type=follow_up,
+            starts_at=monday_at(10),
+            booked_by=front_desk,
+        )
 
     results = _race(book)
     booked = [result for result in results if isinstance(result, Appointment)]
@@ -111,9 +118,12 @@ def test_on_sqlite_the_service_serialises_twenty_simultaneous_bookings(front_des
 
     def book(index: int) -> Appointment:
         return services.appointment_book(
-            patient=patients[index], clinician=working_clinician, appointment_type=follow_up,
-            starts_at=monday_at(10), booked_by=front_desk,
-        )  # fmt: skip
+            patient=patients[index],
+            clinician=working_clinician,
+            appointment_type=follow_up,
+            starts_at=monday_at(10),
+            booked_by=front_desk,
+        )
 
     results = _race(book)
     assert sum(isinstance(result, Appointment) for result in results) == 1, results

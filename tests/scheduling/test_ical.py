@@ -14,7 +14,7 @@ from tests.scheduling.conftest import monday_at
 pytestmark = pytest.mark.django_db
 
 
-def _events(response) -> list:  # type: ignore[no-untyped-def]
+def _events(response) -> list:
     assert response["Content-Type"].startswith("text/calendar")
     return list(Calendar.from_ical(response.content).walk("VEVENT"))
 
@@ -97,13 +97,13 @@ def _as_one_line(value: str) -> str:
 
 
 @pytest.fixture
-def hostile_patient(athlete_a):  # type: ignore[no-untyped-def]
+def hostile_patient(athlete_a):
     athlete_a[1].first_name, athlete_a[1].last_name = HOSTILE, "Ω;,"
     athlete_a[1].save()  # as a row already stored: save() does not validate
     return athlete_a[1]
 
 
-def test_patient_calendar_escapes_every_value_it_writes(client, book, working_clinician, hostile_patient, settings):  # type: ignore[no-untyped-def]
+def test_patient_calendar_escapes_every_value_it_writes(client, book, working_clinician, hostile_patient, settings):
     settings.CLINIC_PHONE = "+44 20\r\n7946; ext, 0\\1"
     book(hostile_patient, working_clinician, monday_at(10), room=Room.objects.create(name="Room 1, back; \\left"))
     client.force_login(working_clinician)
@@ -119,7 +119,7 @@ def test_patient_calendar_escapes_every_value_it_writes(client, book, working_cl
     assert b"LOCATION:Room 1\\, back\\; \\\\left" in response.content
 
 
-def test_clinician_feed_escapes_the_patient_name_in_each_summary(client, book, working_clinician, hostile_patient):  # type: ignore[no-untyped-def]
+def test_clinician_feed_escapes_the_patient_name_in_each_summary(client, book, working_clinician, hostile_patient):
     book(hostile_patient, working_clinician, monday_at(10))
     feed = services.calendar_feed_renew(clinician=working_clinician)
     response = client.get(f"/schedule/feeds/{feed.token}.ics")

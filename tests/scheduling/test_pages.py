@@ -53,9 +53,12 @@ def test_writes_refused_to_roles_without_the_permission(
     client.force_login(user)
     for url, data in (
         (f"/schedule/{appointment.pk}/cancel/", {"reason": "nope"}),
-        (f"/schedule/{appointment.pk}/move/", {"date": str(next_monday()), "time": "14:00", "clinician": working_clinician.pk}),
+        (
+            f"/schedule/{appointment.pk}/move/",
+            {"date": str(next_monday()), "time": "14:00", "clinician": working_clinician.pk},
+        ),
         (f"/schedule/{appointment.pk}/outcome/", {"outcome": "no_show"}),
-    ):  # fmt: skip
+    ):
         # The athlete lacks the permission (403); the clinician has no link to Bea (404).
         assert client.post(url, data).status_code == (403 if role == "athlete" else 404), url
     assert client.post("/schedule/hours/", {"form": "hours"}).status_code in (403, 404)
@@ -81,8 +84,13 @@ def test_front_desk_books_from_the_form_and_sees_it_in_the_day_view(
     client, front_desk, working_clinician, follow_up, athlete_a
 ):
     client.force_login(front_desk)
-    data = {"patient": athlete_a[1].pk, "clinician": working_clinician.pk, "appointment_type": follow_up.pk,
-            "date": str(next_monday()), "time": "09:00"}  # fmt: skip
+    data = {
+        "patient": athlete_a[1].pk,
+        "clinician": working_clinician.pk,
+        "appointment_type": follow_up.pk,
+        "date": str(next_monday()),
+        "time": "09:00",
+    }
     response = client.post("/schedule/book/", data, follow=True)
     assert "Booked: Ada Alpha" in response.content.decode()
     day = client.get(f"/schedule/?date={next_monday()}&clinician={working_clinician.pk}").content.decode()
@@ -94,8 +102,13 @@ def test_second_booking_of_a_slot_shows_the_clash_message(
 ):
     book(athlete_a[1], working_clinician, monday_at(9))
     client.force_login(front_desk)
-    data = {"patient": athlete_b[1].pk, "clinician": working_clinician.pk, "appointment_type": follow_up.pk,
-            "date": str(next_monday()), "time": "09:00"}  # fmt: skip
+    data = {
+        "patient": athlete_b[1].pk,
+        "clinician": working_clinician.pk,
+        "appointment_type": follow_up.pk,
+        "date": str(next_monday()),
+        "time": "09:00",
+    }
     response = client.post("/schedule/book/", data)
     assert response.status_code == 409
     assert "Dana Okafor is already booked" in response.content.decode()
@@ -104,8 +117,13 @@ def test_second_booking_of_a_slot_shows_the_clash_message(
 
 def test_booking_outside_hours_shows_the_hours_on_the_form(client, front_desk, working_clinician, follow_up, athlete_a):
     client.force_login(front_desk)
-    data = {"patient": athlete_a[1].pk, "clinician": working_clinician.pk, "appointment_type": follow_up.pk,
-            "date": str(next_monday()), "time": "07:00"}  # fmt: skip
+    data = {
+        "patient": athlete_a[1].pk,
+        "clinician": working_clinician.pk,
+        "appointment_type": follow_up.pk,
+        "date": str(next_monday()),
+        "time": "07:00",
+    }
     response = client.post("/schedule/book/", data)
     assert response.status_code == 400
     assert "works 08:00-18:00 on Mondays" in response.content.decode()
@@ -159,8 +177,16 @@ def test_front_desk_sets_working_hours_and_time_off(client, front_desk, clinicia
         "/schedule/hours/", {"form": "hours", "clinician": clinician.pk, "weekday": 2, "start": "12:00", "end": "15:00"}
     )
     assert "overlaps working hours" in response.content.decode()
-    client.post("/schedule/hours/", {"form": "exception", "clinician": clinician.pk, "reason": "holiday",
-                                     "first_day": str(next_monday()), "last_day": str(next_monday())})  # fmt: skip
+    client.post(
+        "/schedule/hours/",
+        {
+            "form": "exception",
+            "clinician": clinician.pk,
+            "reason": "holiday",
+            "first_day": str(next_monday()),
+            "last_day": str(next_monday()),
+        },
+    )
     assert CalendarException.objects.get(clinician=clinician).reason == "holiday"
 
 

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def add_appointments(book):  # type: ignore[no-untyped-def]
+def add_appointments(book):
     """``add(n)``: n more appointments next Monday, each with its own athlete, clinician and room."""
     made: list[int] = []
 
-    def add(n):  # type: ignore[no-untyped-def]
+    def add(n):
         for _ in range(n):
             clinician = UserFactory(role=Role.CLINICIAN, first_name="Lee")
             give_working_week(clinician)
@@ -58,7 +58,7 @@ def test_api_appointment_list_queries_do_not_grow_with_appointments(api, front_d
 
 def test_booking_form_for_a_chosen_patient_does_not_grow_with_the_clinics_patients(
     client, front_desk, working_clinician, follow_up, athlete_a
-):  # fmt: skip
+):
     client.force_login(front_desk)
     monday = next_monday().isoformat()
     url = (

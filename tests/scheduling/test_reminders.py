@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_bookings(book, working_clinician, athlete_a, athlete_b):  # type: ignore[no-untyped-def]
+def two_bookings(book, working_clinician, athlete_a, athlete_b):
     return book(athlete_a[1], working_clinician, monday_at(10)), book(athlete_b[1], working_clinician, monday_at(11))
 
 
@@ -51,7 +51,7 @@ def test_reminder_tells_when_and_how_to_reschedule(mailoutbox, two_bookings):
 
 
 def test_a_failed_send_releases_the_claim_for_the_next_run(monkeypatch, mailoutbox, two_bookings):
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise OSError("SMTP server unreachable")
 
     monkeypatch.setattr(services, "send_mail", broken)

@@ -63,16 +63,22 @@ class Route:
 
 
 def page(
-    *, args: dict[str, str] | None = None, query: dict[str, str] | None = None, setup: tuple[str, ...] = (),
+    *,
+    args: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    setup: tuple[str, ...] = (),
     **methods: Rule,
-) -> Route:  # fmt: skip
+) -> Route:
     return Route("page", methods, args or {}, query or {}, setup)
 
 
 def api(
-    *, args: dict[str, str] | None = None, query: dict[str, str] | None = None, setup: tuple[str, ...] = (),
+    *,
+    args: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    setup: tuple[str, ...] = (),
     **methods: Rule,
-) -> Route:  # fmt: skip
+) -> Route:
     return Route("api", methods, args or {}, query or {}, setup)
 
 
@@ -199,6 +205,11 @@ ROUTES: dict[str, Route] = {
     "api:assessment-reanalyse": api(POST=CLINICAL, args=pk("assessment")),
     "api:assessment-result": api(GET=CLINICAL, args=pk("assessment")),
     "api:assessment-status": api(GET=CLINICAL, args=pk("assessment")),
+    # Resumable uploads (tus): clinicians start them; an upload answers only the user who started it.
+    "api:upload-list": api(POST=CLINICAL),
+    "api:upload-detail": api(
+        PATCH=allow("clinician"), DELETE=allow("clinician"), args={"upload_id": "resumable_upload"}
+    ),
     "api:patient-hip-drop-trend": api(GET=OWNER_AND_CLINICAL, args=pk("patient")),
     "api:exercise-list": api(GET=SIGNED_IN),
     "api:exercise-detail": api(GET=SIGNED_IN, args=pk("exercise")),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from assessments.models import Assessment, private_storage
+from assessments.models import Assessment, ResumableUpload, private_storage
 from fhir_api.resources.document_reference import report_document_id
 from fhir_api.resources.media import keyframe_media_id
 from fhir_api.resources.observation import observation_id
@@ -51,17 +51,25 @@ class Records:
 
     @cached_property
     def assessment(self) -> Assessment:
-        assessment = AssessmentFactory(visit=self.visit, created_by=self.clinician)
+        assessment = cast(Assessment, AssessmentFactory(visit=self.visit, created_by=self.clinician))
         storage = private_storage()
         folder = f"assessments/access-{assessment.pk}"
         assessment.video.name = storage.save(f"{folder}/original.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" * 64))
         assessment.preview.name = storage.save(f"{folder}/preview.webm", ContentFile(b"\x1aE\xdf\xa3" * 64))
         assessment.playback.name = storage.save(f"{folder}/playback.mp4", ContentFile(b"\x00\x00\x00\x18ftypisom" * 64))
         keyframe = storage.save(f"{folder}/keyframe-0.png", ContentFile(_png()))
-        assessment.keyframes = [{"side": "left", "kind": "midstance", "frame": 12, "cpd_midstance_deg": 6.0,
-                                 "name": keyframe}]  # fmt: skip
+        assessment.keyframes = [
+            {"side": "left", "kind": "midstance", "frame": 12, "cpd_midstance_deg": 6.0, "name": keyframe}
+        ]
         assessment.save()
         return assessment
+
+    @cached_property
+    def resumable_upload(self) -> ResumableUpload:
+        """A resumable upload the clinician started for the visit: it is theirs alone."""
+        return ResumableUpload.objects.create(
+            owner=self.clinician, visit=self.visit, length_bytes=1000, expires_at=timezone.now() + timedelta(hours=1)
+        )
 
     @property
     def fhir_observation_id(self) -> str:
@@ -80,9 +88,12 @@ class Records:
         if not WorkingHours.objects.filter(clinician=self.clinician).exists():
             give_working_week(self.clinician)
         return scheduling_services.appointment_book(
-            patient=self.patient, clinician=self.clinician, appointment_type=World.follow_up_type(),
-            starts_at=at_local(next_monday(), time(self.hour)), booked_by=self.front_desk,
-        )  # fmt: skip
+            patient=self.patient,
+            clinician=self.clinician,
+            appointment_type=World.follow_up_type(),
+            starts_at=at_local(next_monday(), time(self.hour)),
+            booked_by=self.front_desk,
+        )
 
     @cached_property
     def prescription(self) -> Any:
@@ -93,9 +104,12 @@ class Records:
             name=f"{self.patient.first_name}'s hip programme", created_by=self.clinician, template=template
         )
         return program_services.prescription_create(
-            patient=self.patient, program=program, prescribed_by=self.clinician, visit=self.visit,
+            patient=self.patient,
+            program=program,
+            prescribed_by=self.clinician,
+            visit=self.visit,
             starts_on=timezone.localdate() - timedelta(days=14),
-        )  # fmt: skip
+        )
 
     @cached_property
     def export_token(self) -> str:
@@ -103,7 +117,9 @@ class Records:
         from exports import services as export_services
 
         export = export_services.export_request(patient=self.patient, requested_by=self.user)
-        return export_services.export_token(export_services.export_build(export_id=export.pk))
+        built = export_services.export_build(export_id=export.pk)
+        assert built is not None
+        return export_services.export_token(built)
 
     @cached_property
     def video_consent(self) -> Any:
@@ -116,7 +132,7 @@ class Records:
 
     @cached_property
     def program_item(self) -> Any:
-        return self.program.phases.order_by("order").first().exercises.order_by("order").first()
+        return self.program.phases.order_by("order").first().exercises.order_by("order").first()  # type: ignore[union-attr]  # a template program has phases
 
     @cached_property
     def prescription_item(self) -> Any:
@@ -161,7 +177,7 @@ class World:
     @cached_property
     def exercise(self) -> Exercise:
         ensure_exercise_library()
-        return Exercise.objects.filter(is_active=True).order_by("pk").first()
+        return Exercise.objects.filter(is_active=True).order_by("pk").first()  # type: ignore[return-value]  # library just ensured
 
     @property
     def exercise_slug(self) -> str:
@@ -185,9 +201,12 @@ class World:
     def calendar_exception(self) -> Any:
         first = next_monday(weeks_ahead=3)
         return scheduling_services.calendar_exception_add(
-            clinician=self.clinician, starts_at=at_local(first, time(0)), ends_at=at_local(first, time(23)),
-            reason="leave", added_by=self.front_desk,
-        )  # fmt: skip
+            clinician=self.clinician,
+            starts_at=at_local(first, time(0)),
+            ends_at=at_local(first, time(23)),
+            reason="leave",
+            added_by=self.front_desk,
+        )
 
     @cached_property
     def feed_token(self) -> str:

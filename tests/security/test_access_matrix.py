@@ -62,7 +62,7 @@ def _answered_methods(entry: URLPattern) -> set[str]:
     if actions:  # a DRF viewset route: the router mapped these methods to actions
         # DRF adds "head" to this dict on the first GET it serves, so the answer would depend on test order.
         return {method.upper() for method in actions if method != "head"}
-    view = getattr(entry.callback, "cls", None) or entry.callback.view_class
+    view = getattr(entry.callback, "cls", None) or entry.callback.view_class  # type: ignore[attr-defined]  # as_view() sets it
     return {name.upper() for name in view.http_method_names if name not in ("head", "options") and hasattr(view, name)}
 
 
@@ -114,13 +114,19 @@ def _cases() -> list[Any]:
 
 
 @pytest.fixture
-def users(athlete_a, athlete_b, front_desk, clinician, admin_user):  # type: ignore[no-untyped-def]
-    return {"anonymous": None, "athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk,
-            "clinician": clinician, "admin": admin_user}  # fmt: skip
+def users(athlete_a, athlete_b, front_desk, clinician, admin_user):
+    return {
+        "anonymous": None,
+        "athlete_a": athlete_a[0],
+        "athlete_b": athlete_b[0],
+        "front_desk": front_desk,
+        "clinician": clinician,
+        "admin": admin_user,
+    }
 
 
 @pytest.fixture
-def world(users, athlete_a, athlete_b):  # type: ignore[no-untyped-def]
+def world(users, athlete_a, athlete_b):
     return World(users=users, patients={"athlete_a": athlete_a[1], "athlete_b": athlete_b[1]})
 
 
@@ -179,7 +185,7 @@ def mismatch(route: Route, method: str, expected: str, response: Any, secret: st
 
 
 @pytest.mark.parametrize(("name", "method", "role"), _cases())
-def test_access(name, method, role, users, world, client, api):  # type: ignore[no-untyped-def]
+def test_access(name, method, role, users, world, client, api):
     route = ROUTES[name]
     url = url_of(name, route, world)
     response = send(route, method, url, users[role], client, api)

@@ -25,9 +25,22 @@ pytestmark = pytest.mark.django_db
 
 # Set by the server from the signed-in user, or by an admin in the Django admin; never by a body.
 SERVER_SET_FIELDS = {
-    "is_staff", "is_superuser", "groups", "user_permissions", "role", "last_login", "date_joined",
-    "user", "owner", "created_by", "updated_by", "prescribed_by", "logged_by", "booked_by", "marked_by",
-}  # fmt: skip
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+    "role",
+    "last_login",
+    "date_joined",
+    "user",
+    "owner",
+    "created_by",
+    "updated_by",
+    "prescribed_by",
+    "logged_by",
+    "booked_by",
+    "marked_by",
+}
 # Writable links to a patient's records start with no choices; the view narrows them per user.
 PATIENT_RECORD_LINKS = {"patient", "visit", "prescription", "session"}
 
@@ -35,9 +48,10 @@ PATIENT_RECORD_LINKS = {"patient", "visit", "prescription", "session"}
 def project_serializers() -> list[type[serializers.BaseSerializer]]:
     """Every serializer class defined in the project's own apps (not DRF's or a library's)."""
     ours = [
-        app.name for app in apps.get_app_configs()
+        app.name
+        for app in apps.get_app_configs()
         if Path(app.path).is_relative_to(settings.BASE_DIR) and "site-packages" not in app.path
-    ]  # fmt: skip
+    ]
     for name in ours:
         try:
             import_module(f"{name}.api.serializers")
@@ -122,8 +136,12 @@ def _log_body(prescription: Prescription, **extra: Any) -> dict[str, Any]:
         {"exercise": item.exercise_id, "sets_done": item.sets, "reps_done": item.reps, "pain_during": 1}
         for item in prescription.items.all()
     ]
-    return {"prescription": prescription.pk, "performed_on": timezone.localdate().isoformat(), "entries": entries,
-            **extra}  # fmt: skip
+    return {
+        "prescription": prescription.pk,
+        "performed_on": timezone.localdate().isoformat(),
+        "entries": entries,
+        **extra,
+    }
 
 
 def test_athlete_cannot_log_for_another_athlete(api_as, world):
@@ -153,9 +171,13 @@ def test_a_prescription_is_signed_by_the_clinician_who_sends_it(api_as, world):
 
 def test_an_appointment_is_booked_by_whoever_sends_it(api_as, world):
     assert world.a.appointment  # booking athlete A's gives the clinician a working week
-    body = {"patient": world.a.patient.pk, "clinician": world.clinician.pk,
-            "appointment_type": world.appointment_type.pk, "starts_at": monday_at(15).isoformat(),
-            "created_by": world.clinician.pk}  # fmt: skip
+    body = {
+        "patient": world.a.patient.pk,
+        "clinician": world.clinician.pk,
+        "appointment_type": world.appointment_type.pk,
+        "starts_at": monday_at(15).isoformat(),
+        "created_by": world.clinician.pk,
+    }
     response = api_as(world.front_desk).post(reverse("api:appointment-list"), body, format="json")
     assert response.status_code == 201, response.content
     assert Appointment.objects.get(pk=response.json()["id"]).created_by == world.front_desk

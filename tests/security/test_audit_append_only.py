@@ -19,7 +19,7 @@ on_postgres = pytest.mark.skipif(
 
 
 @pytest.fixture
-def event(clinician, athlete_a):  # type: ignore[no-untyped-def]
+def event(clinician, athlete_a):
     return audit_record(actor=clinician, action=AuditAction.VIEW, target=athlete_a[1], patient_id=athlete_a[1].pk)
 
 

@@ -20,13 +20,19 @@ PRIVATELY_CACHEABLE = {"assessments:keyframe", "assessments:keyframe-page"}
 
 
 @pytest.fixture
-def users(athlete_a, athlete_b, front_desk, clinician, admin_user):  # type: ignore[no-untyped-def]
-    return {"anonymous": None, "athlete_a": athlete_a[0], "athlete_b": athlete_b[0], "front_desk": front_desk,
-            "clinician": clinician, "admin": admin_user}  # fmt: skip
+def users(athlete_a, athlete_b, front_desk, clinician, admin_user):
+    return {
+        "anonymous": None,
+        "athlete_a": athlete_a[0],
+        "athlete_b": athlete_b[0],
+        "front_desk": front_desk,
+        "clinician": clinician,
+        "admin": admin_user,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_answer_of_the_access_table_is_private_and_not_stored(role, users, world, client, api):  # type: ignore[no-untyped-def]
+def test_every_answer_of_the_access_table_is_private_and_not_stored(role, users, world, client, api):
     """Each route the table lists, read as ``role`` (athlete A's records in the URL): every 2xx
     (the pages, the visit report PDF, the .ics calendars, the API, the portal, the media) says
     ``private, no-store``; keyframe images say ``private, max-age`` with an ETag."""
@@ -60,7 +66,7 @@ def test_every_answer_of_the_access_table_is_private_and_not_stored(role, users,
 def test_a_view_that_sets_its_own_cache_policy_keeps_it():
     """How a view opts out (keyframe images may become privately cacheable): it sets the header."""
 
-    def cacheable_view(request):  # type: ignore[no-untyped-def]
+    def cacheable_view(request):
         response = HttpResponse(b"\x89PNG")
         response["Cache-Control"] = "private, max-age=3600"
         return response

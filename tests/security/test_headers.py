@@ -20,13 +20,13 @@ pytestmark = pytest.mark.django_db
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-def _csp_directives(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _csp_directives(response) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     directives = [part.strip().split() for part in header.split(";") if part.strip()]
     return {name: values for name, *values in directives}
 
 
-def _main_pages(clinician, visit_a):  # type: ignore[no-untyped-def]
+def _main_pages(clinician, visit_a):
     patient = visit_a.patient
     return [
         (None, reverse("login"), "Sign in"),

@@ -44,7 +44,7 @@ UNKNOWN_ID = 987654
 
 
 @pytest.fixture
-def world(world):  # type: ignore[no-untyped-def]
+def world(world):
     """tests/security/conftest.py's world, with every listed record of A and B built up front."""
     for records in (world.a, world.b):
         for name in set(LISTS.values()):

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.urls.converters import IntConverter
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -60,10 +60,22 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "api:exercise-list": ("search", "page"),
 }
 GENERIC_PARAMS = (
-    "date", "view", "clinician", "patient", "q", "page", "ordering", "status", "week", "from", "to", "limit",
-)  # fmt: skip
+    "date",
+    "view",
+    "clinician",
+    "patient",
+    "q",
+    "page",
+    "ordering",
+    "status",
+    "week",
+    "from",
+    "to",
+    "limit",
+)
 
 HUGE = str(10**30)
+# One kind per line (dates, numbers, number-likes, text, paths): fmt: skip keeps the grouping.
 EDGE_VALUES = (
     "2026-02-30", "0000-01-01", "0001-01-01", "9999-12-31", "10000-01-01", "2026-13-01", "2026-02-28T25:00",
     "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "24:61",
@@ -79,10 +91,22 @@ malformed = st.one_of(st.sampled_from(EDGE_VALUES), st.sampled_from(EDGE_VALUES)
 MEANINGFUL = {"view": ("week", "day"), "cancelled": ("1",), "metrics": ("all",), "is_template": ("true",)}
 
 RANGE_HEADERS = (
-    "bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000, "bytes=0-" + "9" * 5000, "bytes=" + "0" * 5000 + "5-",
-    "bytes=5-1", "bytes=-0", "bytes=--1", "bytes=0-1,2-3", "bytes=\x00-", "bytes=٣-", "bytes=²-", "items=0-1",
-    f"bytes={HUGE}-", f"bytes=-{HUGE}", "bytes=",
-)  # fmt: skip
+    "bytes=" + "9" * 5000 + "-",
+    "bytes=-" + "9" * 5000,
+    "bytes=0-" + "9" * 5000,
+    "bytes=" + "0" * 5000 + "5-",
+    "bytes=5-1",
+    "bytes=-0",
+    "bytes=--1",
+    "bytes=0-1,2-3",
+    "bytes=\x00-",
+    "bytes=٣-",
+    "bytes=²-",
+    "items=0-1",
+    f"bytes={HUGE}-",
+    f"bytes=-{HUGE}",
+    "bytes=",
+)
 MEDIA_ROUTES = ("assessments:video", "assessments:preview", "assessments:playback")
 
 # Distinct digit strings the reversed URL carries in place of each path value; every converter
@@ -94,7 +118,11 @@ def _url(name: str, route: Route, world: World, broken: dict[str, str], query: d
     for needed in route.setup:
         world.get(needed)
     sentinels = {arg: str(SENTINEL + n) for n, arg in enumerate(route.args)}
-    url = reverse(route.url_name or name, kwargs=sentinels)
+    try:
+        url = reverse(route.url_name or name, kwargs=sentinels)
+    except NoReverseMatch:  # a <uuid:...> path value (a resumable upload): the same digits, UUID-shaped
+        sentinels = {arg: f"00000000-0000-4000-8000-{SENTINEL + n:012d}" for n, arg in enumerate(route.args)}
+        url = reverse(route.url_name or name, kwargs=sentinels)
     for arg, sentinel in sentinels.items():
         value = broken[arg] if arg in broken else str(world.get(route.args[arg]))
         url = url.replace(sentinel, quote(value, safe=""), 1)
@@ -104,13 +132,18 @@ def _url(name: str, route: Route, world: World, broken: dict[str, str], query: d
 
 
 @pytest.fixture
-def users(athlete_a, athlete_b, front_desk, clinician, admin_user):  # type: ignore[no-untyped-def]
-    return {"anonymous": None, "athlete_a": athlete_a[0], "front_desk": front_desk, "clinician": clinician,
-            "admin": admin_user}  # fmt: skip
+def users(athlete_a, athlete_b, front_desk, clinician, admin_user):
+    return {
+        "anonymous": None,
+        "athlete_a": athlete_a[0],
+        "front_desk": front_desk,
+        "clinician": clinician,
+        "admin": admin_user,
+    }
 
 
 @pytest.fixture
-def walk_world(users, athlete_a, athlete_b):  # type: ignore[no-untyped-def]
+def walk_world(users, athlete_a, athlete_b):
     world = World(
         users={**users, "athlete_b": athlete_b[0]}, patients={"athlete_a": athlete_a[1], "athlete_b": athlete_b[1]}
     )
@@ -127,7 +160,7 @@ def _request(route: Route, url: str, user: Any, headers: dict[str, str]) -> Any:
     if getattr(response, "streaming", False):
         # Read to the end: the test client then closes the stream with the database connection
         # spared (response.close() here would close the connection the next example needs).
-        b"".join(response.streaming_content)
+        b"".join(response.streaming_content)  # type: ignore[union-attr]  # streaming responses only
     return response
 
 
@@ -188,13 +221,16 @@ WALKED = sorted(name for name in ROUTES if name != "admin")  # the admin site is
 
 
 @pytest.mark.parametrize("name", WALKED)
-def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_world):  # type: ignore[no-untyped-def]
+def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_world):
     route = ROUTES[name]
 
     @settings(
-        max_examples=10, deadline=None, derandomize=True, database=None,
+        max_examples=10,
+        deadline=None,
+        derandomize=True,
+        database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )  # fmt: skip
+    )
     @given(_cases(name, route))
     def walk(case: Case) -> None:
         for broken, query in _requests(case):
@@ -217,7 +253,7 @@ def test_no_route_answers_malformed_input_with_a_server_error(name, users, walk_
 
 
 @pytest.fixture
-def desk(client, front_desk):  # type: ignore[no-untyped-def]
+def desk(client, front_desk):
     client.force_login(front_desk)
     return client
 
@@ -333,9 +369,11 @@ def test_an_unknown_api_address_answers_json_404(api_as, clinician):
 def test_booking_through_the_api_at_the_calendars_edge_is_400(api_as, front_desk, walk_world, athlete_a, clinician):
     """The end time (start + duration) overflowed past 9999-12-31: a 500 from a request body."""
     body = {
-        "patient": athlete_a[1].pk, "clinician": clinician.pk, "appointment_type": walk_world.get("appointment_type"),
+        "patient": athlete_a[1].pk,
+        "clinician": clinician.pk,
+        "appointment_type": walk_world.get("appointment_type"),
         "starts_at": "9999-12-31T23:59:59Z",
-    }  # fmt: skip
+    }
     api = api_as(front_desk)
     created = api.post("/api/v1/appointments/", body, format="json")
     assert created.status_code == 400

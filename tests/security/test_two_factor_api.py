@@ -80,7 +80,7 @@ def _password_only(user: Any) -> Client:
 
 
 def _request(client: Client, method: str, url: str, authorization: str | None) -> Any:
-    headers = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
+    headers: dict[str, Any] = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
     if method == "GET":
         return client.get(url, **headers)
     return getattr(client, method.lower())(url, {}, content_type="application/json", **headers)
@@ -98,14 +98,14 @@ def _detail(response: Any) -> str | None:
 
 
 @pytest.fixture
-def staff(front_desk, clinician, admin_user):  # type: ignore[no-untyped-def]
+def staff(front_desk, clinician, admin_user):
     return {"front_desk": front_desk, "clinician": clinician, "admin": admin_user}
 
 
 @pytest.mark.parametrize("role", ["front_desk", "clinician", "admin"])
 def test_no_api_route_answers_an_unverified_staff_session_whatever_the_authorization_header(
     role, staff, world, athlete_a
-):  # type: ignore[no-untyped-def]
+):
     user = staff[role]
     authenticator_for(user)  # set up, not entered: the real state of a stolen password
     client = _password_only(user)

@@ -47,7 +47,7 @@ class _Rollback(Exception):
 class Command(BaseCommand):
     help = "Trend endpoint latency (100 assessments) and upload-to-result time vs the engine's analysis time."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=50, help="trend requests to time")
         parser.add_argument("--clip", default=str(CAM03))
         parser.add_argument("--worker", action="store_true", help="go through the broker and a real worker process")
@@ -186,8 +186,22 @@ class Command(BaseCommand):
 
     def _start_worker(self) -> subprocess.Popen:
         log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
-        command = [sys.executable, "-m", "celery", "--app", "clinic", "worker", "--concurrency", "1",
-                   "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "clinic",
+            "worker",
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
         process = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=os.environ.copy(), stdout=log.open("wb"), stderr=subprocess.STDOUT
         )

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         "beat sweep does. --dry-run lists what would go, e.g. before turning the policy on."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--days", type=int, help="the retention period (default: VIDEO_RETENTION_DAYS)")
         parser.add_argument("--dry-run", action="store_true", help="list the assessments; delete nothing")
 

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         "table, migrations). With --verify, check the backup in DEST against its manifest instead."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("dest", type=Path, help="a new (or empty) folder for this backup")
         parser.add_argument("--verify", action="store_true", help="verify the backup in DEST; write nothing")
 
@@ -37,7 +37,9 @@ class Command(BaseCommand):
             manifest = services.backup_create(dest=options["dest"], say=self.stdout.write)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Backup written to {options['dest']} in {time.perf_counter() - started:.1f} s: "
-            f"{manifest.total_rows} rows, {len(manifest.files)} files."
-        ))  # fmt: skip
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Backup written to {options['dest']} in {time.perf_counter() - started:.1f} s: "
+                f"{manifest.total_rows} rows, {len(manifest.files)} files."
+            )
+        )

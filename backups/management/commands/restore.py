@@ -33,7 +33,7 @@ class Command(BaseCommand):
         "Exits non-zero on any mismatch."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("src", type=Path, help="the backup folder (holds manifest.json)")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "manifest of sign-ins and ids that loadtest/locustfile.py reads."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--manifest", required=True, help="where to write the JSON manifest")
         parser.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same data")
         for field in fields(LoadSize):

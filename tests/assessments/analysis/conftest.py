@@ -37,7 +37,7 @@ def read_frames(path: Path) -> list[np.ndarray]:
 def write_clip(path: Path, frames: Iterable[np.ndarray], fps: float, fourcc: str = "mp4v") -> Path:
     frames = list(frames)
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, (w, h))
     assert writer.isOpened(), f"OpenCV cannot write {fourcc}"
     for f in frames:
         writer.write(f)

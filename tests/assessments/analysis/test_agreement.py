@@ -44,8 +44,10 @@ def test_validate_engine_command_reads_a_reference_with_engine_values(tmp_path, 
     truth = rng.normal(6.0, 2.5, 40)
     lines = ["clip,view,side,stance,reference_cpd_deg,engine_cpd_deg"]
     for i, t in enumerate(truth):
-        lines.append(f"clip{i // 10}.mp4,posterior,{'left' if i % 2 else 'right'},{i % 5 + 1},"
-                     f"{t + rng.normal(0, 0.8):.2f},{t + 1.0 + rng.normal(0, 0.8):.2f}")  # fmt: skip
+        lines.append(
+            f"clip{i // 10}.mp4,posterior,{'left' if i % 2 else 'right'},{i % 5 + 1},"
+            f"{t + rng.normal(0, 0.8):.2f},{t + 1.0 + rng.normal(0, 0.8):.2f}"
+        )
     reference = tmp_path / "reference.csv"
     reference.write_text("\n".join(lines) + "\n")
     out = tmp_path / "agreement.json"

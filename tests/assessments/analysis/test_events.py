@@ -40,6 +40,12 @@ def _match(stance: Stance, run: SyntheticRun, tolerance_s: float) -> SyntheticSt
     return None
 
 
+def _truth(stance: Stance, run: SyntheticRun, tolerance_s: float) -> SyntheticStance:
+    truth = _match(stance, run, tolerance_s)
+    assert truth is not None, f"no true stance within {tolerance_s} s of {stance}"
+    return truth
+
+
 def _contact_tolerance_s(fps: float) -> float:
     # ~2 samples; at 240 fps a bridged gap over a heel strike may cost 10 ms, still well inside
     # the 20-25 ms of kinematic heel-strike timing (Fellin 2010).
@@ -66,8 +72,8 @@ def test_contact_and_toe_off_within_one_sample_on_clean_runs(fps: float) -> None
     run = generate_run(fps=fps, noise_px=0.5, seed=3)
     stances = detect_stances(run.track)
     assert len(stances) >= 20
-    contact_err = [abs(s.contact_time_s - _match(s, run, 2 / fps).contact_time_s) * fps for s in stances]
-    toe_off_err = [abs(s.toe_off_time_s - _match(s, run, 2 / fps).toe_off_time_s) * fps for s in stances]
+    contact_err = [abs(s.contact_time_s - _truth(s, run, 2 / fps).contact_time_s) * fps for s in stances]
+    toe_off_err = [abs(s.toe_off_time_s - _truth(s, run, 2 / fps).toe_off_time_s) * fps for s in stances]
     assert max(contact_err) <= 1.0
     assert max(toe_off_err) <= 1.5
 
@@ -75,7 +81,7 @@ def test_contact_and_toe_off_within_one_sample_on_clean_runs(fps: float) -> None
 def test_stance_frames_are_clip_frame_numbers_and_midstance_lies_between_contact_and_toe_off() -> None:
     run = generate_run(fps=60.0, seed=4)
     for s in detect_stances(run.track):
-        truth = _match(s, run, 2 / 60)
+        truth = _truth(s, run, 2 / 60)
         assert abs(s.contact_frame - truth.contact_frame) <= 1
         assert abs(s.toe_off_frame - truth.toe_off_frame) <= 1
         assert abs(s.midstance_frame - truth.midstance_frame) <= 1

@@ -27,7 +27,7 @@ from assessments.analysis.metrics import (
 )
 from assessments.analysis.summary import GaitSummary, cadence_spm, summarize
 from assessments.analysis.synthetic import SyntheticRun, generate_run
-from assessments.analysis.track import PoseTrack
+from assessments.analysis.track import PoseTrack, Side, View
 from assessments.analysis.transforms import mirror_track, roll_track
 
 CPD_TOLERANCE_DEG = 0.5
@@ -112,12 +112,14 @@ def test_rotating_the_same_clip_keeps_mean_cpd_and_moves_asymmetry_by_twice_the_
     run = generate_run(cpd_left_deg=7.0, cpd_right_deg=3.0, fps=60.0, noise_px=1.0, seed=11)
     base = _analyse(run.track)[1]
     rolled = _analyse(roll_track(run.track, 4.0))[1]
+    assert rolled.mean_cpd_deg is not None and base.mean_cpd_deg is not None
+    assert rolled.asymmetry_deg is not None and base.asymmetry_deg is not None
     assert abs(rolled.mean_cpd_deg - base.mean_cpd_deg) <= 0.3
     assert abs((rolled.asymmetry_deg - base.asymmetry_deg) - 8.0) <= 0.3
 
 
 @pytest.mark.parametrize("view", ["posterior", "anterior"])
-def test_mirroring_the_clip_swaps_left_and_right_values(view: str) -> None:
+def test_mirroring_the_clip_swaps_left_and_right_values(view: View) -> None:
     run = generate_run(cpd_left_deg=9.0, cpd_right_deg=2.0, fppa_left_deg=10.0, fppa_right_deg=3.0, view=view, seed=12)
     original = _analyse(run.track)[1].to_dict()
     mirrored = _analyse(mirror_track(run.track))[1].to_dict()
@@ -132,7 +134,7 @@ def test_mirroring_the_clip_swaps_left_and_right_values(view: str) -> None:
     ("view", "step_width_ratio"),
     [("posterior", 0.25), ("posterior", -0.2), ("anterior", 0.25), ("anterior", -0.2), ("posterior", 0.0)],
 )
-def test_step_width_ratio_is_recovered_and_negative_for_crossover(view: str, step_width_ratio: float) -> None:
+def test_step_width_ratio_is_recovered_and_negative_for_crossover(view: View, step_width_ratio: float) -> None:
     run = generate_run(step_width_ratio=step_width_ratio, view=view, noise_px=1.5, seed=13)
     summary = _analyse(run.track)[1].to_dict()
     for side in ("left", "right"):
@@ -143,7 +145,7 @@ def test_step_width_ratio_is_recovered_and_negative_for_crossover(view: str, ste
 
 
 @pytest.mark.parametrize("view", ["posterior", "anterior"])
-def test_fppa_and_hip_adduction_signs_and_values_follow_the_midline_in_both_views(view: str) -> None:
+def test_fppa_and_hip_adduction_signs_and_values_follow_the_midline_in_both_views(view: View) -> None:
     run = generate_run(fppa_left_deg=10.0, fppa_right_deg=-4.0, view=view, noise_px=1.0, seed=14)
     summary = _analyse(run.track)[1].to_dict()
     assert summary["left"]["fppa_midstance_deg"]["mean"] == pytest.approx(10.0, abs=0.5)
@@ -166,6 +168,7 @@ def test_level_reference_from_a_standing_segment_restores_per_side_cpd_under_rol
     # A level pelvis filmed with the same rolled camera serves as the standing segment.
     level = generate_run(cpd_left_deg=0.0, cpd_right_deg=0.0, camera_roll_deg=4.0, duration_s=3.0, seed=16)
     reference = level_reference_deg(level.track, 0.5, 2.5)
+    assert reference is not None
     assert reference == pytest.approx(4.0, abs=0.1)
 
     run = generate_run(cpd_left_deg=7.0, cpd_right_deg=2.0, camera_roll_deg=4.0, view="anterior", seed=17)
@@ -208,7 +211,7 @@ def test_cpd_at_one_sample_is_positive_when_the_swing_hip_is_lower() -> None:
 
 def test_cadence_survives_a_missing_stance() -> None:
     step = 60.0 / 172.0
-    contacts = [("left" if k % 2 == 0 else "right", 0.013 + k * step) for k in range(30)]
+    contacts: list[tuple[Side, float]] = [("left" if k % 2 == 0 else "right", 0.013 + k * step) for k in range(30)]
     del contacts[11]  # one stance rejected: a same-foot pair and a double interval
     assert cadence_spm(contacts) == pytest.approx(172.0, abs=0.05)
     assert cadence_spm(contacts[:2]) is None
@@ -219,7 +222,9 @@ def test_cadence_from_whole_frame_contacts_at_30fps_is_within_one_step_per_minut
     # Whole frames at 30 fps quantise each step interval by 33 ms (~10% of a step): the single
     # median interval would be several steps/min off, the whole-clip fit is not.
     fps, step = 30.0, 60.0 / cadence
-    contacts = [("left" if k % 2 == 0 else "right", round((0.21 + k * step) * fps) / fps) for k in range(34)]
+    contacts: list[tuple[Side, float]] = [
+        ("left" if k % 2 == 0 else "right", round((0.21 + k * step) * fps) / fps) for k in range(34)
+    ]
     assert cadence_spm(contacts) == pytest.approx(cadence, abs=CADENCE_TOLERANCE_SPM)
 
 
@@ -262,8 +267,13 @@ def test_summary_reports_none_not_nan_when_a_side_has_no_stances() -> None:
     assert nan_metric.to_dict()["cpd_midstance_deg"] is None
     out = summarize(run.track, [*only_left, nan_metric]).to_dict()
     assert out["right"]["cpd_midstance_deg"] == {
-        "mean": None, "sd": None, "median": None, "n": 0, "ci95_low": None, "ci95_high": None,
-    }  # fmt: skip
+        "mean": None,
+        "sd": None,
+        "median": None,
+        "n": 0,
+        "ci95_low": None,
+        "ci95_high": None,
+    }
     assert out["left"]["cpd_midstance_deg"]["n"] == len(only_left)
     assert out["mean_cpd_deg"] is None and out["asymmetry_deg"] is None
     json.dumps(out, allow_nan=False)

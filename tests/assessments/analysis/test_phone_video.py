@@ -92,9 +92,14 @@ def test_each_variant_matches_the_original_per_frame_obliquity(phone_clips, key)
 
 @pytest.mark.parametrize(
     ("key", "stream", "scale"),
-    [("vfr_mp4", "v:0", 1.0), ("two_streams_mp4", "v:1", 1.0), ("long_audio_mkv", "v:0", 1.0),
-     ("rot270_hevc_mov", "v:0", 1.0), ("slow_motion_mp4", "v:0", 0.5)],
-)  # fmt: skip
+    [
+        ("vfr_mp4", "v:0", 1.0),
+        ("two_streams_mp4", "v:1", 1.0),
+        ("long_audio_mkv", "v:0", 1.0),
+        ("rot270_hevc_mov", "v:0", 1.0),
+        ("slow_motion_mp4", "v:0", 0.5),
+    ],
+)
 def test_frame_times_are_the_files_own_timestamps(phone_clips, key, stream, scale):
     info = probe(phone_clips[key])
     times = np.array([t for _i, t, _img in iter_timed_frames(info)])

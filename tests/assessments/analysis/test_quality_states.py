@@ -36,21 +36,32 @@ from .conftest import SPORTS2D
 
 def _analyse(track: PoseTrack) -> AnalysisResult:
     """The pipeline's steps after pose, on a synthetic track."""
-    info = VideoInfo(path="synthetic", container="none", fps=track.fps, frames=track.n_frames,
-                     width=track.width, height=track.height)  # fmt: skip
+    info = VideoInfo(
+        path="synthetic", container="none", fps=track.fps, frames=track.n_frames, width=track.width, height=track.height
+    )
     stances = detect_stances(track)
     metrics = measure_stances(track, stances)
     summary = summarize(track, metrics)
     quality = assess(
-        info=info, track=track, disagreement=np.zeros(track.n_frames), stance_sides=[s.side for s in stances],
+        info=info,
+        track=track,
+        disagreement=np.zeros(track.n_frames),
+        stance_sides=[s.side for s in stances],
         summary=summary,
-    )  # fmt: skip
+    )
     return AnalysisResult(
-        analysis_version="test", video=info.to_dict(), view=track.view, frame_index=track.frame_index,
-        time_s=track.time_s, detected=track.detected, pelvic_obliquity_deg=pelvic_obliquity_deg(track),
-        stances=[m.to_dict() for m in metrics], summary=summary.to_dict(), quality=quality,
+        analysis_version="test",
+        video=info.to_dict(),
+        view=track.view,
+        frame_index=track.frame_index,
+        time_s=track.time_s,
+        detected=track.detected,
+        pelvic_obliquity_deg=pelvic_obliquity_deg(track),
+        stances=[m.to_dict() for m in metrics],
+        summary=summary.to_dict(),
+        quality=quality,
         timing=Timing(decode_s=0, pose_s=0, total_s=0, duration_s=info.duration_s),
-    )  # fmt: skip
+    )
 
 
 def test_a_clean_12_second_run_is_measurable_with_a_ci_around_the_true_cpd():
@@ -89,7 +100,7 @@ def test_a_side_on_run_is_not_measurable_with_every_summary_value_null_and_frame
     assert d["quality"]["status"] == NOT_MEASURABLE
     assert "sideways_view" in {f["code"] for f in d["quality"]["flags"]}
 
-    def leaves(obj):  # type: ignore[no-untyped-def]
+    def leaves(obj):
         if isinstance(obj, dict):
             for value in obj.values():
                 yield from leaves(value)
@@ -135,8 +146,12 @@ def test_far_apart_left_and_right_stance_counts_are_flagged():
     quality = assess(info=info, track=run.track, disagreement=np.zeros(run.track.n_frames), stance_sides=sides)
     assert "unbalanced_stances" in {f.code for f in quality.flags}
     assert quality.status == LOW_CONFIDENCE
-    balanced = assess(info=info, track=run.track, disagreement=np.zeros(run.track.n_frames),
-                      stance_sides=["left"] * 10 + ["right"] * 9)  # fmt: skip
+    balanced = assess(
+        info=info,
+        track=run.track,
+        disagreement=np.zeros(run.track.n_frames),
+        stance_sides=["left"] * 10 + ["right"] * 9,
+    )
     assert balanced.status == MEASURABLE
 
 
@@ -153,9 +168,9 @@ def test_ci95_uses_the_t_distribution_on_the_stance_spread():
     assert ci95_half_width(2.0, 10) == pytest.approx(2.2622 * 2.0 / math.sqrt(10), abs=1e-3)
     assert ci95_half_width(2.0, 1) is None
     summary = MetricSummary.of([4.0, 6.0, 5.0, 7.0, 3.0])
-    low, high = summary.ci95  # type: ignore[misc]
+    low, high = summary.ci95
     assert summary.mean == 5.0 and high - 5.0 == pytest.approx(5.0 - low)
-    assert high - 5.0 == pytest.approx(2.7764 * summary.sd / math.sqrt(5), abs=1e-3)  # type: ignore[operator]
+    assert high - 5.0 == pytest.approx(2.7764 * summary.sd / math.sqrt(5), abs=1e-3)
 
 
 def test_a_change_is_real_only_beyond_the_sdd_with_7_stances_per_side_on_both_results():

@@ -16,11 +16,18 @@ from tests.assessments.phone_clips import pts_times
 @pytest.mark.parametrize(
     ("codec", "container", "playable"),
     [
-        ("h264", "mp4", True), ("h264", "mov", True), ("vp9", "webm", True), ("av1", "mp4", True),
-        ("hevc", "mov", False), ("hevc", "mp4", False), ("mpeg4", "avi", False), ("prores", "mov", False),
-        ("h264", "avi", False), ("h264", "mkv", False),
+        ("h264", "mp4", True),
+        ("h264", "mov", True),
+        ("vp9", "webm", True),
+        ("av1", "mp4", True),
+        ("hevc", "mov", False),
+        ("hevc", "mp4", False),
+        ("mpeg4", "avi", False),
+        ("prores", "mov", False),
+        ("h264", "avi", False),
+        ("h264", "mkv", False),
     ],
-)  # fmt: skip
+)
 def test_only_what_chromium_cannot_play_gets_a_rendition(codec, container, playable):
     assert browser_playable(codec=codec, container=container) is playable
 

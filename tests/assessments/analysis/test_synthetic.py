@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assessments.analysis.synthetic import generate_run
-from assessments.analysis.track import Landmark
+from assessments.analysis.track import Landmark, View
 from assessments.analysis.transforms import mirror_track, roll_track
 
 
@@ -19,7 +19,7 @@ def _cpd_from_pixels(landmarks: np.ndarray, side: str, i: int) -> float:
 
 
 @pytest.mark.parametrize("view", ["posterior", "anterior"])
-def test_clean_run_has_the_requested_cpd_at_every_midstance(view: str) -> None:
+def test_clean_run_has_the_requested_cpd_at_every_midstance(view: View) -> None:
     run = generate_run(cpd_left_deg=7.0, cpd_right_deg=2.0, noise_px=0.0, fps=240.0, view=view)
     for s in run.truth.stances:
         expected = run.truth.cpd_deg[s.side]
