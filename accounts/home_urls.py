@@ -4,4 +4,7 @@ from django.urls import path
 
 from accounts import views
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("today/", views.today, name="today"),
+]

@@ -1,15 +1,18 @@
-"""Account pages: the landing redirect by role, sign-in and password reset (rate-limited), accepting
-an invitation."""
+"""Account pages: the landing by role (the clinician's "Today"), sign-in and password reset
+(rate-limited), accepting an invitation."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 
 from accounts.roles import Role, role_of
+from accounts.selectors import today_overview
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.ratelimit import (
@@ -23,9 +26,29 @@ from clinic.ratelimit import (
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if role_of(request.user) == Role.ATHLETE:
+    role = role_of(request.user)
+    if role == Role.ATHLETE:
         return redirect("portal:today")
+    if role == Role.FRONT_DESK:
+        return redirect("scheduling:calendar")  # today's schedule: its default day is today
+    if _sees_today(request.user):
+        return redirect("today")
     return redirect("patients:list")
+
+
+def _sees_today(user: object) -> bool:
+    # Clinical data across patients: clinicians and admins (athletes hold view_clinical_record
+    # for their own record only, the front desk has no clinical data).
+    return bool(user.has_perm("patients.view_any_patient") and user.has_perm("patients.view_clinical_record"))  # type: ignore[attr-defined]
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """The clinician's landing: today's appointments, new results, open pain alerts, quiet athletes."""
+    if not _sees_today(request.user):
+        raise PermissionDenied
+    overview = today_overview(user=request.user, today=timezone.localdate(), now=timezone.now())
+    return render(request, "accounts/today.html", {"overview": overview})
 
 
 class SignInView(auth_views.LoginView):

@@ -98,3 +98,18 @@ class LoggablePathFilter(logging.Filter):
         if method.isalpha() and method.isupper() and target.startswith("/") and protocol.startswith("HTTP/"):
             return f"{method} {loggable_path(target)} {protocol}"  # runserver's request line
         return arg
+
+
+class RefusalWithoutTraceback(logging.Filter):
+    """A refused request (4xx) logs its one line, not the traceback of the exception that refused it.
+
+    Django's ``log_response`` passes the PermissionDenied (or Http404) as ``exc_info``, so each
+    403 wrote a whole traceback to the log although nothing went wrong; 5xx keep theirs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -1,12 +1,16 @@
 """The error answers (handler400/403/404/500 in clinic/urls.py): JSON under /api/ and a FHIR
-OperationOutcome under /fhir/, so an API client never parses an HTML page, and the reason for a
-malformed query on a page."""
+OperationOutcome under /fhir/, so an API client never parses an HTML page; on a page, the site's
+own layout and navigation (the reason for a malformed query; a way back from 403 and 404), and
+for a 500 a static page that needs neither the database nor a template."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
-from django.views import defaults
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import escape
 
 from clinic.query import BadQuery
 
@@ -40,17 +44,46 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if (answer := _json_error(request, 403, "You do not have permission to perform this action.")) is not None:
         return answer
-    return defaults.permission_denied(request, exception)
+    return render(request, "403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if (answer := _json_error(request, 404, "Not found.")) is not None:
         return answer
-    return defaults.page_not_found(request, exception)
+    return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No template and no database here: the error may be the database itself.
     if (answer := _json_error(request, 500, "A server error occurred. It has been logged.")) is not None:
         return answer
-    return defaults.server_error(request)
+    return HttpResponseServerError(_static_500_page())
+
+
+def _static_500_page() -> str:
+    """The 500 page as a string: the clinic's stylesheet and links, no template engine, no query.
+
+    The signed-in menu needs the session and permissions (the database), so the page offers the
+    start page and sign-in, which each show the menu the user may see.
+    """
+    try:
+        stylesheet = static("css/clinic.css")
+    except ValueError:  # a manifest without the file (collectstatic not run): unstyled, still an answer
+        stylesheet = ""
+    name, phone = escape(settings.CLINIC_NAME), escape(settings.CLINIC_PHONE)
+    home, sign_in = reverse("home"), reverse("login")
+    link = f'<link rel="stylesheet" href="{escape(stylesheet)}">' if stylesheet else ""
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Something went wrong · {name}</title>{link}</head><body>"
+        f'<a class="skip-link" href="#main">Skip to main content</a>'
+        f'<header class="topbar"><a class="brand" href="{home}">{name}</a>'
+        f'<nav class="nav" aria-label="Main"><a href="{home}">Start page</a><a href="{sign_in}">Sign in</a></nav>'
+        f"</header>"
+        f'<main class="page" id="main" tabindex="-1"><h1>Something went wrong on our side</h1>'
+        f"<p>The error has been logged. Please try again in a moment.</p>"
+        f"<p>If it keeps happening, call the clinic on {phone}.</p>"
+        f'<p><a class="btn" href="{home}">Back to the start page</a></p></main>'
+        f'<footer class="foot">{name} · {phone}</footer></body></html>'
+    )

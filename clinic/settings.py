@@ -368,7 +368,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Request paths are logged without query strings or link credentials (clinic/access_log.py).
-    "filters": {"loggable_path": {"()": "clinic.access_log.LoggablePathFilter"}},
+    "filters": {
+        "loggable_path": {"()": "clinic.access_log.LoggablePathFilter"},
+        "refusal_without_traceback": {"()": "clinic.access_log.RefusalWithoutTraceback"},
+    },
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
     },
@@ -379,7 +382,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        "django.request": {"filters": ["loggable_path"]},
+        # A refused request (403, 404) is one line: no traceback of the PermissionDenied.
+        "django.request": {"filters": ["loggable_path", "refusal_without_traceback"]},
         # runserver's request lines: Django's own handler and format, plus the filter.
         "django.server": {
             "handlers": ["django.server"],

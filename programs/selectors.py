@@ -604,3 +604,38 @@ def visit_choice_labels(*, user: Any, patient: Patient) -> dict[int, str]:
             parts.append(f"“{words[0][:40]}{'…' if len(words[0]) > 40 else ''}”")
         labels[visit.pk] = " · ".join(parts)
     return labels
+
+
+@dataclass(frozen=True)
+class QuietAthlete:
+    patient: Patient
+    last_session_on: date | None  # None: nothing logged since the programme started
+    quiet_days: int
+
+
+def quiet_athletes(
+    *, user: Any, today: date | None = None, after_days: int, prescribed_by: Any = None
+) -> list[QuietAthlete]:
+    """Athletes with an active programme and nothing logged for ``after_days`` days or more, the
+    quietest first: the same quiet spell that sends the athlete a reminder e-mail
+    (``PROGRAM_REMINDER_AFTER_DAYS``), for the clinician to follow up. Two queries."""
+    today = today or timezone.localdate()
+    if not user.has_perm("patients.view_any_patient"):
+        return []
+    prescriptions = _active_for_alerts(prescription_queryset_for(user))
+    if prescribed_by is not None:
+        prescriptions = [p for p in prescriptions if p.prescribed_by_id == prescribed_by.pk]
+    patient_ids = [p.patient_id for p in prescriptions]
+    last_by_patient: dict[int, date] = dict(
+        SessionLog.objects.filter(patient_id__in=patient_ids)
+        .values("patient_id")
+        .annotate(last=Max("performed_on"))
+        .values_list("patient_id", "last")
+    )
+    found = []
+    for prescription in prescriptions:
+        last = last_by_patient.get(prescription.patient_id)
+        days = (today - (last or prescription.starts_on)).days
+        if days >= after_days:
+            found.append(QuietAthlete(prescription.patient, last, days))
+    return sorted(found, key=lambda q: (-q.quiet_days, q.patient.last_name))

@@ -234,6 +234,72 @@ def appointment_cancel(*, appointment: Appointment, cancelled_by: Any, reason: s
     return locked
 
 
+def restore_refusal(appointment: Appointment, *, now: datetime | None = None) -> str:
+    """Why a cancelled appointment cannot be put back, or "" if it can (before any clash check).
+
+    A move cancels the old booking as 'Rescheduled': that one is undone by moving again, not here.
+    """
+    if appointment.status != AppointmentStatus.CANCELLED:
+        return f"This appointment is {appointment.get_status_display().lower()}, not cancelled."
+    if appointment.cancel_reason == RESCHEDULED_REASON or hasattr(appointment, "rescheduled_to"):
+        return "This appointment was moved; open the new time to change it."
+    if appointment.starts_at <= (now or timezone.now()):
+        return "The time of this appointment has passed."
+    return ""
+
+
+def restore_blocker(appointment: Appointment) -> str:
+    """What stands in the way of undoing this cancel now ("" when the undo would go through):
+    the page offers the undo only while the slot is still free."""
+    refusal = restore_refusal(appointment)
+    if refusal:
+        return refusal
+    probe = Appointment(
+        pk=appointment.pk,
+        clinician_id=appointment.clinician_id,
+        patient_id=appointment.patient_id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+    )
+    clash = _find_clash(probe)
+    return "" if clash is None else "The slot was booked again since the cancel, so it cannot be undone."
+
+
+@transaction.atomic
+def appointment_restore(*, appointment: Appointment, restored_by: Any) -> Appointment:
+    """Undo a cancel while its slot is still free: the same appointment is booked again, audited.
+
+    Raises ValidationError (moved, passed, outside hours or on leave now) or SlotTaken (the freed
+    slot was booked by someone else meanwhile).
+    """
+    locked = _locked(appointment)
+    refusal = restore_refusal(locked)
+    if refusal:
+        raise ValidationError({"status": refusal})
+    _validate_calendar(locked, now=timezone.now())
+    reason = locked.cancel_reason
+    locked.status = AppointmentStatus.BOOKED
+    locked.cancel_reason = ""
+    clash = _find_clash(locked)
+    if clash is not None:
+        raise SlotTaken(f"The slot was booked again since the cancel. {_clash_message(locked, clash)}", clash)
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["status", "cancel_reason", "updated_at"])
+    except IntegrityError as exc:  # PostgreSQL's exclusion constraint: a racing booking won
+        if not any(name in str(exc) for name in OVERLAP_CONSTRAINTS):
+            raise
+        raise SlotTaken("The slot was booked again since the cancel. Please pick another slot.") from exc
+    audit_record(
+        actor=restored_by,
+        action=AuditAction.UPDATE,
+        target=locked,
+        patient_id=locked.patient_id,
+        summary=f"cancel undone (was: {reason})",
+    )
+    return locked
+
+
 def _set_outcome(appointment: Appointment, by: Any, status: AppointmentStatus, now: datetime | None) -> Appointment:
     locked = _locked(appointment)
     if locked.status != AppointmentStatus.BOOKED:

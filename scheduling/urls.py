@@ -10,6 +10,7 @@ urlpatterns = [
     path("<dbint:pk>/", views.appointment_detail, name="detail"),
     path("<dbint:pk>/move/", views.appointment_move, name="move"),
     path("<dbint:pk>/cancel/", views.appointment_cancel, name="cancel"),
+    path("<dbint:pk>/undo-cancel/", views.appointment_restore, name="restore"),
     path("<dbint:pk>/outcome/", views.appointment_outcome, name="outcome"),
     path("follow-up/<dbint:visit_pk>/", views.follow_up, name="follow-up"),
     path("reminders/", views.reminders, name="reminders"),

@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.forms import add_service_errors
 from clinic.links import url_with_pk
 from clinic.query import query_date, query_id
 from patients.selectors import patient_get_for, patient_queryset_for, visit_queryset_for
-from scheduling import forms, ical, selectors, services
+from scheduling import forms, grid, ical, selectors, services
 from scheduling.calendar import at_local, describe_span, local
 from scheduling.models import (
     Appointment,
@@ -54,11 +54,13 @@ def _calendar_row(values: dict[str, Any], detail_url: Callable[[int], str]) -> d
     return {
         "url": detail_url(values["id"]),
         "span": f"{start:%H:%M}\N{EN DASH}{end:%H:%M}",
+        "day": f"{start:%a} {start.day} {start:%b %Y}",
         "patient": f"{values['patient__first_name']} {values['patient__last_name']}",
         "clinician": clinician or values["clinician__username"],
         "kind": kind,
         "status": AppointmentStatus(values["status"]).label,
         "badge": BADGES.get(values["status"], ""),
+        "state": values["status"],
         "reminder": f"Sent {reminder.day} {reminder:%b %H:%M}" if reminder else "",
     }
 
@@ -66,73 +68,150 @@ def _calendar_row(values: dict[str, Any], detail_url: Callable[[int], str]) -> d
 @login_required
 @permission_required("scheduling.view_appointment", raise_exception=True)
 def calendar(request: HttpRequest) -> HttpResponse:
-    """Day or week list for one clinician or the whole clinic (as far as the user may see)."""
+    """Staff: a time grid, a day with clinicians as columns or a week with days as columns, for one
+    clinician or the whole clinic (as far as the user may see). An athlete: their own appointments."""
+    detail_url = url_with_pk("scheduling:detail")
+    if not request.user.has_perm("scheduling.add_appointment"):
+        rows = [_calendar_row(values, detail_url) for values in selectors.own_upcoming_rows(user=request.user)]
+        return render(request, "scheduling/my_appointments.html", {"rows": rows})
     day = query_date(request.GET, "date") or timezone.localdate()
     span = "week" if request.GET.get("view") == "week" else "day"
     first = day - timedelta(days=day.weekday()) if span == "week" else day
     days = 7 if span == "week" else 1
     clinician = query_id(request.GET, "clinician")
     clinician_id = "" if clinician is None else str(clinician)
-    rows = selectors.calendar_rows(
-        user=request.user,
-        starts=at_local(first, MIDNIGHT),
-        ends=at_local(first + timedelta(days=days), MIDNIGHT),
-        clinician_id=clinician,
-        include_cancelled=request.GET.get("cancelled") == "1",
+    include_cancelled = request.GET.get("cancelled") == "1"
+    rows = list(
+        selectors.calendar_rows(
+            user=request.user,
+            starts=at_local(first, MIDNIGHT),
+            ends=at_local(first + timedelta(days=days), MIDNIGHT),
+            clinician_id=clinician,
+            include_cancelled=include_cancelled,
+        )
     )
-    by_day: dict[date, list[dict[str, str]]] = {first + timedelta(days=n): [] for n in range(days)}
-    detail_url = url_with_pk("scheduling:detail")
-    for values in rows:
-        by_day.setdefault(local(values["starts_at"]).date(), []).append(_calendar_row(values, detail_url))
+    clinicians = list(selectors.bookable_clinicians())
+    today = timezone.localdate()
+    if span == "week":
+        columns = [
+            grid.Column(
+                key=first + timedelta(days=n),
+                title=f"{first + timedelta(days=n):%a} {(first + timedelta(days=n)).day}",
+                is_today=first + timedelta(days=n) == today,
+            )
+            for n in range(days)
+        ]
+        column_of: Callable[[dict[str, Any]], Any] = lambda values: local(values["starts_at"]).date()  # noqa: E731
+    else:
+        shown = [c for c in clinicians if clinician is None or c.pk == clinician]
+        if not request.user.has_perm("scheduling.view_any_appointment"):
+            shown = [c for c in shown if c.pk == request.user.pk]  # a clinician's own column, others as booked
+        columns = [grid.Column(key=c.pk, title=c.get_full_name() or c.username) for c in shown]
+        for values in rows:
+            values["column_title"] = _calendar_row(values, detail_url)["clinician"]
+        column_of = lambda values: values["clinician_id"]  # noqa: E731
+    time_grid = grid.time_grid(
+        columns=columns, rows=rows, column_of=column_of, entry_of=lambda values: _calendar_row(values, detail_url)
+    )
     step = timedelta(days=days)
-    base = {"view": span, "clinician": clinician_id}
+    base = {"view": span, "clinician": clinician_id, **({"cancelled": "1"} if include_cancelled else {})}
     context = {
-        "by_day": by_day,
+        "grid": time_grid,
+        "count": len(rows),
         "span": span,
         "day": day,
         "first": first,
         "clinician_id": clinician_id,
-        "clinicians": selectors.bookable_clinicians(),
+        "clinicians": clinicians,
+        "include_cancelled": include_cancelled,
         "prev_url": "?" + urlencode({**base, "date": (first - step).isoformat()}),
         "next_url": "?" + urlencode({**base, "date": (first + step).isoformat()}),
-        "today": timezone.localdate(),
+        "today_url": "?" + urlencode(base),
+        "today": today,
     }
     return render(request, "scheduling/calendar.html", context)
 
 
-def _slot_rows(slots: list[selectors.Slot], extra: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for slot in slots:
-        start = local(slot.starts_at)
-        query = {**extra, "clinician": slot.clinician.pk, "date": start.date().isoformat(), "time": f"{start:%H:%M}"}
-        rows.append({"slot": slot, "start": start, "end": local(slot.ends_at), "book_url": "?" + urlencode(query)})
-    return rows
+def _person_name(user: Any) -> str:
+    return user.get_full_name() or user.username
+
+
+def _slot_days(search: selectors.SlotSearch, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each day of free starts, per clinician, each start a booking link with the search's choices."""
+    book_url = reverse("scheduling:book")
+    days = []
+    for slot_day in search.days:
+        clinicians = []
+        for clinician, slots in slot_day.by_clinician:
+            times = []
+            for slot in slots:
+                start = local(slot.starts_at)
+                query = {**extra, "clinician": clinician.pk, "date": start.date().isoformat(), "time": f"{start:%H:%M}"}
+                times.append({"label": f"{start:%H:%M}", "url": f"{book_url}?{urlencode(query)}"})
+            clinicians.append({"name": _person_name(clinician), "times": times})
+        days.append({"day": slot_day.day, "clinicians": clinicians})
+    return days
+
+
+def _unavailable(search: selectors.SlotSearch) -> list[str]:
+    return [f"{_person_name(found.clinician)} {found.reason}." for found in search.unavailable]
 
 
 @login_required
 @permission_required("scheduling.add_appointment", raise_exception=True)
 def slot_search(request: HttpRequest) -> HttpResponse:
+    """Free starts grouped by day and clinician, with earlier and later pages and the reason a
+    clinician has none (no hours, time off, fully booked)."""
     today = timezone.localdate()
     patient_id = query_id(request.GET, "patient")
     patient = patient_queryset_for(request.user).filter(pk=patient_id).first() if patient_id else None
     initial = {"date_from": today, "date_to": today + timedelta(days=7), "patient": patient.pk if patient else None}
     form = forms.SlotSearchForm(request.GET if "appointment_type" in request.GET else None, initial=initial)
-    rows: list[dict[str, Any]] | None = None
+    context: dict[str, Any] = {"form": form, "patient": patient, "days": None}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        slots = selectors.free_slots(
+        search = selectors.slot_search(
             appointment_type=data["appointment_type"],
             clinician=data["clinician"],
             patient=patient,
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
-        extra = {"appointment_type": data["appointment_type"].pk}
-        if patient is not None:
-            extra["patient"] = patient.pk
-        rows = _slot_rows(slots, extra)
-    context = {"form": form, "rows": rows, "patient": patient, "book_url": reverse("scheduling:book")}
+        extra = {"appointment_type": data["appointment_type"].pk, **({"patient": patient.pk} if patient else {})}
+        query = {**extra, "clinician": data["clinician"].pk if data["clinician"] else ""}
+        context.update(
+            days=_slot_days(search, extra),
+            unavailable=_unavailable(search),
+            **_pages(query, data["date_from"], data["date_to"], search, today),
+        )
     return render(request, "scheduling/slot_search.html", context)
+
+
+def _pages(
+    query: dict[str, Any], date_from: date, date_to: date, search: selectors.SlotSearch, today: date
+) -> dict[str, Any]:
+    """Links to the days before and after this page, each as long as the range searched."""
+    length = timedelta(days=(date_to - date_from).days + 1)
+    slots_url = reverse("scheduling:slots")
+
+    def link(first: date, last: date) -> str:
+        return f"{slots_url}?{urlencode({**query, 'date_from': first.isoformat(), 'date_to': last.isoformat()})}"
+
+    earlier = link(max(today, date_from - length), date_from - timedelta(days=1)) if date_from > today else ""
+    if search.next_from is not None:
+        later, later_label = (
+            link(search.next_from, date_to),
+            f"More slots from {search.next_from:%a} {search.next_from.day} {search.next_from:%b}",
+        )
+    else:
+        later, later_label = link(date_to + timedelta(days=1), date_to + length), "Later days"
+    return {
+        "earlier_url": earlier,
+        "later_url": later,
+        "later_label": later_label,
+        "shown_from": date_from,
+        "shown_to": search.searched_to,
+    }
 
 
 @login_required
@@ -193,7 +272,9 @@ def _render_detail(request: HttpRequest, appointment: Appointment, **form_overri
         or forms.MoveForm(
             initial={"date": start.date(), "time": f"{start:%H:%M}", "clinician": appointment.clinician_id}
         ),
-        "cancel_form": form_overrides.get("cancel_form") or forms.CancelForm(),
+        "restore_blocker": services.restore_blocker(appointment)
+        if appointment.status == AppointmentStatus.CANCELLED
+        else "",
     }
     status = 409 if form_overrides.get("conflict") else (400 if form_overrides else 200)
     return render(request, "scheduling/appointment_detail.html", context, status=status)
@@ -233,21 +314,44 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("scheduling.change_appointment", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel asks first: this page names the appointment and takes the reason; the cancel can be
+    undone from the appointment's page while its slot is still free."""
     appointment = _appointment_for(request, pk)
-    form = forms.CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appointment_cancel(
-                appointment=appointment, cancelled_by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Appointment cancelled; the slot is free again.")
-            return redirect(appointment)
-    return _render_detail(request, appointment, cancel_form=form)
+    form = forms.CancelForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.appointment_cancel(
+                    appointment=appointment, cancelled_by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Appointment cancelled; the slot is free again. You can undo it below.")
+                return redirect(appointment)
+    context = {"appointment": appointment, "when": _when(appointment), "form": form}
+    return render(request, "scheduling/cancel_confirm.html", context, status=status)
+
+
+@login_required
+@permission_required("scheduling.change_appointment", raise_exception=True)
+@require_POST
+def appointment_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a cancel: the same appointment is booked again if its slot is still free."""
+    appointment = _appointment_for(request, pk)
+    try:
+        services.appointment_restore(appointment=appointment, restored_by=request.user)
+    except services.SlotTaken as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Cancel undone: booked again for {_when(appointment)}.")
+    return redirect(appointment)
 
 
 @login_required
@@ -283,27 +387,30 @@ def follow_up(request: HttpRequest, visit_pk: int) -> HttpResponse:
     # A target already past (an old visit) still offers the next few days.
     date_to = max(target + timedelta(days=3), date_from + timedelta(days=3))
     follow_up_type = AppointmentType.objects.filter(name=FOLLOW_UP_TYPE, is_active=True).first()
-    rows: list[dict[str, Any]] = []
+    context: dict[str, Any] = {
+        "visit": visit,
+        "patient": visit.patient,
+        "form": form,
+        "weeks": weeks,
+        "target": target,
+        "days": [],
+        "date_from": date_from,
+        "date_to": date_to,
+    }
     if follow_up_type is not None:
-        slots = selectors.free_slots(
+        search = selectors.slot_search(
             appointment_type=follow_up_type,
             clinician=visit.clinician,
             patient=visit.patient,
             date_from=date_from,
             date_to=date_to,
         )
-        rows = _slot_rows(slots, {"appointment_type": follow_up_type.pk, "patient": visit.patient_id})
-    context = {
-        "visit": visit,
-        "patient": visit.patient,
-        "form": form,
-        "weeks": weeks,
-        "target": target,
-        "rows": rows,
-        "date_from": date_from,
-        "date_to": date_to,
-        "book_url": reverse("scheduling:book"),
-    }
+        extra = {"appointment_type": follow_up_type.pk, "patient": visit.patient_id}
+        context.update(
+            days=_slot_days(search, extra),
+            unavailable=_unavailable(search),
+            **_pages({**extra, "clinician": visit.clinician_id}, date_from, date_to, search, timezone.localdate()),
+        )
     return render(request, "scheduling/follow_up.html", context)
 
 

@@ -26,6 +26,7 @@ from accounts.models import User
 from assessments.models import Assessment
 from demo.seed import DEMO_LOGINS, seed_demo
 from patients.models import Patient
+from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentType
 from tests.assessments.conftest import cam03_analysis, finish  # noqa: F401 (fixtures, used by name)
 from tests.browser.axe_review import AXE_JS, REVIEWED, Finding, Reviewed, axe_findings
@@ -156,6 +157,8 @@ def _clinician(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     page = _sign_in(walk, "clinician", check=True)
     alex, latest = demo_clinic["alex"], demo_clinic["latest"]
     visit = latest.visit
+    walk.visit(page, "/today/", "today")
+    walk.visit(page, "/schedule/", "schedule day, clinician")
     walk.visit(page, "/patients/", "patient list")
     walk.visit(page, f"/patients/{alex.pk}/", "patient detail")
     walk.visit(page, f"/patients/{alex.pk}/edit/", "patient edit")
@@ -216,6 +219,18 @@ def _front_desk(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     appointment = Appointment.objects.filter(patient=alex).order_by("starts_at").first()
     assert appointment is not None
     walk.visit(page, f"/schedule/{appointment.pk}/", "appointment")
+    later = Appointment.objects.filter(status="booked", starts_at__gt=timezone.now()).order_by("starts_at").last()
+    assert later is not None  # the demo books follow-ups ahead
+    walk.visit(page, f"/schedule/{later.pk}/cancel/", "cancel confirmation")
+    _submit_empty(page, "#cancel-form")
+    walk.check(page, "cancel confirmation, with errors")
+    scheduling_services.appointment_cancel(appointment=later, cancelled_by=later.created_by, reason="Athlete unwell")
+    walk.visit(page, f"/schedule/{later.pk}/", "appointment, cancelled with undo")
+    walk.visit(
+        page,
+        f"/schedule/?date={timezone.localdate(later.starts_at).isoformat()}&cancelled=1",
+        "schedule day, cancelled shown",
+    )
     walk.visit(page, "/schedule/reminders/", "reminders")
     walk.visit(page, "/schedule/hours/", "working hours")
     walk.visit(page, "/programs/", "403, front desk")

@@ -18,13 +18,13 @@ def test_anonymous_is_sent_to_login(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_login_page_signs_in_and_lands_on_patients(client, clinician):
+def test_login_page_signs_in_and_lands_on_today(client, clinician):
     device = authenticator_for(clinician)
     response = client.post(reverse("login"), {"username": "clin", "password": "correct-horse-battery"}, follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("accounts:two-factor"))  # staff: the code first
     response = client.post(response.redirect_chain[-1][0], {"code": current_code(device)}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("patients:list")
-    assert b"Patients" in response.content
+    assert response.redirect_chain[-1][0] == reverse("today")
+    assert b"Today" in response.content and b'href="/patients/"' in response.content
 
 
 def test_athlete_lands_on_their_own_record(client, athlete_a, athlete_b):

@@ -94,6 +94,7 @@ def pk(name: str) -> dict[str, str]:
 ROUTES: dict[str, Route] = {
     # Sign-in and accounts (django.contrib.auth.urls, accounts.urls)
     "home": page(GET=SIGNED_IN),
+    "today": page(GET=CLINICAL),
     "login": page(GET=EVERYONE, POST=EVERYONE),
     "logout": page(POST=EVERYONE),
     "password_change": page(GET=SIGNED_IN, POST=SIGNED_IN),
@@ -128,7 +129,8 @@ ROUTES: dict[str, Route] = {
     "scheduling:book": page(GET=STAFF, POST=STAFF),
     "scheduling:detail": page(GET=OWNER_AND_STAFF, args=pk("appointment")),
     "scheduling:move": page(POST=STAFF, args=pk("appointment")),
-    "scheduling:cancel": page(POST=STAFF, args=pk("appointment")),
+    "scheduling:cancel": page(GET=STAFF, POST=STAFF, args=pk("appointment")),
+    "scheduling:restore": page(POST=STAFF, args=pk("appointment")),
     "scheduling:outcome": page(POST=STAFF, args=pk("appointment")),
     "scheduling:follow-up": page(GET=CLINICAL, args=VISIT),  # it starts from a visit: clinical
     "scheduling:reminders": page(GET=FRONT_DESK),

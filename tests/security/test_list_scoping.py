@@ -106,12 +106,14 @@ def test_a_clinician_lists_only_appointments_of_their_calendar_and_patients(api_
 
 
 def test_athletes_calendar_page_shows_their_appointment_and_not_anothers(client, world):
+    mine, theirs = world.a.appointment, world.b.appointment
     client.force_login(world.a.user)
     page = client.get(reverse("scheduling:calendar"), {"date": next_monday().isoformat(), "view": "week"})
     html = page.content.decode()
     assert page.status_code == 200
-    assert world.a.patient.last_name in html
-    assert world.b.patient.last_name not in html
+    # The athlete's page lists their own appointments (not their name): each links to its page.
+    assert f'href="{mine.get_absolute_url()}"' in html
+    assert f'href="{theirs.get_absolute_url()}"' not in html and world.b.patient.last_name not in html
 
 
 def test_athletes_portal_history_shows_only_their_own_sessions(client, world):
