@@ -95,6 +95,21 @@ ROLE_PERMISSIONS[Role.CLINICIAN] += [
 ROLE_PERMISSIONS[Role.ATHLETE] += ["assessments.view_assessment"]
 
 
+# Video consent: clinicians record and withdraw it; everyone who sees the patient page reads it
+# (the front desk answers "may we film today?"); an athlete reads their own (FHIR Consent).
+ROLE_PERMISSIONS[Role.CLINICIAN] += [
+    "patients.view_videoconsent", "patients.add_videoconsent", "patients.change_videoconsent",
+]  # fmt: skip
+ROLE_PERMISSIONS[Role.FRONT_DESK] += ["patients.view_videoconsent"]
+ROLE_PERMISSIONS[Role.ATHLETE] += ["patients.view_videoconsent"]
+
+# Data exports and erasure: clinicians export any patient's record (an athlete exports their own,
+# which needs no permission: exports.services.may_export); the front desk exports nothing (the
+# zip is clinical). Only admins erase a patient's personal data (patients.erasure).
+ROLE_PERMISSIONS[Role.CLINICIAN] += ["exports.export_patient"]
+ROLE_PERMISSIONS[Role.ADMIN] += ["exports.view_dataexport", "patients.erase_patient"]
+
+
 def permissions_of(role: Role) -> set[str]:
     perms = set(ROLE_PERMISSIONS[role])
     if role == Role.ADMIN:

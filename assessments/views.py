@@ -3,7 +3,6 @@ visit report. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, cast
 
 from django.conf import settings
@@ -22,7 +21,10 @@ from assessments.analysis import quality as gate
 from assessments.analysis import rendition
 from assessments.analysis.summary import METRIC_LABELS
 from assessments.models import Assessment, CameraView, ManualHipCheck, private_storage
-from assessments.reference import LITERATURE_CONTEXT, REPORT_CONTEXT
+from assessments.reference import LITERATURE_CONTEXT
+from assessments.report_context import etag_of as _etag_of
+from assessments.report_context import keyframe_items as _keyframes
+from assessments.report_context import visit_report_context
 from assessments.report_pdf import render_visit_report_pdf
 from assessments.services import retention, reviews
 from assessments.streaming import is_first_read, ranged_file_response
@@ -30,7 +32,6 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.query import query_id
 from clinic.ratelimit import UPLOADS_PER_USER, rate_limited
-from patients.models import Patient
 from patients.selectors import patient_get_for, visit_queryset_for
 
 RESULTS_PERM = "assessments.view_assessment_result"
@@ -157,24 +158,6 @@ def of_record(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(assessment)
 
 
-def _keyframes(assessment: Assessment) -> list[dict[str, Any]]:
-    # A keyframe is a whole decoded frame, so it has the clip's shape: with width and height on the
-    # <img> the browser keeps its place before it loads (no layout shift).
-    meta = assessment.video_meta or {}
-    size = {"width": meta.get("width"), "height": meta.get("height")}
-    frames = []
-    for index, item in enumerate(assessment.keyframes or []):
-        # The stored name's hash in the URL: a re-analysis (new names) gets new URLs, so the
-        # browser may keep each image for KEYFRAME_MAX_AGE_S without showing an old one.
-        version = _etag_of(item.get("page_name") or item.get("name", ""))[:16]
-        url = reverse("assessments:keyframe", args=[assessment.pk, index])
-        page_url = reverse("assessments:keyframe-page", args=[assessment.pk, index])
-        frames.append(
-            {**item, **size, "index": index, "url": f"{url}?v={version}", "page_url": f"{page_url}?v={version}"}
-        )
-    return frames
-
-
 def _player(assessment: Assessment) -> dict[str, str]:
     """What the result page plays: the original when Chromium can, else its playable copy, and a
     sentence when neither can be shown (issue 12, item 3)."""
@@ -286,10 +269,6 @@ def playback(request: HttpRequest, pk: int) -> HttpResponseBase:
 # URLs carry the name's hash: the browser may keep them a day (private: never a shared cache).
 KEYFRAME_MAX_AGE_S = 24 * 3600
 _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
-
-
-def _etag_of(name: str) -> str:
-    return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
 def _keyframe_file(request: HttpRequest, pk: int, index: int, *, page_sized: bool) -> HttpResponseBase:
@@ -466,28 +445,4 @@ def visit_report_pdf(request: HttpRequest, visit_pk: int) -> HttpResponse:
 def _visit_report_context(request: HttpRequest, visit_pk: int, what: str) -> dict[str, Any]:
     visit = get_object_or_404(visit_queryset_for(request.user), pk=visit_pk)
     audit_record(actor=request.user, action=AuditAction.EXPORT, target=visit, patient_id=visit.patient_id, summary=what)
-    return {
-        "visit": visit,
-        "patient": visit.patient,
-        "items": [
-            {**item, "keyframes": _keyframes(item["assessment"]) if item["assessment"].shows_numbers else []}
-            for item in selectors.visit_report_items(user=request.user, visit=visit)
-        ],
-        "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
-        "min_stances": gate.MIN_STANCES_PER_SIDE,
-        "references": REPORT_CONTEXT,
-        "exercises": _prescribed_exercises(request, visit.patient),
-    }
-
-
-def _prescribed_exercises(request: HttpRequest, patient: Patient) -> list[dict[str, str]]:
-    """The active prescription's exercises (programs app), for the report's "what to keep doing"."""
-    from programs.selectors import active_prescription
-
-    prescription = active_prescription(user=request.user, patient=patient)
-    if prescription is None:
-        return []
-    return [
-        {"name": str(item.exercise), "dosage": item.dosage_text, "notes": item.notes}
-        for item in prescription.items.select_related("exercise")
-    ]
+    return visit_report_context(user=request.user, visit=visit)

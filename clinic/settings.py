@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "programs",
     "scheduling",
     "fhir_api",
+    "exports",
     # Management commands only (seed_demo, seed_load, demo_code); no models, nothing served.
     "demo",
     "backups",
@@ -454,6 +455,12 @@ CELERY_BEAT_SCHEDULE["assessments-requeue-stuck"] = {
 # numbers, keyframes, landmarks and reports stay. 0 (the default) keeps them: deleting clinical
 # data is the clinic's decision, not the software's. Queued or processing videos are never touched.
 VIDEO_RETENTION_DAYS = env.int("VIDEO_RETENTION_DAYS", default=0)
+# Data exports (right of access): a download link works this long, then the zip is deleted.
+EXPORT_LINK_TTL_S = env.int("EXPORT_LINK_TTL_S", default=48 * 3600)
+CELERY_BEAT_SCHEDULE["exports-remove-expired"] = {
+    "task": "exports.tasks.remove_expired_exports",
+    "schedule": env.int("EXPORT_SWEEP_EVERY_S", default=3600),
+}
 CELERY_BEAT_SCHEDULE["assessments-resumable-expire"] = {
     "task": "assessments.tasks.remove_expired_resumable_uploads",
     "schedule": env.int("ASSESSMENT_RESUMABLE_SWEEP_EVERY_S", default=900),

@@ -36,6 +36,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("programs/", include("programs.urls")),
     path("portal/", include("programs.portal_urls")),
+    path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -29,7 +29,8 @@ from accounts.roles import Role
 from accounts.services import user_create
 from assessments.models import Assessment, AssessmentStatus
 from assessments.services import summary_columns
-from patients.models import BodyRegion, BodySide, Complaint, Condition, Intake, Patient, Visit
+from patients.consent_wording import CURRENT_VERSION
+from patients.models import BodyRegion, BodySide, Complaint, Condition, Intake, Patient, VideoConsent, Visit
 from programs import services as program_services
 from programs.models import ExerciseLog, Prescription, Program, SessionLog
 from scheduling.calendar import at_local
@@ -162,8 +163,6 @@ def _patients(rng: random.Random, size: LoadSize) -> list[Patient]:
                 sex=rng.choice(["female", "male"]),
                 email=f"{first.lower()}.{last.lower()}.{n}@runner.example",
                 phone=f"+44 7700 9{n:05d}",
-                consent_video=True,
-                consent_video_at=timezone.now(),
                 weekly_distance_km=rng.randrange(15, 90),
                 years_running=rng.randrange(1, 25),
                 goal_event=rng.choice(["Marathon", "Half marathon", "10 km", "Park run", "Ultra 50 km"]),
@@ -172,6 +171,14 @@ def _patients(rng: random.Random, size: LoadSize) -> list[Patient]:
             )
         )
     patients = Patient.objects.bulk_create(rows)
+    # Consent as the clinic would have recorded it at intake (uploads need it).
+    VideoConsent.objects.bulk_create(
+        VideoConsent(
+            patient=p, film_and_analyse=True, use_in_reports=True, wording_version=CURRENT_VERSION,
+            recorded_by_label="load data", recorded_at=timezone.now(),
+        )
+        for p in patients
+    )  # fmt: skip
     Complaint.objects.bulk_create(
         Complaint(
             patient=p,

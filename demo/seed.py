@@ -16,6 +16,7 @@ from accounts.services import user_create
 from accounts.two_factor import totp_device_of
 from assessments.demo import seed_assessments_demo
 from patients import services as patient_services
+from patients.consents import consent_record
 from patients.models import Patient
 from programs.demo import seed_programs_demo
 from scheduling.demo import seed_schedule_demo
@@ -92,12 +93,14 @@ def seed_demo() -> tuple[DemoLogin, ...]:
             emergency_contact_name="Next of kin",
             emergency_contact_phone="+44 7700 900999",
             referring_doctor="Dr. Chen, Riverside GP",
-            consent_video=True,
             weekly_distance_km=km,
             years_running=max(1, (today.year - born.year) // 4),
             goal_event=goal,
             shoes="Neutral daily trainer",
         )
+        # The demo patients were "filmed with consent": recorded through the real service, so
+        # `make run` uploads as a clinic would (the gate in assessments/services/upload.py).
+        consent_record(patient=patient, recorded_by=clinician, film_and_analyse=True, use_in_reports=True)
         patient_services.complaint_create(
             patient=patient,
             created_by=clinician,

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.api import exception_handler as clinic_exception_handler
+from fhir_api.everything import patient_everything
 from fhir_api.renderers import FHIRContentNegotiation, FHIRJSONRenderer
 from fhir_api.resources.bundle import searchset
 from fhir_api.resources.capability import ResourceInfo, capability_statement
@@ -156,15 +157,11 @@ class EverythingView(FHIRView):
         if unsupported:  # start, end, _since, _type, _count: not applied, so not silently ignored
             raise exceptions.ParseError(f"Patient/$everything takes no parameters here (got {', '.join(unsupported)}).")
         reader = self.reader()
-        patient_kind = self.kind_for("Patient")
-        found = patient_kind.read(reader, resource_id)
-        if found is None:
+        self.kind_for("Patient")
+        resources = patient_everything(reader, resource_id)
+        if resources is None:
             raise exceptions.NotFound(f"Patient/{resource_id} is not known.")
-        patient_id = found.patient_id or 0
-        resources = [found.resource]
-        for kind in KINDS.values():
-            if kind.type != "Patient" and kind.can_read(request.user):
-                resources.extend(kind.of_patient(reader, patient_id))
+        patient_id = int(resources[0]["id"])
         audit_record(
             actor=request.user,
             action=AuditAction.EXPORT,

@@ -80,3 +80,24 @@ class InviteForm(forms.Form):
     confirm_other_email = forms.BooleanField(
         label="I confirmed with the athlete that this other address is their own", required=False
     )
+
+
+class ConsentForm(forms.Form):
+    """The consent to video, as the patient gives it: the wording is shown above the boxes."""
+
+    film_and_analyse = forms.BooleanField(
+        label="The patient agrees to be filmed and to have the video analysed", required=True,
+        error_messages={"required": "Without this consent no video can be uploaded; leave the page to record none."},
+    )  # fmt: skip
+    use_in_reports = forms.BooleanField(
+        label="The patient agrees to keyframes and results being used in their reports", required=False
+    )
+    how_given = forms.ChoiceField(
+        label="How the consent was given",
+        choices=[("in_person", "In person, at intake"), ("paper", "On a paper form")],
+        help_text="For a paper form, keep the signed sheet in the patient's file.",
+    )
+
+
+class ConsentWithdrawForm(forms.Form):
+    reason = forms.CharField(label="Reason (optional)", max_length=255, required=False)

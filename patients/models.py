@@ -33,12 +33,6 @@ class Patient(models.Model):
     emergency_contact_name = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
     emergency_contact_phone = models.CharField(max_length=32, blank=True, validators=ONE_LINE)
     referring_doctor = models.CharField(max_length=200, blank=True, validators=ONE_LINE)
-    consent_video = models.BooleanField(
-        "consents to video recording",
-        default=False,
-        help_text="Treadmill videos may only be recorded and analysed with this consent.",
-    )
-    consent_video_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Running profile
     weekly_distance_km = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(400)])
@@ -55,6 +49,15 @@ class Patient(models.Model):
         help_text="The athlete's portal account, if invited.",
     )
     is_active = models.BooleanField(default=True)
+    # While set, the record may not be erased (patients.erasure): a claim, a complaint or a
+    # regulator's request that needs the record as it is. Set and cleared by an admin.
+    legal_hold = models.BooleanField(
+        default=False, help_text="While set, the patient's data cannot be erased (a claim or an inquiry)."
+    )
+    legal_hold_reason = models.CharField(max_length=255, blank=True, validators=ONE_LINE)
+    # Set when an admin erased the personal data (patients.erasure); the row stays as the
+    # anchor of the audit tombstone and of the numbers kept.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,6 +67,7 @@ class Patient(models.Model):
         permissions = [
             ("view_any_patient", "Can see every patient, not only their own record"),
             ("view_clinical_record", "Can see complaints, intake signs and visit notes"),
+            ("erase_patient", "Can erase a patient's personal data and media"),
         ]
 
     def __str__(self) -> str:
@@ -170,3 +174,44 @@ class Visit(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("patients:visit-detail", args=[self.patient_id, self.pk])
+
+
+class VideoConsent(models.Model):
+    """A patient's consent to be filmed, to have the video analysed and to have it used in reports.
+
+    One row per consent given; a withdrawal marks the row (who, when) and never deletes it, so the
+    history stays. The wording lives in patients/consent_wording.py under ``wording_version``.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="video_consents")
+    film_and_analyse = models.BooleanField("to be filmed and have the video analysed")
+    use_in_reports = models.BooleanField("to have keyframes and results used in reports")
+    wording_version = models.CharField(max_length=32)
+    how_given = models.CharField(
+        max_length=16, choices=[("in_person", "In person, at intake"), ("paper", "On a paper form")],
+        default="in_person",
+    )  # fmt: skip
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The label survives the user's deletion (as in the audit trail).
+    recorded_by_label = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_by_label = models.CharField(max_length=150, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(max_length=255, blank=True, validators=ONE_LINE)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "given"
+        return f"Video consent of patient {self.patient_id}, {state} ({self.wording_version})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

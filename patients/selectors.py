@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from patients.models import Patient, Visit
+from patients.models import Patient, VideoConsent, Visit
 
 
 def can_view_clinical(user: Any) -> bool:
@@ -41,7 +41,12 @@ def _visit_count() -> Coalesce:
 
 
 def patient_list(*, user: Any, search: str = "", include_inactive: bool = False) -> QuerySet[Patient]:
-    patients = patient_queryset_for(user).annotate(visit_count=_visit_count()).order_by("last_name", "first_name", "id")
+    consent = VideoConsent.objects.filter(patient=OuterRef("pk"), withdrawn_at__isnull=True, film_and_analyse=True)
+    patients = (
+        patient_queryset_for(user)
+        .annotate(visit_count=_visit_count(), has_video_consent=Exists(consent))
+        .order_by("last_name", "first_name", "id")
+    )
     if not include_inactive:
         patients = patients.filter(is_active=True)
     for term in search.split():

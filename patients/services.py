@@ -30,7 +30,6 @@ PATIENT_DEMOGRAPHIC_FIELDS = (
     "emergency_contact_name",
     "emergency_contact_phone",
     "referring_doctor",
-    "consent_video",
 )
 PATIENT_RUNNING_FIELDS = ("weekly_distance_km", "years_running", "goal_event", "shoes")
 VISIT_NOTE_FIELDS = ("visit_date", "subjective", "objective", "plan")
@@ -46,11 +45,6 @@ def _apply(instance: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> lis
     return changed
 
 
-def _stamp_consent(patient: Patient, changed: list[str]) -> None:
-    if "consent_video" in changed or patient.pk is None:
-        patient.consent_video_at = timezone.now() if patient.consent_video else None
-
-
 def _validate_birth_date(patient: Patient) -> None:
     if patient.date_of_birth and patient.date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
@@ -60,7 +54,6 @@ def _validate_birth_date(patient: Patient) -> None:
 def patient_create(*, created_by: Any, **data: Any) -> Patient:
     patient = Patient()
     _apply(patient, data, PATIENT_DEMOGRAPHIC_FIELDS + PATIENT_RUNNING_FIELDS)
-    _stamp_consent(patient, [])
     _validate_birth_date(patient)
     patient.full_clean()
     patient.save()
@@ -72,7 +65,6 @@ def patient_create(*, created_by: Any, **data: Any) -> Patient:
 def patient_update(*, patient: Patient, updated_by: Any, data: dict[str, Any]) -> Patient:
     """Change a patient; who may change the running profile is decided by the caller's fields."""
     changed = _apply(patient, data, PATIENT_DEMOGRAPHIC_FIELDS + PATIENT_RUNNING_FIELDS)
-    _stamp_consent(patient, changed)
     _validate_birth_date(patient)
     patient.full_clean()
     patient.save()

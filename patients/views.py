@@ -9,21 +9,25 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.forms import add_service_errors
 from clinic.query import query_text
-from patients import selectors, services
+from patients import consents, selectors, services
+from patients.consent_wording import CURRENT_VERSION, wording
 from patients.forms import (
     ComplaintForm,
+    ConsentForm,
+    ConsentWithdrawForm,
     IntakeForm,
     InviteForm,
     PatientDemographicsForm,
     PatientForm,
     VisitForm,
 )
-from patients.models import Intake, Patient, Visit
+from patients.models import Intake, Patient, VideoConsent, Visit
 
 PAGE_SIZE = 20
 
@@ -43,7 +47,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 def _render_record(request: HttpRequest, patient: Patient) -> HttpResponse:
     clinical = selectors.can_view_clinical(request.user)
-    context: dict[str, object] = {"patient": patient, "clinical": clinical}
+    context: dict[str, object] = {
+        "patient": patient,
+        "clinical": clinical,
+        "consent": consents.consent_in_force(patient),
+        "consent_history": VideoConsent.objects.filter(patient=patient, withdrawn_at__isnull=False)[:5],
+    }
     if clinical:
         context["visits"] = selectors.patient_timeline(user=request.user, patient=patient)
         context["complaints"] = patient.complaints.all()
@@ -199,3 +208,45 @@ def athlete_invite_view(request: HttpRequest, patient_pk: int) -> HttpResponse:
         "intro": f"The invitation goes to the address on the record: {patient.email or '(none on the record)'}.",
     }
     return render(request, "patients/patient_form.html", context)
+
+
+@login_required
+@permission_required("patients.add_videoconsent", raise_exception=True)
+def consent_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    """Record the patient's consent to video, with the wording they agreed to on the page."""
+    patient = selectors.patient_get_for(user=request.user, pk=patient_pk)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consents.consent_record(patient=patient, recorded_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect(patient)
+    context = {
+        "form": form, "patient": patient, "wording": wording(CURRENT_VERSION), "version": CURRENT_VERSION,
+        "consent": consents.consent_in_force(patient), "withdraw_form": ConsentWithdrawForm(),
+    }  # fmt: skip
+    return render(request, "patients/consent.html", context)
+
+
+@login_required
+@permission_required("patients.change_videoconsent", raise_exception=True)
+@require_POST
+def consent_withdraw(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    """Withdraw the consent: owed analyses stop, the patient's videos are deleted."""
+    patient = selectors.patient_get_for(user=request.user, pk=patient_pk)
+    form = ConsentWithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The reason must fit on one line of 255 characters.")
+        return redirect("patients:consent", patient.pk)
+    try:
+        removed = consents.consent_withdraw(
+            patient=patient, withdrawn_by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("patients:consent", patient.pk)
+    messages.success(request, f"Consent withdrawn. Queued analyses were stopped; {len(removed)} video(s) deleted.")
+    return redirect(patient)

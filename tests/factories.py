@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
-from patients.models import Complaint, Patient, Visit
+from patients.consent_wording import CURRENT_VERSION
+from patients.models import Complaint, Patient, VideoConsent, Visit
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -32,6 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Patient
+        skip_postgeneration_save = True
 
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
@@ -39,9 +41,17 @@ class PatientFactory(factory.django.DjangoModelFactory):
     sex = "female"
     email = factory.LazyAttribute(lambda p: f"{p.first_name.lower()}.{p.last_name.lower()}@runner.example")
     phone = "+44 7700 900123"
-    consent_video = True
     weekly_distance_km = 40
     goal_event = "Marathon"
+
+    @factory.post_generation
+    def video_consent(obj, create, extracted, **kwargs):
+        """Consent to film, analyse and report, as most tests upload: ``video_consent=False`` for none."""
+        if create and extracted is not False:
+            VideoConsent.objects.create(
+                patient=obj, film_and_analyse=True, use_in_reports=True, wording_version=CURRENT_VERSION,
+                recorded_by_label="factory", recorded_at=timezone.now(),
+            )  # fmt: skip
 
 
 class ComplaintFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.forms import SetPasswordForm
 from django.template.loader import render_to_string
 
-from patients.forms import PatientForm, VisitForm
+from patients.forms import ConsentForm, VisitForm
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,9 @@ def _unresolved(html: str) -> list[str]:
 
 
 def test_help_texts_have_the_ids_their_fields_point_at(athlete_a):
-    html = _render(PatientForm(instance=athlete_a[1]))
-    assert 'aria-describedby="id_consent_video_helptext"' in html
-    assert 'id="id_consent_video_helptext"' in html
+    html = _render(ConsentForm())
+    assert 'aria-describedby="id_how_given_helptext"' in html
+    assert 'id="id_how_given_helptext"' in html
     assert _unresolved(html) == []
 
 

@@ -33,7 +33,8 @@ from assessments.services.jobs import queue_analysis
 from assessments.services.limits import upload_limits
 from audit.models import AuditAction
 from audit.services import audit_record
-from patients.models import Visit
+from patients.consents import ensure_may_film
+from patients.models import Patient, Visit
 
 logger = logging.getLogger(__name__)
 
@@ -169,10 +170,7 @@ def validate_can_upload(visit: Visit, view: str) -> None:
     """The visit may take a clip of this view (checked again when the clip is complete)."""
     if view not in CameraView.values:
         raise ValidationError({"view": f"Choose one of: {', '.join(CameraView.values)}."})
-    if not visit.patient.consent_video:
-        raise ValidationError(
-            {"visit": "This patient has not consented to video recording. Record the consent on their profile first."}
-        )
+    ensure_may_film(visit.patient_id)
 
 
 def assessment_create(
@@ -214,6 +212,10 @@ def assessment_create(
 
 @transaction.atomic
 def _save_and_queue(assessment: Assessment, *, created_by: Any, size_bytes: int) -> None:
+    # Again under the patient's row lock: a withdrawal that committed while the clip was being
+    # checked must win (the caller deletes the stored file when this raises).
+    Patient.objects.select_for_update().filter(pk=assessment.patient_id).first()
+    ensure_may_film(assessment.patient_id)
     queue_analysis(assessment)
     assessment.save()
     audit_record(

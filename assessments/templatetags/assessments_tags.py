@@ -10,6 +10,7 @@ from django.conf import settings
 from assessments import selectors
 from assessments.models import CameraView
 from assessments.services import human_size
+from patients.consents import may_film
 
 register = template.Library()
 
@@ -30,6 +31,7 @@ def visit_assessments(context: template.Context, visit: Any) -> dict[str, Any]:
         "assessments": selectors.visit_assessments(user=user, visit_id=visit.pk) if can_see or summaries_only else [],
         "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,
         "can_upload": user.has_perm("assessments.add_assessment"),
+        "may_film": may_film(visit.patient_id),
         "views": CameraView.choices,
         "max_upload": human_size(settings.ASSESSMENT_MAX_UPLOAD_BYTES),
         "max_upload_bytes": settings.ASSESSMENT_MAX_UPLOAD_BYTES,

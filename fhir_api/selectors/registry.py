@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from fhir_api.selectors import appointments, care_plans, documents, encounters, media, observations, patients
+from fhir_api.selectors import (
+    appointments,
+    care_plans,
+    consents,
+    documents,
+    encounters,
+    media,
+    observations,
+    patients,
+)  # fmt: skip
 from fhir_api.selectors.base import Kind
 
 KINDS: dict[str, Kind] = {
@@ -15,5 +24,6 @@ KINDS: dict[str, Kind] = {
         documents.KIND,
         care_plans.KIND,
         appointments.KIND,
+        consents.KIND,
     )
 }

@@ -7,7 +7,7 @@ from patients.models import Patient, Visit
 class PatientFilter(django_filters.FilterSet):
     class Meta:
         model = Patient
-        fields = ["is_active", "sex", "consent_video"]
+        fields = ["is_active", "sex"]
 
 
 class VisitFilter(django_filters.FilterSet):

@@ -3,22 +3,43 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from patients.models import Complaint, Intake, Patient, Visit
+from patients.consents import consent_in_force
+from patients.models import Complaint, Intake, Patient, VideoConsent, Visit
 from patients.services import PATIENT_DEMOGRAPHIC_FIELDS, PATIENT_RUNNING_FIELDS, VISIT_NOTE_FIELDS
+
+
+class VideoConsentOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VideoConsent
+        fields = ["film_and_analyse", "use_in_reports", "wording_version", "recorded_at"]
+        read_only_fields = fields
 
 
 class PatientDemographicsOutputSerializer(serializers.ModelSerializer):
     has_portal_account = serializers.SerializerMethodField()
+    video_consent = serializers.SerializerMethodField()
 
     class Meta:
         model = Patient
-        fields = ["id", *PATIENT_DEMOGRAPHIC_FIELDS, "consent_video_at", "has_portal_account", "is_active"]
+        fields = ["id", *PATIENT_DEMOGRAPHIC_FIELDS, "video_consent", "has_portal_account", "is_active"]
         read_only_fields = fields
 
     def get_has_portal_account(self, patient: Patient) -> bool:
         return patient.user_id is not None
+
+    @extend_schema_field(VideoConsentOutputSerializer(allow_null=True))
+    def get_video_consent(self, patient: Patient) -> dict[str, object] | None:
+        """The consent in force (patients.consents), or null: uploads are refused without one."""
+        in_force = getattr(patient, "consents_in_force", None)  # prefetched by the list view
+        consent = (
+            max(in_force, key=lambda c: (c.recorded_at, c.pk), default=None)
+            if in_force is not None
+            else consent_in_force(patient)
+        )
+        return VideoConsentOutputSerializer(consent).data if consent is not None else None
 
 
 class ComplaintOutputSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +13,7 @@ from clinic.permissions import ModelPermissionsWithView
 from patients import selectors, services
 from patients.api import serializers as s
 from patients.api.filters import PatientFilter, VisitFilter
-from patients.models import Patient, Visit
+from patients.models import Patient, VideoConsent, Visit
 
 
 class ClinicalListAuditMixin:
@@ -36,7 +37,11 @@ class PatientViewSet(ClinicalListAuditMixin, mixins.ListModelMixin, mixins.Retri
     queryset = Patient.objects.none()  # for schema generation; see get_queryset
 
     def get_queryset(self):
-        patients = selectors.patient_queryset_for(self.request.user)
+        patients = selectors.patient_queryset_for(self.request.user).prefetch_related(
+            Prefetch(
+                "video_consents", VideoConsent.objects.filter(withdrawn_at__isnull=True), to_attr="consents_in_force"
+            )
+        )
         if selectors.can_view_clinical(self.request.user):
             patients = patients.select_related("intake").prefetch_related("complaints")
         return patients

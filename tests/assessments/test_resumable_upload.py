@@ -22,6 +22,7 @@ from assessments.models import Assessment, ResumableUpload
 from assessments.services import resumable
 from assessments.tasks import remove_expired_resumable_uploads
 from audit.models import AuditEvent
+from patients.models import VideoConsent
 from tests.assessments.conftest import CAM03
 from tests.factories import UserFactory
 
@@ -230,10 +231,9 @@ def test_visit_not_named_or_not_the_users_is_400(api_as, front_desk, clinician, 
 
 
 def test_patient_without_video_consent_is_refused_at_creation(api_as, clinician, visit_a):
-    visit_a.patient.consent_video = False
-    visit_a.patient.save()
+    VideoConsent.objects.filter(patient=visit_a.patient).update(withdrawn_at=timezone.now())
     response = create(api_as(clinician), visit_a, 5000)
-    assert response.status_code == 400 and "consented" in response.json()["detail"]
+    assert response.status_code == 400 and "not consented to being filmed" in response.json()["detail"]
     assert not ResumableUpload.objects.exists()
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from assessments.models import Assessment, AssessmentStatus
 from audit.models import AuditEvent
+from patients.models import VideoConsent
 from tests.assessments.conftest import CAM03, upload_of
 from tests.factories import UserFactory
 
@@ -86,12 +88,14 @@ def test_clip_filmed_too_slowly_is_refused(api_as, clinician, visit_a, settings)
 
 
 def test_upload_needs_the_patients_video_consent(api_as, clinician, visit_a):
-    visit_a.patient.consent_video = False
-    visit_a.patient.save()
+    VideoConsent.objects.filter(patient=visit_a.patient).update(withdrawn_at=timezone.now())
+    stored_before = set(Path(settings.PRIVATE_MEDIA_ROOT).rglob("*"))
     response = api_as(clinician).post(API, {"visit": visit_a.pk, "view": "posterior", "video": upload_of(CAM03)})
     assert response.status_code == 400
-    assert "consented to video" in response.data["visit"][0]
+    assert "not consented to being filmed" in response.data["visit"][0]
+    assert "nothing was stored" in response.data["visit"][0]
     assert Assessment.objects.count() == 0
+    assert set(Path(settings.PRIVATE_MEDIA_ROOT).rglob("*")) == stored_before
 
 
 def test_unknown_view_and_missing_video_name_their_field(api_as, clinician, visit_a):
@@ -127,8 +131,7 @@ def test_visit_page_shows_the_upload_form_and_the_filming_guide(client, clinicia
 
 
 def test_visit_page_asks_for_consent_before_offering_upload(client, clinician, visit_a):
-    visit_a.patient.consent_video = False
-    visit_a.patient.save()
+    VideoConsent.objects.filter(patient=visit_a.patient).update(withdrawn_at=timezone.now())
     client.force_login(clinician)
     page = client.get(visit_a.get_absolute_url()).content.decode()
     assert "needs the patient's consent" in page

@@ -78,7 +78,7 @@ def test_admin_change_of_a_patient_record_is_audited(client, admin_user, athlete
     data = {name: value for name, value in form.initial.items() if value is not None}
     data.update({"date_of_birth": patient.date_of_birth.isoformat(), "user": patient.user_id or "", "is_active": ""})
     data.update({"complaints-TOTAL_FORMS": 0, "complaints-INITIAL_FORMS": 0})
-    data = {key: value for key, value in data.items() if key not in ("consent_video", "is_active") or value}
+    data = {key: value for key, value in data.items() if key not in ("legal_hold", "is_active") or value}
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     patient.refresh_from_db()

@@ -166,6 +166,8 @@ def _clinician(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     _submit_empty(page)
     walk.check(page, "patient new, with errors")
     walk.visit(page, f"/patients/{alex.pk}/intake/", "intake")
+    walk.visit(page, f"/patients/{alex.pk}/consent/", "video consent")
+    walk.visit(page, "/exports/", "data exports")
     walk.visit(page, f"/patients/{alex.pk}/complaints/new/", "complaint new")
     walk.visit(page, f"/patients/{alex.pk}/visits/new/", "visit new")
     walk.visit(page, f"/patients/{alex.pk}/invite/", "portal invitation")
@@ -241,6 +243,7 @@ def _athlete(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     walk.visit(page, "/portal/", "portal today")
     walk.visit(page, "/portal/history/", "portal history")
     walk.visit(page, "/patients/me/", "my record")
+    walk.visit(page, "/exports/", "my data exports")
     visit = demo_clinic["latest"].visit
     walk.visit(page, f"/patients/{alex.pk}/visits/{visit.pk}/", "my visit")
     walk.visit(page, "/schedule/", "my schedule")

@@ -17,6 +17,7 @@ EXPECTED_SEARCH = {
     "DocumentReference": {"_id", "patient", "subject", "encounter"},
     "CarePlan": {"_id", "patient", "subject"},
     "Appointment": {"_id", "patient", "date"},
+    "Consent": {"_id", "patient"},
 }
 
 

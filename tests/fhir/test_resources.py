@@ -153,10 +153,10 @@ def test_everything_gives_the_athlete_their_record_without_media_and_the_front_d
     a = world.a
     a.assessment, a.prescription, a.appointment  # noqa: B018
     _, mine = FhirClient(athlete_a[0]).get(f"Patient/{a.patient.pk}/$everything")
-    assert set(resource_types(mine)) == {"Patient", "Encounter", "Observation", "CarePlan", "Appointment"}
+    assert set(resource_types(mine)) == {"Patient", "Encounter", "Observation", "CarePlan", "Appointment", "Consent"}
     assert resource_types(mine).count("Observation") == 4
     _, desk = FhirClient(front_desk).get(f"Patient/{a.patient.pk}/$everything")
-    assert resource_types(desk) == ["Patient", "Appointment"]
+    assert resource_types(desk) == ["Patient", "Appointment", "Consent"]
 
 
 def test_a_first_programme_has_no_change_note(clinician, world):

@@ -105,12 +105,11 @@ def test_create_patient_then_record_a_visit(client, clinician):
             "last_name": "Long",
             "date_of_birth": "1991-05-02",
             "sex": "female",
-            "consent_video": "on",
         },
         follow=True,
     )
     patient = Patient.objects.get(last_name="Long")
-    assert patient.consent_video_at is not None
+    assert not patient.video_consents.exists()  # consent is its own record (patients:consent), never implied
     assert b"Nia Long was added." in response.content
     response = client.post(
         reverse("patients:visit-create", args=[patient.pk]),
@@ -139,7 +138,6 @@ def test_front_desk_edits_phone_but_form_has_no_running_profile(client, front_de
         "sex": patient.sex,
         "phone": "+44 1234 567890",
         "email": patient.email,
-        "consent_video": "on",
     }
     client.post(url, data)
     patient.refresh_from_db()

@@ -117,6 +117,9 @@ ROUTES: dict[str, Route] = {
     "patients:invite": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:complaint-create": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:intake": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
+    # Video consent: clinicians record and withdraw it (the page shows its state to all staff).
+    "patients:consent": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
+    "patients:consent-withdraw": page(POST=CLINICAL, args=PATIENT),
     "patients:visit-create": page(GET=CLINICAL, POST=CLINICAL, args=PATIENT),
     "patients:visit-detail": page(GET=OWNER_AND_CLINICAL, args={"patient_pk": "patient", "pk": "visit"}),
     "patients:visit-edit": page(GET=CLINICAL, POST=CLINICAL, args={"patient_pk": "patient", "pk": "visit"}),
@@ -177,6 +180,12 @@ ROUTES: dict[str, Route] = {
     "portal:session-edit": page(GET=OWNER, args=pk("session_log")),  # own log, the day it was saved
     "portal:session-delete": page(POST=OWNER, args=pk("session_log")),
     "portal:history": page(GET=ATHLETES),
+    # Data exports (right of access): the athlete their own data, clinicians any patient; never the
+    # front desk (the zip is clinical). The signed link opens only for the person who asked.
+    "exports:list": page(GET=SIGNED_IN),
+    "exports:my-data": page(POST=ATHLETES),
+    "exports:patient": page(POST=OWNER_AND_CLINICAL, args=PATIENT),
+    "exports:download": page(GET=OWNER, args={"token": "export_token"}),
     # The Django admin, as one entry: staff flag (admins) only; the audit trail is read-only there.
     "admin": Route("admin", {"GET": ADMIN}, url_name="admin:index"),
     # REST API (/api/v1/)
@@ -243,4 +252,6 @@ ROUTES: dict[str, Route] = {
     "fhir:careplan-read": api(GET=OWNER_AND_CLINICAL, args={"resource_id": "prescription"}),
     "fhir:appointment-search": api(GET=SIGNED_IN),
     "fhir:appointment-read": api(GET=OWNER_AND_STAFF, args={"resource_id": "appointment"}),
+    "fhir:consent-search": api(GET=SIGNED_IN),
+    "fhir:consent-read": api(GET=OWNER_AND_STAFF, args={"resource_id": "video_consent"}),
 }

@@ -22,6 +22,7 @@ from assessments.models import Assessment, ResumableUpload, private_storage
 from fhir_api.resources.document_reference import report_document_id
 from fhir_api.resources.media import keyframe_media_id
 from fhir_api.resources.observation import observation_id
+from patients.models import VideoConsent
 from programs import services as program_services
 from programs.models import Exercise, Program
 from scheduling import services as scheduling_services
@@ -109,6 +110,21 @@ class Records:
             visit=self.visit,
             starts_on=timezone.localdate() - timedelta(days=14),
         )
+
+    @cached_property
+    def export_token(self) -> str:
+        """A built "Download my data" export of the athlete, asked for by the athlete."""
+        from exports import services as export_services
+
+        export = export_services.export_request(patient=self.patient, requested_by=self.user)
+        built = export_services.export_build(export_id=export.pk)
+        assert built is not None
+        return export_services.export_token(built)
+
+    @cached_property
+    def video_consent(self) -> Any:
+        """The consent the factory recorded for the athlete (tests.factories.PatientFactory)."""
+        return VideoConsent.objects.filter(patient=self.patient).order_by("-recorded_at").first()
 
     @cached_property
     def program(self) -> Program:

@@ -38,7 +38,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "scheduling:follow-up": ("weeks",),
     "assessments:compare": ("a", "b"),
     "programs:revise": ("item",),
-    "api:patient-list": ("is_active", "sex", "consent_video", "search", "ordering", "page"),
+    "api:patient-list": ("is_active", "sex", "search", "ordering", "page"),
     "api:visit-list": ("patient", "clinician", "visit_date_after", "visit_date_before", "ordering", "page"),
     "api:appointment-list": (
         "patient",

@@ -31,6 +31,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from accounts.services import user_create
 from assessments.models import Assessment, AssessmentStatus
+from patients.consents import consent_record
 from patients.models import Patient, Visit
 
 CAM03 = Path(settings.BASE_DIR) / "tests" / "data" / "pose2sim_cam03_posterior.mp4"
@@ -66,9 +67,8 @@ class Command(BaseCommand):
     def _people(self) -> tuple[Any, Patient]:
         tag = uuid.uuid4().hex[:8]
         clinician = user_create(username=f"bench-{tag}", email=f"bench-{tag}@example.org", role=Role.CLINICIAN)
-        patient = Patient.objects.create(
-            first_name="Bench", last_name=tag, date_of_birth=datetime.date(1990, 1, 1), consent_video=True
-        )
+        patient = Patient.objects.create(first_name="Bench", last_name=tag, date_of_birth=datetime.date(1990, 1, 1))
+        consent_record(patient=patient, recorded_by=clinician, film_and_analyse=True, use_in_reports=True)
         return clinician, patient
 
     def bench_trend(self, n_requests: int) -> dict[str, Any]:
