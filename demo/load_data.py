@@ -174,11 +174,15 @@ def _patients(rng: random.Random, size: LoadSize) -> list[Patient]:
     # Consent as the clinic would have recorded it at intake (uploads need it).
     VideoConsent.objects.bulk_create(
         VideoConsent(
-            patient=p, film_and_analyse=True, use_in_reports=True, wording_version=CURRENT_VERSION,
-            recorded_by_label="load data", recorded_at=timezone.now(),
+            patient=p,
+            film_and_analyse=True,
+            use_in_reports=True,
+            wording_version=CURRENT_VERSION,
+            recorded_by_label="load data",
+            recorded_at=timezone.now(),
         )
         for p in patients
-    )  # fmt: skip
+    )
     Complaint.objects.bulk_create(
         Complaint(
             patient=p,

@@ -26,14 +26,36 @@ from patients.selectors import visit_queryset_for
 from programs.models import ExerciseLog
 
 RESULT_COLUMNS = (
-    "assessment_id", "visit_date", "view", "status", "analysed_at", "quality_ok", "cpd_left_mean_deg",
-    "cpd_right_mean_deg", "mean_cpd_deg", "asymmetry_deg", "cadence_spm", "hip_adduction_left_deg",
-    "hip_adduction_right_deg", "fppa_left_deg", "fppa_right_deg", "video_removed_at", "video_removed_reason",
-)  # fmt: skip
+    "assessment_id",
+    "visit_date",
+    "view",
+    "status",
+    "analysed_at",
+    "quality_ok",
+    "cpd_left_mean_deg",
+    "cpd_right_mean_deg",
+    "mean_cpd_deg",
+    "asymmetry_deg",
+    "cadence_spm",
+    "hip_adduction_left_deg",
+    "hip_adduction_right_deg",
+    "fppa_left_deg",
+    "fppa_right_deg",
+    "video_removed_at",
+    "video_removed_reason",
+)
 LOG_COLUMNS = (
-    "performed_on", "exercise", "sets_done", "reps_done", "hold_s_done", "load_kg", "pain_during",
-    "pain_next_morning", "session_note", "exercise_note",
-)  # fmt: skip
+    "performed_on",
+    "exercise",
+    "sets_done",
+    "reps_done",
+    "hold_s_done",
+    "load_kg",
+    "pain_during",
+    "pain_next_morning",
+    "session_note",
+    "exercise_note",
+)
 README = """Your data from {clinic}, exported on {when} (patient id {patient_id}).
 
 fhir/everything.json   every record as an HL7 FHIR R4 Bundle (Patient/$everything)
@@ -61,10 +83,11 @@ def _results(assessments: list[Assessment]) -> bytes:
     rows = []
     for a in assessments:
         values = {
-            "assessment_id": a.pk, "visit_date": a.visit.visit_date.isoformat(),
+            "assessment_id": a.pk,
+            "visit_date": a.visit.visit_date.isoformat(),
             "analysed_at": a.analysed_at.isoformat() if a.analysed_at else "",
             "video_removed_at": a.video_removed_at.isoformat() if a.video_removed_at else "",
-        }  # fmt: skip
+        }
         rows.append([values.get(column, getattr(a, column, "")) for column in RESULT_COLUMNS])
     return _csv(rows, RESULT_COLUMNS)
 
@@ -76,10 +99,20 @@ def _logs(patient: Patient) -> bytes:
         .order_by("session__performed_on", "id")
     )
     rows = [
-        [e.session.performed_on.isoformat(), str(e.item.exercise), e.sets_done, e.reps_done, e.hold_s_done, e.load_kg,
-         e.pain_during, e.session.pain_next_morning, e.session.note, e.note]
+        [
+            e.session.performed_on.isoformat(),
+            str(e.item.exercise),
+            e.sets_done,
+            e.reps_done,
+            e.hold_s_done,
+            e.load_kg,
+            e.pain_during,
+            e.session.pain_next_morning,
+            e.session.note,
+            e.note,
+        ]
         for e in entries
-    ]  # fmt: skip
+    ]
     return _csv(rows, LOG_COLUMNS)
 
 

@@ -54,13 +54,18 @@ def export_request(*, patient: Patient, requested_by: Any) -> DataExport:
     if patient.erased_at is not None:
         raise PermissionDenied("This patient's personal data was erased; there is nothing to export.")
     export = DataExport.objects.create(
-        patient=patient, requested_by=requested_by, requested_by_label=_label(requested_by),
+        patient=patient,
+        requested_by=requested_by,
+        requested_by_label=_label(requested_by),
         by_athlete=patient.user_id == requested_by.pk,
-    )  # fmt: skip
+    )
     audit_record(
-        actor=requested_by, action=AuditAction.CREATE, target=export, patient_id=patient.pk,
+        actor=requested_by,
+        action=AuditAction.CREATE,
+        target=export,
+        patient_id=patient.pk,
         summary="data export requested" + (" by the athlete" if export.by_athlete else ""),
-    )  # fmt: skip
+    )
     from exports.tasks import build_export
 
     transaction.on_commit(lambda: build_export.delay(export.pk), robust=True)
@@ -96,9 +101,12 @@ def export_build(*, export_id: int) -> DataExport | None:
         export.file.storage.delete(stored)
     else:
         audit_record(
-            actor=None, action=AuditAction.EXPORT, target=export, patient_id=export.patient_id,
+            actor=None,
+            action=AuditAction.EXPORT,
+            target=export,
+            patient_id=export.patient_id,
             summary=f"data export built for {export.requested_by_label}: {size} bytes",
-        )  # fmt: skip
+        )
     export.refresh_from_db()
     return export
 
@@ -108,9 +116,12 @@ def export_fail(*, export: DataExport, reason: str) -> DataExport:
         status=ExportStatus.FAILED, failure_reason=reason[:255]
     )
     audit_record(
-        actor=None, action=AuditAction.UPDATE, target=export, patient_id=export.patient_id,
+        actor=None,
+        action=AuditAction.UPDATE,
+        target=export,
+        patient_id=export.patient_id,
         summary=f"data export failed: {reason}",
-    )  # fmt: skip
+    )
     export.refresh_from_db()
     return export
 
@@ -143,9 +154,12 @@ def export_for_download(*, token: str, user: Any) -> DataExport:
 def export_record_download(*, export: DataExport, user: Any) -> None:
     DataExport.objects.filter(pk=export.pk).update(downloads=export.downloads + 1)
     audit_record(
-        actor=user, action=AuditAction.EXPORT, target=export, patient_id=export.patient_id,
+        actor=user,
+        action=AuditAction.EXPORT,
+        target=export,
+        patient_id=export.patient_id,
         summary=f"data export downloaded ({export.size_bytes} bytes)",
-    )  # fmt: skip
+    )
 
 
 def remove_expired_exports(*, now: Any = None) -> list[int]:
@@ -158,8 +172,11 @@ def remove_expired_exports(*, now: Any = None) -> list[int]:
             export.file.storage.delete(name)
         DataExport.objects.filter(pk=export.pk).update(status=ExportStatus.EXPIRED, file="")
         audit_record(
-            actor=None, action=AuditAction.DELETE, target=export, patient_id=export.patient_id,
+            actor=None,
+            action=AuditAction.DELETE,
+            target=export,
+            patient_id=export.patient_id,
             summary="expired data export deleted",
-        )  # fmt: skip
+        )
         removed.append(export.pk)
     return removed

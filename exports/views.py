@@ -62,8 +62,10 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "exports/expired.html", {"message": str(exc)}, status=410)
     services.export_record_download(export=export, user=request.user)
     response = FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=f"stride-export-{export.patient_id}.zip",
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"stride-export-{export.patient_id}.zip",
         content_type="application/zip",
-    )  # fmt: skip
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -53,9 +53,15 @@ def ensure_may_film(patient: Patient | int) -> None:
 
 @transaction.atomic
 def consent_record(
-    *, patient: Patient, recorded_by: Any, film_and_analyse: bool, use_in_reports: bool,
-    wording_version: str = CURRENT_VERSION, how_given: str = "in_person", recorded_at: Any = None,
-) -> VideoConsent:  # fmt: skip
+    *,
+    patient: Patient,
+    recorded_by: Any,
+    film_and_analyse: bool,
+    use_in_reports: bool,
+    wording_version: str = CURRENT_VERSION,
+    how_given: str = "in_person",
+    recorded_at: Any = None,
+) -> VideoConsent:
     """Record a consent given now (or on a paper form signed at ``recorded_at``). A new consent
     replaces the one in force: the older row is kept, marked withdrawn by this recording."""
     if recorded_by is not None and not recorded_by.has_perm("patients.add_videoconsent"):
@@ -73,21 +79,31 @@ def consent_record(
     # Serialise with a concurrent withdrawal of the same patient.
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     VideoConsent.objects.filter(patient=patient, withdrawn_at__isnull=True).update(
-        withdrawn_at=now, withdrawn_by=recorded_by, withdrawn_by_label=_label(recorded_by),
+        withdrawn_at=now,
+        withdrawn_by=recorded_by,
+        withdrawn_by_label=_label(recorded_by),
         withdrawal_reason="replaced by a newer consent",
-    )  # fmt: skip
+    )
     consent = VideoConsent(
-        patient=patient, film_and_analyse=film_and_analyse, use_in_reports=use_in_reports,
-        wording_version=wording_version, how_given=how_given, recorded_by=recorded_by,
-        recorded_by_label=_label(recorded_by), recorded_at=recorded_at,
-    )  # fmt: skip
+        patient=patient,
+        film_and_analyse=film_and_analyse,
+        use_in_reports=use_in_reports,
+        wording_version=wording_version,
+        how_given=how_given,
+        recorded_by=recorded_by,
+        recorded_by_label=_label(recorded_by),
+        recorded_at=recorded_at,
+    )
     consent.full_clean()
     consent.save()
     scope = "film and analyse" + (", use in reports" if use_in_reports else "")
     audit_record(
-        actor=recorded_by, action=AuditAction.CREATE, target=consent, patient_id=patient.pk,
+        actor=recorded_by,
+        action=AuditAction.CREATE,
+        target=consent,
+        patient_id=patient.pk,
         summary=f"video consent recorded ({scope}; wording {wording_version}; {consent.get_how_given_display()})",
-    )  # fmt: skip
+    )
     return consent
 
 
@@ -122,10 +138,13 @@ def consent_withdraw(*, patient: Patient, withdrawn_by: Any, reason: str = "") -
             pk for pk, job_id in owed if assessment_fail(assessment_id=pk, job_id=str(job_id), reason=WITHDRAWN_FAILURE)
         ]
         audit_record(
-            actor=withdrawn_by, action=AuditAction.UPDATE, target=consent, patient_id=patient.pk,
+            actor=withdrawn_by,
+            action=AuditAction.UPDATE,
+            target=consent,
+            patient_id=patient.pk,
             summary=f"video consent withdrawn{': ' + consent.withdrawal_reason if consent.withdrawal_reason else ''}; "
             f"{len(stopped)} queued analysis(es) stopped",
-        )  # fmt: skip
+        )
     kept = (
         Assessment.objects.filter(patient=patient, video_removed_at__isnull=True)
         .order_by("pk")

@@ -55,9 +55,11 @@ def patient_erase(*, patient: Patient, erased_by: Any, reason: str) -> Patient:
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         if locked.legal_hold:
             raise ValidationError(
-                {"legal_hold": f"Patient {locked.pk} is under legal hold ({locked.legal_hold_reason or 'no reason given'}): "
-                 "their data cannot be erased until an admin lifts the hold."}
-            )  # fmt: skip
+                {
+                    "legal_hold": f"Patient {locked.pk} is under legal hold ({locked.legal_hold_reason or 'no reason given'}): "
+                    "their data cannot be erased until an admin lifts the hold."
+                }
+            )
         if locked.erased_at is not None:
             raise ValidationError({"patient": f"Patient {locked.pk}'s data was already erased."})
         # A running analysis would write keyframes back after the files are gone.
@@ -70,9 +72,17 @@ def patient_erase(*, patient: Patient, erased_by: Any, reason: str) -> Patient:
         for assessment in Assessment.objects.filter(patient=locked):
             files += _files_of(assessment)
         Assessment.objects.filter(patient=locked).update(
-            video="", preview="", playback="", landmarks="", keyframes=[], original_filename="", interpretation="",
-            acceptance_note="", video_removed_at=now, video_removed_reason="when the patient's data was erased",
-        )  # fmt: skip
+            video="",
+            preview="",
+            playback="",
+            landmarks="",
+            keyframes=[],
+            original_filename="",
+            interpretation="",
+            acceptance_note="",
+            video_removed_at=now,
+            video_removed_reason="when the patient's data was erased",
+        )
         for export in DataExport.objects.filter(patient=locked).exclude(file=""):
             files.append(export.file.name or "")
         DataExport.objects.filter(patient=locked).update(file="", status=ExportStatus.EXPIRED)
@@ -92,15 +102,29 @@ def patient_erase(*, patient: Patient, erased_by: Any, reason: str) -> Patient:
             user.set_unusable_password()
             user.save()
         Patient.objects.filter(pk=locked.pk).update(
-            first_name="Erased", last_name=f"patient {locked.pk}", date_of_birth=ERASED_BIRTH_DATE,
-            sex=Sex.UNDISCLOSED, email="", phone="", address="", emergency_contact_name="",
-            emergency_contact_phone="", referring_doctor="", goal_event="", shoes="", is_active=False,
-            erased_at=now, updated_at=now,
-        )  # fmt: skip
+            first_name="Erased",
+            last_name=f"patient {locked.pk}",
+            date_of_birth=ERASED_BIRTH_DATE,
+            sex=Sex.UNDISCLOSED,
+            email="",
+            phone="",
+            address="",
+            emergency_contact_name="",
+            emergency_contact_phone="",
+            referring_doctor="",
+            goal_event="",
+            shoes="",
+            is_active=False,
+            erased_at=now,
+            updated_at=now,
+        )
         audit_record(
-            actor=erased_by, action=AuditAction.DELETE, target=locked, patient_id=locked.pk,
+            actor=erased_by,
+            action=AuditAction.DELETE,
+            target=locked,
+            patient_id=locked.pk,
             summary=f"personal data and media erased: {reason}",
-        )  # fmt: skip
+        )
     # Files after the commit: a rolled-back erasure must not have lost them. A file that fails to
     # go is left for the storage's own cleanup; the rows no longer name it.
     storage = private_storage()

@@ -86,9 +86,10 @@ class ConsentForm(forms.Form):
     """The consent to video, as the patient gives it: the wording is shown above the boxes."""
 
     film_and_analyse = forms.BooleanField(
-        label="The patient agrees to be filmed and to have the video analysed", required=True,
+        label="The patient agrees to be filmed and to have the video analysed",
+        required=True,
         error_messages={"required": "Without this consent no video can be uploaded; leave the page to record none."},
-    )  # fmt: skip
+    )
     use_in_reports = forms.BooleanField(
         label="The patient agrees to keyframes and results being used in their reports", required=False
     )

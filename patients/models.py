@@ -188,9 +188,10 @@ class VideoConsent(models.Model):
     use_in_reports = models.BooleanField("to have keyframes and results used in reports")
     wording_version = models.CharField(max_length=32)
     how_given = models.CharField(
-        max_length=16, choices=[("in_person", "In person, at intake"), ("paper", "On a paper form")],
+        max_length=16,
+        choices=[("in_person", "In person, at intake"), ("paper", "On a paper form")],
         default="in_person",
-    )  # fmt: skip
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

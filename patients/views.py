@@ -225,9 +225,13 @@ def consent_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
             messages.success(request, "Consent recorded.")
             return redirect(patient)
     context = {
-        "form": form, "patient": patient, "wording": wording(CURRENT_VERSION), "version": CURRENT_VERSION,
-        "consent": consents.consent_in_force(patient), "withdraw_form": ConsentWithdrawForm(),
-    }  # fmt: skip
+        "form": form,
+        "patient": patient,
+        "wording": wording(CURRENT_VERSION),
+        "version": CURRENT_VERSION,
+        "consent": consents.consent_in_force(patient),
+        "withdraw_form": ConsentWithdrawForm(),
+    }
     return render(request, "patients/consent.html", context)
 
 

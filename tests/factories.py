@@ -49,9 +49,13 @@ class PatientFactory(factory.django.DjangoModelFactory):
         """Consent to film, analyse and report, as most tests upload: ``video_consent=False`` for none."""
         if create and extracted is not False:
             VideoConsent.objects.create(
-                patient=obj, film_and_analyse=True, use_in_reports=True, wording_version=CURRENT_VERSION,
-                recorded_by_label="factory", recorded_at=timezone.now(),
-            )  # fmt: skip
+                patient=obj,
+                film_and_analyse=True,
+                use_in_reports=True,
+                wording_version=CURRENT_VERSION,
+                recorded_by_label="factory",
+                recorded_at=timezone.now(),
+            )
 
 
 class ComplaintFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,7 @@ from fhir_api.selectors import (
     media,
     observations,
     patients,
-)  # fmt: skip
+)
 from fhir_api.selectors.base import Kind
 
 KINDS: dict[str, Kind] = {

@@ -73,9 +73,15 @@ def test_paper_consents_are_recorded_by_command_and_never_twice(clinician):
     patient = PatientFactory(video_consent=False)
     out = io.StringIO()
     call_command(
-        "record_paper_consent", str(patient.pk), "--recorded-by", clinician.username, "--signed-on", "2026-03-02",
-        "--no-reports", stdout=out,
-    )  # fmt: skip
+        "record_paper_consent",
+        str(patient.pk),
+        "--recorded-by",
+        clinician.username,
+        "--signed-on",
+        "2026-03-02",
+        "--no-reports",
+        stdout=out,
+    )
     consent = consent_in_force(patient)
     assert consent.how_given == "paper" and consent.recorded_at.date().isoformat() == "2026-03-02"
     assert not consent.use_in_reports and consent.recorded_by == clinician

@@ -62,9 +62,10 @@ def test_admin_action_asks_why_then_erases(client, admin_user, athlete_a, athlet
     page = client.post(url, {"action": "erase_personal_data", "_selected_action": ids})
     assert page.status_code == 200 and "under legal hold: will be refused" in page.content.decode()
     done = client.post(
-        url, {"action": "erase_personal_data", "_selected_action": ids, "confirm": "yes", "reason": "ticket 7"},
+        url,
+        {"action": "erase_personal_data", "_selected_action": ids, "confirm": "yes", "reason": "ticket 7"},
         follow=True,
-    )  # fmt: skip
+    )
     text = done.content.decode()
     assert f"Patient {athlete_a[1].pk}: personal data and media erased." in text
     assert f"Patient {athlete_b[1].pk} is under legal hold" in text

@@ -52,10 +52,14 @@ class Command(BaseCommand):
                 continue
             try:
                 consent_record(
-                    patient=patient, recorded_by=clinician, film_and_analyse=True,
-                    use_in_reports=not options["no_reports"], wording_version=options["wording_version"],
-                    how_given="paper", recorded_at=signed_at,
-                )  # fmt: skip
+                    patient=patient,
+                    recorded_by=clinician,
+                    film_and_analyse=True,
+                    use_in_reports=not options["no_reports"],
+                    wording_version=options["wording_version"],
+                    how_given="paper",
+                    recorded_at=signed_at,
+                )
             except (ValidationError, PermissionDenied) as exc:
                 raise CommandError(f"patient {patient_id}: {exc}") from exc
             self.stdout.write(f"patient {patient_id}: paper consent recorded")
