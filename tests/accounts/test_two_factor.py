@@ -471,4 +471,5 @@ def test_clinician_sets_up_and_uses_two_factor_in_chromium(page, clinician, visi
     page.context.clear_cookies()
     sign_in(page, "clin")
     page.wait_for_url("**/today/")  # a clinician lands on Today
+    page.goto("/patients/")
     assert visit_a.patient.last_name in page.locator("table.table").inner_text()
