@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.models import Patient, Visit
 from programs.models import Exercise, ExerciseLog, Phase, PrescribedExercise, Program, ProgramExercise
+from programs.services import EXERCISE_EDITABLE_FIELDS
 
 PAIN_CHOICES = [(n, f"{n}/10") for n in range(11)]
 # No pain is assumed: the athlete picks a number, and a form left at "Choose" is refused.
@@ -169,21 +170,4 @@ class ReviseItemForm(forms.Form):
 class ExerciseForm(forms.ModelForm):
     class Meta:
         model = Exercise
-        fields = [
-            "name",
-            "target",
-            "starting_position",
-            "instructions",
-            "key_cues",
-            "common_faults",
-            "evidence",
-            "default_sets",
-            "default_reps",
-            "default_hold_s",
-            "default_load_kg",
-            "load_note",
-            "default_days_per_week",
-            "easier",
-            "harder",
-            "is_active",
-        ]
+        fields = list(EXERCISE_EDITABLE_FIELDS)  # what exercise_update may change: one list

@@ -97,20 +97,7 @@ def cam03_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Outp
 @pytest.fixture
 def finish(cam03_analysis):
     """``finish(assessment)``: give a queued assessment the shared cam03 result through the services."""
-    from assessments import services
-
-    def run(assessment):
-        data, outputs = cam03_analysis
-        data = copy.deepcopy(data)
-        job_id = str(assessment.job_id)
-        claimed = services.assessment_claim(assessment_id=assessment.pk, job_id=job_id)
-        assert claimed is not None
-        files = services._store_outputs(claimed, job_id, data, outputs)
-        services.assessment_store_result(assessment_id=assessment.pk, job_id=job_id, result=data, files=files)
-        assessment.refresh_from_db()
-        return assessment
-
-    return run
+    return _finisher(cam03_analysis)
 
 
 @pytest.fixture
@@ -145,10 +132,15 @@ def side_view_analysis(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, 
 @pytest.fixture
 def finish_side_view(side_view_analysis):
     """``finish_side_view(assessment)``: give a queued assessment the side-view clip's real result."""
+    return _finisher(side_view_analysis)
+
+
+def _finisher(analysis):
+    """A function giving a queued assessment a shared real result, through the job's own services."""
     from assessments import services
 
     def run(assessment):
-        data, outputs = side_view_analysis
+        data, outputs = analysis
         data = copy.deepcopy(data)
         job_id = str(assessment.job_id)
         claimed = services.assessment_claim(assessment_id=assessment.pk, job_id=job_id)
