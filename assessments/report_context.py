@@ -12,6 +12,7 @@ from assessments import selectors
 from assessments.analysis import quality as gate
 from assessments.models import Assessment
 from assessments.reference import REPORT_CONTEXT
+from patients.consents import may_use_in_reports
 from patients.models import Patient, Visit
 
 
@@ -39,12 +40,23 @@ def keyframe_items(assessment: Assessment) -> list[dict[str, Any]]:
 
 
 def visit_report_context(*, user: Any, visit: Visit) -> dict[str, Any]:
-    """The report's context for a visit the caller has already found in ``user``'s scope."""
+    """The report's context for a visit the caller has already found in ``user``'s scope.
+
+    Pictures from the video (keyframes) appear only where the patient's consent covers reports;
+    the numbers stay, since they are not images of the patient.
+    """
+    pictures_allowed = may_use_in_reports(visit.patient)
     return {
         "visit": visit,
         "patient": visit.patient,
+        "pictures_withheld": not pictures_allowed,
         "items": [
-            {**item, "keyframes": keyframe_items(item["assessment"]) if item["assessment"].shows_numbers else []}
+            {
+                **item,
+                "keyframes": keyframe_items(item["assessment"])
+                if pictures_allowed and item["assessment"].shows_numbers
+                else [],
+            }
             for item in selectors.visit_report_items(user=user, visit=visit)
         ],
         "sdd": selectors.SMALLEST_DETECTABLE_DIFFERENCE_DEG,

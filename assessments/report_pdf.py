@@ -188,6 +188,14 @@ def render_visit_report_pdf(context: dict[str, Any], *, storage: Storage) -> byt
             story += _keyframe_row(storage, item["keyframes"], s["small"])
         if a.interpretation:
             story.append(Paragraph(f"<b>Your clinician's note:</b> {escape(a.interpretation)}", s["body"]))
+    if context.get("pictures_withheld") and context["items"]:
+        story.append(
+            Paragraph(
+                "Pictures from the video are left out of this report: the patient's consent does not cover "
+                "their use in reports.",
+                s["small"],
+            )
+        )
     if not context["items"]:
         story.append(Paragraph("No analysed video for this visit yet.", s["body"]))
 

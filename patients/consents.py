@@ -45,6 +45,12 @@ def may_film(patient: Patient | int) -> bool:
     return consent is not None and consent.film_and_analyse
 
 
+def may_use_in_reports(patient: Patient | int) -> bool:
+    """May pictures from the patient's video appear in reports (the consent's second scope)?"""
+    consent = consent_in_force(patient)
+    return consent is not None and consent.film_and_analyse and consent.use_in_reports
+
+
 def ensure_may_film(patient: Patient | int) -> None:
     """Refuse an upload without consent in force (ValidationError: a 400 with the reason)."""
     if not may_film(patient):
