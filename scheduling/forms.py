@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.forms import CalendarDateField
+from clinic.query import BadQuery, parse_id
 from patients.selectors import patient_queryset_for
 from scheduling import selectors
 from scheduling.calendar import at_local
@@ -71,10 +72,14 @@ class BookingForm(WhenMixin, forms.Form):
         super().__init__(*args, **kwargs)
         patients = patient_queryset_for(user).filter(is_active=True)
         chosen = str((self.data if self.is_bound else self.initial).get("patient") or "")
-        if chosen.isdigit():
+        try:
+            chosen_id = parse_id(chosen, name="patient")
+        except BadQuery:  # "²" or a 30-digit number: no narrowing; the field says what is wrong
+            chosen_id = None
+        if chosen_id is not None:
             # Booking for a patient picked on the slot search or their record: that one patient
             # is the choice, instead of an <option> for every patient in the clinic.
-            patients = patients.filter(pk=int(chosen))
+            patients = patients.filter(pk=chosen_id)
         cast(forms.ModelChoiceField, self.fields["patient"]).queryset = patients
         cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = selectors.bookable_clinicians()
         cast(forms.ModelChoiceField, self.fields["appointment_type"]).queryset = selectors.active_appointment_types()

@@ -348,6 +348,15 @@ def test_a_revision_of_a_malformed_item_is_400(client, clinician, walk_world):
     assert "item: expected a record id" in response.content.decode()
 
 
+@pytest.mark.parametrize("patient", ["²", "9" * 30, "-1"])
+def test_booking_for_a_malformed_patient_id_offers_the_form_not_a_500(client, front_desk, patient):
+    # "²".isdigit() is True and int("²") raises: found by the walk after the booking form changed.
+    client.force_login(front_desk)
+    response = client.get(reverse("scheduling:book") + "?" + urlencode({"patient": patient}))
+    assert response.status_code == 200
+    assert 'name="patient"' in response.content.decode()
+
+
 @pytest.mark.urls("tests.security.raising_urls")
 def test_an_api_failure_answers_json_and_a_page_failure_html():
     client = Client(raise_request_exception=False)
