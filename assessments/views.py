@@ -30,6 +30,7 @@ from assessments.services import retention, reviews
 from assessments.streaming import is_first_read, ranged_file_response
 from audit.models import AuditAction
 from audit.services import audit_record
+from clinic.forms import service_error_text
 from clinic.query import query_id
 from clinic.ratelimit import UPLOADS_PER_USER, rate_limited
 from patients.selectors import patient_get_for, visit_queryset_for
@@ -74,7 +75,7 @@ def upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
         except services.UploadTooLarge as exc:
             error, status = str(exc), 413
         except ValidationError as exc:
-            error = " ".join(msg for msgs in exc.message_dict.values() for msg in msgs)
+            error = service_error_text(exc)
     if error is not None:
         if _wants_json(request):
             return JsonResponse({"error": error}, status=status)
@@ -139,7 +140,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, "Result accepted: it now counts for trend changes and the athlete's summary.")
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, service_error_text(exc))
     return redirect(assessment)
 
 
@@ -152,7 +153,7 @@ def of_record(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         reviews.assessment_mark_of_record(assessment=assessment, marked_by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, service_error_text(exc))
     else:
         messages.success(request, "This assessment now counts for the visit's trend point.")
     return redirect(assessment)
@@ -201,7 +202,7 @@ def reanalyse(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         retention.assessment_reanalyse_if_kept(assessment=assessment, requested_by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, service_error_text(exc))
     else:
         messages.success(request, "Re-analysis queued. The current result stays until the new one is ready.")
     return redirect(assessment)
@@ -335,7 +336,7 @@ def keyframe_check(request: HttpRequest, pk: int, index: int) -> HttpResponse:
                     checked_by=request.user,
                 )
             except ValidationError as exc:
-                error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+                error = service_error_text(exc)
             else:
                 messages.success(
                     request, f"Saved: {check.manual_cpd_deg:.1f}° by hand, {check.engine_cpd_deg:.1f}° by the engine."

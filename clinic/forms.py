@@ -15,6 +15,11 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+def service_error_text(exc: ValidationError) -> str:
+    """A service's ValidationError as one sentence, for a message or a JSON answer (no form)."""
+    return " ".join(message for messages in exc.message_dict.values() for message in messages)
+
+
 class CalendarDateField(forms.DateField):
     """A date the calendar can hold (clinic/query.py's bounds): near year 1 or 9999 a week or a
     time zone added to it overflows, a 500 instead of a message."""
