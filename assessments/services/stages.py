@@ -246,13 +246,10 @@ def measure_run(*, assessment_id: int, job_id: str, message_id: str = "") -> str
         shutil.rmtree(work, ignore_errors=True)
     steps.step_finish(step=step, wall_s=time.perf_counter() - t0)
 
-    # The chunk results were only the way to the numbers.
-    def delete_chunks() -> None:
-        for s in pose_steps:
-            if s.file:
-                _delete_name(s.file)
-
-    transaction.on_commit(delete_chunks)
+    # The chunk results were only the way to the numbers (stored by now, in their own transaction).
+    for s in pose_steps:
+        if s.file:
+            _delete_name(s.file)
     return outcome
 
 
