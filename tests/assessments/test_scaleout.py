@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def chunked(settings):
-    """Chunks of 0.5 s: the 1.7 s cam03 clip becomes 3 chunks, 6 pose steps."""
-    settings.ASSESSMENT_CHUNK_S = 0.5
+    """Chunks of 0.2 s: the 1.7 s cam03 clip becomes 3 chunks (0-1.2 s, 1.2-1.4 s, 1.4-1.7 s), 6 pose steps."""
+    settings.ASSESSMENT_CHUNK_S = 0.2
     return settings
 
 
@@ -36,7 +36,7 @@ def started(assessment: Assessment) -> list[AnalysisStep]:
     from assessments.analysis.plan import plan_pose
     from assessments.analysis.video import probe
 
-    plan = plan_pose(probe(claimed.video.path), chunk_s=0.5)
+    plan = plan_pose(probe(claimed.video.path), chunk_s=0.2)
     return steps.steps_create(assessment=claimed, job_id=job_id, plan=plan)
 
 
@@ -65,10 +65,10 @@ def test_a_clip_in_chunks_is_measured_through_the_chord_with_the_numbers_of_one_
     assert set(AnalysisStep.objects.filter(job_id=uploaded.job_id).values_list("status", flat=True)) == {
         StepStatus.DONE
     }
-    cli = analyse(CAM03, "posterior", chunk_s=0.5)
+    cli = analyse(CAM03, "posterior", chunk_s=0.2)
     assert uploaded.result["summary"] == cli.to_dict()["summary"]
     np.testing.assert_array_equal(uploaded.result["frames"]["index"], cli.frame_index)
-    assert uploaded.result["pose"]["chunks"] == [[0, 30], [30, 60], [60, 100]]
+    assert uploaded.result["pose"]["chunks"] == [[0, 72], [72, 84], [84, 100]]
     # Pictures followed the numbers; the chunk results, only the way to them, are gone.
     assert not uploaded.pictures_pending and uploaded.keyframes and uploaded.preview
     storage = uploaded.video.storage

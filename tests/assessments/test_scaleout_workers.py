@@ -19,7 +19,7 @@ from tests.worker import celery_worker, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
-CHUNKED = {"ASSESSMENT_CHUNK_S": "0.5"}  # cam03 (1.7 s) in 3 chunks: 6 pose tasks
+CHUNKED = {"ASSESSMENT_CHUNK_S": "0.2"}  # cam03 (1.7 s) in 3 chunks: 6 pose tasks
 FINISHED = (AssessmentStatus.DONE, AssessmentStatus.FLAGGED)
 
 
@@ -37,10 +37,8 @@ def assert_finished_once(done: Assessment) -> None:
     assert pose.count() == 6 and set(pose.values_list("status", flat=True)) == {StepStatus.DONE}
 
 
-def test_two_workers_share_one_clips_chunks_and_the_pictures_follow_the_numbers(
-    visit_a, clinician, tmp_path, settings
-):
-    settings.ASSESSMENT_CHUNK_S = 0.5
+def test_two_workers_share_one_clips_chunks_and_the_pictures_follow_the_numbers(visit_a, clinician, tmp_path, settings):
+    settings.ASSESSMENT_CHUNK_S = 0.2
     with (
         celery_worker(log_path=tmp_path / "w1.log", extra_env=CHUNKED),
         celery_worker(log_path=tmp_path / "w2.log", extra_env=CHUNKED),

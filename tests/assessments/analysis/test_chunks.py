@@ -32,23 +32,25 @@ def test_a_clip_shorter_than_one_chunk_is_one_chunk_without_warm_up():
 
 
 def test_chunks_keep_every_posed_frame_once_and_warm_up_at_least_a_second_before_their_start():
-    plan = plan_pose(info_of(600), chunk_s=2.5)
-    assert [(c.start, c.stop) for c in plan.chunks] == [(0, 150), (150, 300), (300, 450), (450, 600)]
-    assert kept_frames(plan) == list(range(600))
+    plan = plan_pose(info_of(660), chunk_s=2.5)
+    # The first chunk has no warm-up to pose: it keeps that second more, so every task poses 210 frames.
+    assert [(c.start, c.stop) for c in plan.chunks] == [(0, 210), (210, 360), (360, 510), (510, 660)]
+    assert kept_frames(plan) == list(range(660))
     assert all(c.start - c.warm_start >= MIN_WARMUP_S * 60 for c in plan.chunks[1:])
+    assert {plan.samples(c, with_warmup=True) for c in plan.chunks} == {210}
     assert [c.last for c in plan.chunks] == [False, False, False, True]
 
 
 def test_a_last_partial_chunk_keeps_its_own_chunk_unless_shorter_than_half_of_one():
-    longer = plan_pose(info_of(660), chunk_s=5.0)  # 300 + 300 + 60: the 60 join the chunk before
-    assert [(c.start, c.stop) for c in longer.chunks] == [(0, 300), (300, 660)]
-    partial = plan_pose(info_of(800), chunk_s=5.0)  # 300 + 300 + 200: a chunk of its own
-    assert [(c.start, c.stop) for c in partial.chunks] == [(0, 300), (300, 600), (600, 800)]
+    joined = plan_pose(info_of(700), chunk_s=5.0)  # 360 + 300 + 40: the 40 join the chunk before
+    assert [(c.start, c.stop) for c in joined.chunks] == [(0, 360), (360, 700)]
+    partial = plan_pose(info_of(860), chunk_s=5.0)  # 360 + 300 + 200: a chunk of its own
+    assert [(c.start, c.stop) for c in partial.chunks] == [(0, 360), (360, 660), (660, 860)]
 
 
 def test_at_120_fps_chunk_boundaries_fall_on_posed_frames():
     plan = plan_pose(info_of(1200, fps=120.0), chunk_s=2.5)
-    assert plan.stride == 2
+    assert plan.stride == 2 and len(plan.chunks) == 4
     assert all(c.start % 2 == 0 and c.warm_start % 2 == 0 for c in plan.chunks)
     assert kept_frames(plan) == list(range(0, 1200, 2))
 
@@ -62,7 +64,7 @@ def test_seeking_to_a_chunk_gives_the_frames_and_times_of_decoding_from_the_star
 
 def test_a_chunk_drops_its_warm_up_and_reset_estimators_pose_as_new_ones():
     info = probe(CAM03)
-    plan = plan_pose(info, chunk_s=0.5)
+    plan = plan_pose(info, chunk_s=0.2)
     late = plan.chunks[-1]
     assert late.warm_start < late.start
     first = pose_chunk(info, late, stride=plan.stride)
@@ -81,7 +83,7 @@ def test_a_chunk_drops_its_warm_up_and_reset_estimators_pose_as_new_ones():
 
 def test_a_chunk_result_survives_its_file(tmp_path):
     info = probe(CAM03)
-    plan = plan_pose(info, chunk_s=0.5)
+    plan = plan_pose(info, chunk_s=0.2)
     (result,) = pose_chunk(info, plan.chunks[1], ("mirror",), stride=plan.stride)
     result.save(tmp_path / "chunk.npz")
     loaded = ChunkResult.load(tmp_path / "chunk.npz")
@@ -92,12 +94,15 @@ def test_a_chunk_result_survives_its_file(tmp_path):
 
 def test_the_cli_path_in_chunks_poses_every_frame_once_in_order():
     whole = analyse(CAM03, chunk_s=5.0)
-    chunked = analyse(CAM03, chunk_s=0.5)
-    assert len(chunked.pose["chunks"]) == 3 and len(whole.pose["chunks"]) == 1
+    chunked = analyse(CAM03, chunk_s=0.2)
+    assert chunked.pose["chunks"] == [[0, 72], [72, 84], [84, 100]] and whole.pose["chunks"] == [[0, 100]]
     np.testing.assert_array_equal(chunked.frame_index, np.arange(100))
     np.testing.assert_array_equal(chunked.time_s, whole.time_s)
-    # Every warm-up of this 1.7 s clip reaches back to its first frame: the same history, the same poses.
-    np.testing.assert_array_equal(chunked.pelvic_obliquity_deg, whole.pelvic_obliquity_deg)
+    # The later chunks start their trackers 1 s early and settle to about MediaPipe's own restart
+    # spread (p90 0.28 deg, max 1.0 deg; bench_analysis measures the targets on the 10 s clip, whose
+    # boundaries are not a quarter of its frames as here).
+    diff = np.abs(chunked.pelvic_obliquity_deg - whole.pelvic_obliquity_deg)
+    assert np.nanmedian(diff) < 0.1 and np.nanpercentile(diff, 90) < 0.5 and np.nanmax(diff) < 1.0
 
 
 def synthetic_chunks(track: PoseTrack, chunk_s: float) -> tuple[VideoInfo, object, list[ChunkResult]]:
@@ -128,7 +133,7 @@ def synthetic_chunks(track: PoseTrack, chunk_s: float) -> tuple[VideoInfo, objec
 def test_summary_of_synthetic_runs_is_identical_through_the_chunk_merge(drop_rate):
     run = generate_run(cpd_left_deg=6.0, cpd_right_deg=3.0, duration_s=12.0, fps=60.0, drop_rate=drop_rate, seed=7)
     info, plan, results = synthetic_chunks(run.track, chunk_s=2.5)
-    assert len(plan.chunks) == 5
+    assert len(plan.chunks) == 4
     one_info, one_plan, one_results = synthetic_chunks(run.track, chunk_s=60.0)
     merged = measure(info, "posterior", plan, results).result
     single = measure(one_info, "posterior", one_plan, one_results).result
