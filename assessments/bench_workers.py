@@ -146,7 +146,7 @@ def projected_rtf(clip: Path, costs: dict[str, float], workers: int) -> float:
 
 def accuracy(row: Assessment, reference: Any) -> dict[str, float]:
     """Per-frame obliquity of the workers' chunked result against one uninterrupted process."""
-    frames = row.result["frames"]
+    frames = (row.result or {})["frames"]
     chunked = np.array([np.nan if v is None else v for v in frames["pelvic_obliquity_deg"]], dtype=float)
     _, ci, ri = np.intersect1d(np.asarray(frames["index"]), reference.frame_index, return_indices=True)
     diff = np.abs(chunked[ci] - np.asarray(reference.pelvic_obliquity_deg)[ri])

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if options["decode_only"]:
             self.stdout.write(json.dumps(bench.decode_benchmark()))
             return
-        chunk_s = options["chunk_s"] or settings.ASSESSMENT_CHUNK_S
+        chunk_s = float(str(options["chunk_s"] or settings.ASSESSMENT_CHUNK_S))
         counts = tuple(int(n) for n in str(options["workers"]).split(","))
         path = Path(str(options["path"])) if options["path"] else None
-        bench_workers.run(path, chunk_s=float(chunk_s), counts=counts, out=self.stdout.write)
+        bench_workers.run(path, chunk_s=chunk_s, counts=counts, out=self.stdout.write)
