@@ -184,7 +184,7 @@ def pose_run(*, assessment_id: int, job_id: str, index: int, tracker: str, messa
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if not steps.step_finish(step=step, file=name, wall_s=result.wall_s, cpu_s=result.cpu_s):
-        _delete_name(name)
+        steps.delete_stored([name])
         return "discarded"
     if steps.pose_all_done(job_id=job_id):
         steps.step_add(assessment_id=assessment_id, job_id=job_id, stage=StepStage.MEASURE)
@@ -206,10 +206,6 @@ def _save(assessment: Assessment, relative: str, local: Path) -> str:
             return storage.save(name, File(fh))
     except OSError as exc:
         raise TransientAnalysisError(f"could not store {relative}: {exc}") from exc
-
-
-def _delete_name(name: str) -> None:
-    _delete_files({"landmarks": name})
 
 
 # --- Merge and measure (task measure_assessment) ---------------------------------------------
@@ -247,9 +243,7 @@ def measure_run(*, assessment_id: int, job_id: str, message_id: str = "") -> str
     steps.step_finish(step=step, wall_s=time.perf_counter() - t0)
 
     # The chunk results were only the way to the numbers (stored by now, in their own transaction).
-    for s in pose_steps:
-        if s.file:
-            _delete_name(s.file)
+    steps.delete_stored([s.file for s in pose_steps if s.file])
     return outcome
 
 

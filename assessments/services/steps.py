@@ -19,7 +19,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from assessments.analysis.plan import TRACKERS, PosePlan
-from assessments.models import AnalysisStep, Assessment, AssessmentStatus, StepStage, StepStatus
+from assessments.models import AnalysisStep, Assessment, AssessmentStatus, StepStage, StepStatus, private_storage
 from assessments.services import jobs
 
 logger = logging.getLogger(__name__)
@@ -170,8 +170,21 @@ def step_fail(*, step: AnalysisStep, reason: str) -> None:
     )
     if step.stage == StepStage.RENDER:
         pictures_fail(assessment_id=step.assessment_id, job_id=str(step.job_id))
-    else:
-        jobs.assessment_fail(assessment_id=step.assessment_id, job_id=str(step.job_id), reason=reason)
+        return
+    jobs.assessment_fail(assessment_id=step.assessment_id, job_id=str(step.job_id), reason=reason)
+    # The job is over: the chunk results already posed will never be merged.
+    done = AnalysisStep.objects.filter(job_id=step.job_id, stage=StepStage.POSE).exclude(file="")
+    delete_stored(list(done.values_list("file", flat=True)))
+
+
+def delete_stored(names: list[str]) -> None:
+    """Remove files from private storage; one that fails to go is logged and left."""
+    storage = private_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("could not delete %s", name)
 
 
 def pictures_fail(*, assessment_id: int, job_id: str) -> bool:

@@ -219,3 +219,16 @@ def test_pictures_that_fail_for_good_leave_the_numbers_with_a_sentence(uploaded,
     assert uploaded.status in (AssessmentStatus.DONE, AssessmentStatus.FLAGGED) and not uploaded.pictures_pending
     assert uploaded.result["outputs"]["pictures_error"].startswith("The keyframes and the annotated preview could not")
     assert uploaded.result["summary"]["left"] and uploaded.analysed_at is not None
+
+
+def test_pictures_still_owed_when_the_video_is_removed_are_never_drawn(uploaded, chunked):
+    from assessments.services.retention import assessment_remove_videos
+
+    for k, step in enumerate(started(uploaded)):
+        pose(uploaded, step, f"m-{k}")
+    stages.measure_run(assessment_id=uploaded.pk, job_id=str(uploaded.job_id), message_id="measure")
+    assert assessment_remove_videos(assessment_id=uploaded.pk, reason="when consent was withdrawn")
+    assert render_assessment.apply(args=[uploaded.pk, str(uploaded.job_id)]).get() == "skipped"
+    uploaded.refresh_from_db()
+    assert not uploaded.pictures_pending and not uploaded.preview and not uploaded.keyframes
+    assert uploaded.result["summary"]["left"]  # the numbers stay
