@@ -417,7 +417,7 @@ STORAGES["assessments"] = {
 # Analysis that scales out (issue 15): a clip is posed in chunks of this many seconds, one Celery
 # task per chunk and tracker, on any worker. Shorter chunks spread a clip over more workers but
 # each pays a 1 s warm-up; a clip of one chunk is analysed in a single task (README "Sizing").
-ASSESSMENT_CHUNK_S = env.float("ASSESSMENT_CHUNK_S", default=5.0)
+ASSESSMENT_CHUNK_S = env.float("ASSESSMENT_CHUNK_S", default=4.5)
 ASSESSMENT_MAX_UPLOAD_BYTES = env.int("ASSESSMENT_MAX_UPLOAD_BYTES", default=1024**3)
 ASSESSMENT_MIN_DURATION_S = env.float("ASSESSMENT_MIN_DURATION_S", default=1.0)
 # Resumable uploads (tus 1.0.0 under /api/v1/uploads/): the page sends clips larger than
