@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.models import Assessment, AssessmentSource
 from assessments.selectors import assessment_queryset_for, can_view_results
 from fhir_api.resources.common import GAIT_METRICS_SYSTEM
 from fhir_api.resources.observation import (
@@ -30,7 +31,18 @@ COLUMNS = (
     "fppa_left_deg",
     "fppa_right_deg",
 )
-FIELDS = ("id", "patient_id", "visit_id", "visit__visit_date", "analysed_at", "view", "analysis_version", "status")
+FIELDS = (
+    "id",
+    "patient_id",
+    "visit_id",
+    "visit__visit_date",
+    "created_at",
+    "source",
+    "analysed_at",
+    "view",
+    "analysis_version",
+    "status",
+)
 
 
 def _ids(values: list[str]) -> Criterion:
@@ -76,13 +88,15 @@ def _numbers(row: dict[str, Any]) -> AssessmentNumbers:
         assessment_id=row["id"],
         patient_id=row["patient_id"],
         visit_id=row["visit_id"],
-        visit_date=row["visit__visit_date"],
+        # A self-check accepted into the trend has no visit: the day it was sent.
+        visit_date=row["visit__visit_date"] or timezone.localdate(row["created_at"]),
         analysed_at=row["analysed_at"],
         view=row["view"],
         analysis_version=row["analysis_version"],
         status=row["status"],
         values=values,
         quality=row["fhir_quality"] if isinstance(row["fhir_quality"], dict) else {},
+        self_check=row["source"] == AssessmentSource.SELF_CHECK,
     )
 
 

@@ -81,7 +81,8 @@ class Records:
 
     @property
     def fhir_document_id(self) -> str:
-        return report_document_id(self.assessment.visit_id)  # the visit's report, once analysed
+        self.assessment  # noqa: B018  # the visit's report exists once it has an analysed assessment
+        return report_document_id(self.visit.pk)
 
     @cached_property
     def appointment(self) -> Any:
