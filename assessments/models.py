@@ -330,7 +330,10 @@ class ResumableUpload(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resumable_uploads")
-    visit = models.ForeignKey("patients.Visit", on_delete=models.CASCADE, related_name="resumable_uploads")
+    # None: an athlete's self-check from the portal (the owner's own patient record).
+    visit = models.ForeignKey(
+        "patients.Visit", on_delete=models.CASCADE, related_name="resumable_uploads", null=True, blank=True
+    )
     view = models.CharField(max_length=16, choices=CameraView.choices, default=CameraView.POSTERIOR)
     capture_fps = models.FloatField(null=True, blank=True)
     filename = models.CharField(max_length=255, blank=True)

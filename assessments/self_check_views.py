@@ -56,6 +56,8 @@ def _page(request: HttpRequest, patient: Patient, *, error: str = "", status: in
         "error": error,
         "max_upload": human_size(settings.ASSESSMENT_MAX_UPLOAD_BYTES),
         "max_upload_bytes": settings.ASSESSMENT_MAX_UPLOAD_BYTES,
+        "resumable_threshold_bytes": settings.ASSESSMENT_RESUMABLE_THRESHOLD_BYTES,
+        "resumable_chunk_bytes": settings.ASSESSMENT_RESUMABLE_CHUNK_BYTES,
     }
     return render(request, "assessments/self_check_portal.html", context, status=status)
 

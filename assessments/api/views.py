@@ -154,6 +154,8 @@ def trend_payload(trend: selectors.Trend, metrics: list[str]) -> dict[str, Any]:
                 "assessment_id": point.assessment_id,
                 "visit_id": point.visit_id,
                 "visit_date": point.visit_date.isoformat(),
+                # A self-check the clinician accepted into the trend: no visit, dated the day it was sent.
+                "self_check": point.self_check,
                 "view": point.view,
                 "status": point.status,
                 "included": point.included,

@@ -30,11 +30,7 @@ def self_check_create(
     checks, limits, messages and job). Only the athlete whose record it is sends one."""
     if getattr(sent_by, "pk", None) is None or patient.user_id != sent_by.pk:
         raise PermissionDenied("Only the athlete can send a self-check of their own running.")
-    if not sent_by.has_perm("assessments.add_self_check"):
-        raise PermissionDenied("This account cannot send self-checks.")
-    if view not in CameraView.values:
-        raise ValidationError({"view": "Choose whether you filmed from behind or from the front."})
-    ensure_may_film(patient, message=NO_CONSENT_SELF_CHECK_MESSAGE, field="video")
+    validate_can_send_self_check(sent_by, view)
     return _store_and_queue(
         visit=None,
         patient_id=patient.pk,
@@ -45,6 +41,18 @@ def self_check_create(
         capture_fps=capture_fps,
         no_consent_message=NO_CONSENT_SELF_CHECK_MESSAGE,
     )
+
+
+def validate_can_send_self_check(user: Any, view: str) -> Patient:
+    """The user is an athlete with a record, the view is one we measure and consent is on file
+    (checked again when the clip is complete). Returns their patient record."""
+    patient = getattr(user, "patient", None)
+    if not user.has_perm("assessments.add_self_check") or patient is None:
+        raise PermissionDenied("Self-checks are sent by athletes from their portal.")
+    if view not in CameraView.values:
+        raise ValidationError({"view": "Choose whether you filmed from behind or from the front."})
+    ensure_may_film(patient, message=NO_CONSENT_SELF_CHECK_MESSAGE, field="video")
+    return patient
 
 
 @transaction.atomic

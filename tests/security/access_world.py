@@ -65,6 +65,14 @@ class Records:
         return assessment
 
     @cached_property
+    def self_check(self) -> Assessment:
+        """A self-check the athlete sent from the portal, analysed and waiting for review (no visit)."""
+        return cast(
+            Assessment,
+            AssessmentFactory(visit=None, patient=self.patient, source="self_check", created_by=self.user),
+        )
+
+    @cached_property
     def resumable_upload(self) -> ResumableUpload:
         """A resumable upload the clinician started for the visit: it is theirs alone."""
         return ResumableUpload.objects.create(
