@@ -467,7 +467,8 @@ SELF_CHECK_ANALYSING = "analysing"
 SELF_CHECK_WAITING = "waiting_for_review"
 SELF_CHECK_REVIEWED = "reviewed"
 SELF_CHECK_STATE_TEXT = {
-    SELF_CHECK_ANALYSING: "Sent to your clinic. The video is being analysed; then your clinician will review it.",
+    SELF_CHECK_ANALYSING: "Your video is being analysed; then your clinician will review it. You will see the "
+    "result here with their words.",
     SELF_CHECK_WAITING: "Sent to your clinic, waiting for review. You will see the result here with your "
     "clinician's words once they have looked at it.",
     SELF_CHECK_REVIEWED: "Reviewed by your clinician.",
@@ -510,7 +511,9 @@ def athlete_self_check(assessment: Assessment) -> AthleteSelfCheck:
             for key in ("cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg", "cadence_spm")
         }
     else:
-        summary = "This clip did not give a number we can rely on; your clinician's words below say what to try next."
+        summary = (
+            "This clip did not give a reliable number this time; your clinician's words above say what to try next."
+        )
     return AthleteSelfCheck(
         assessment=assessment,
         state=SELF_CHECK_REVIEWED,

@@ -9,6 +9,7 @@ import pytest
 
 from assessments.models import Assessment
 from assessments.services.self_checks import self_check_review
+from tests.assessments.conftest import cam03_analysis, finish  # noqa: F401 (fixtures, used by name)
 from tests.browser_fixtures import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,7 @@ WORDS = "Great rhythm, Ada: your pelvis stays level on both sides. Keep up the s
 
 
 def test_athlete_records_a_self_check_on_a_phone_and_reads_the_review_later(
-    phone_page, athlete_a, clinician, visit_a, finish, tmp_path
+    phone_page, athlete_a, clinician, visit_a, finish, tmp_path  # noqa: F811
 ):
     page = phone_page
     user, _ = athlete_a
