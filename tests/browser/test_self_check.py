@@ -19,7 +19,12 @@ WORDS = "Great rhythm, Ada: your pelvis stays level on both sides. Keep up the s
 
 
 def test_athlete_records_a_self_check_on_a_phone_and_reads_the_review_later(
-    phone_page, athlete_a, clinician, visit_a, finish, tmp_path  # noqa: F811
+    phone_page,
+    athlete_a,
+    clinician,
+    visit_a,
+    finish,
+    tmp_path,  # noqa: F811
 ):
     page = phone_page
     user, _ = athlete_a
