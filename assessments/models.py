@@ -54,7 +54,11 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
         accepted into the trend. The one home of the rule (issue 12, item 7): a self-check never
         counts as a clinic measurement (trend, reports, FHIR, exports, programme decisions, hip-check
         statistics, athlete summaries) until a clinician accepts it into the trend."""
-        return self.filter(models.Q(source=AssessmentSource.CLINIC) | models.Q(in_trend_at__isnull=False))
+        # As with a low-confidence acceptance, the acceptance covers the analysis it was given on: a
+        # re-analysis (analysed_at after in_trend_at) takes the self-check out until it is reviewed again.
+        return self.filter(
+            models.Q(source=AssessmentSource.CLINIC) | models.Q(in_trend_at__gte=models.F("analysed_at"))
+        )
 
     def self_checks(self) -> AssessmentQuerySet:
         return self.filter(source=AssessmentSource.SELF_CHECK)
@@ -216,11 +220,12 @@ class Assessment(models.Model):
 
     @property
     def is_reviewed(self) -> bool:
-        return self.reviewed_at is not None
+        """Reviewed on its current analysis (a re-analysis needs a new review)."""
+        return self.reviewed_at is not None and (self.analysed_at is None or self.reviewed_at >= self.analysed_at)
 
     @property
     def in_trend(self) -> bool:
-        return self.in_trend_at is not None
+        return self.in_trend_at is not None and self.analysed_at is not None and self.in_trend_at >= self.analysed_at
 
     @property
     def is_finished(self) -> bool:

@@ -95,7 +95,7 @@ def self_checks_to_review(*, user: Any) -> QuerySet[Assessment]:
     of athletes they have seen at a visit; an admin the clinic's."""
     if not can_view_results(user):
         return Assessment.objects.none()
-    waiting = self_check_queryset_for(user).filter(reviewed_at__isnull=True)
+    waiting = self_check_queryset_for(user).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=F("analysed_at")))
     if user.has_perm("scheduling.keep_calendar"):
         waiting = waiting.filter(Exists(Visit.objects.filter(patient=OuterRef("patient"), clinician=user)))
     return waiting.defer("result").annotate(quality_flags=F("result__quality__flags")).order_by("created_at", "id")

@@ -136,6 +136,7 @@ def self_check_list(request: HttpRequest) -> HttpResponse:
     waiting = list(selectors.self_checks_to_review(user=request.user))
     reviewed = list(
         selectors.self_check_queryset_for(request.user)
+        .exclude(pk__in=[a.pk for a in waiting])
         .filter(reviewed_at__isnull=False)
         .defer("result")
         .annotate(quality_flags=F("result__quality__flags"))

@@ -73,11 +73,11 @@ def self_check_review(*, assessment: Assessment, comment: str, add_to_trend: boo
         )
     now = timezone.now()
     first_review = assessment.reviewed_at is None
-    was_in_trend = assessment.in_trend
+    was_in_trend = assessment.in_trend  # on this analysis: after a re-analysis it is accepted again
     changes: dict[str, Any] = {"reviewed_by": reviewed_by, "reviewed_at": now, "review_comment": comment}
     if add_to_trend and not was_in_trend:
         changes.update(in_trend_by=reviewed_by, in_trend_at=now)
-    elif not add_to_trend and was_in_trend:
+    elif not add_to_trend and assessment.in_trend_at is not None:
         changes.update(in_trend_by=None, in_trend_at=None)
     Assessment.objects.filter(pk=assessment.pk).update(**changes, updated_at=now)
     audit_record(

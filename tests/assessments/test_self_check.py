@@ -391,3 +391,19 @@ def test_an_athlete_cannot_start_a_resumable_upload_into_a_clinic_visit(api, ath
     )
     assert response.status_code == 403
     assert not Assessment.objects.exists()
+
+
+def test_a_re_analysis_takes_the_self_check_out_of_the_trend_until_it_is_reviewed_again(
+    clinician, visit_a, analysed_self_check, finish
+):
+    from assessments.services import assessment_reanalyse
+
+    sc = self_check_review(assessment=analysed_self_check, comment=WORDS, add_to_trend=True, reviewed_by=clinician)
+    assert sc in selectors.assessment_queryset_for(clinician)
+    sc = finish(assessment_reanalyse(assessment=sc, requested_by=clinician))  # the same real result, stored again
+    assert sc.analysed_at > sc.in_trend_at and not sc.in_trend and not sc.is_reviewed
+    assert sc not in selectors.assessment_queryset_for(clinician)
+    assert sc in selectors.self_checks_to_review(user=clinician)
+    assert selectors.athlete_self_check(sc).state == "waiting_for_review"
+    sc = self_check_review(assessment=sc, comment=WORDS, add_to_trend=True, reviewed_by=clinician)
+    assert sc in selectors.assessment_queryset_for(clinician) and sc.in_trend
