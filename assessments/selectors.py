@@ -111,13 +111,19 @@ def visit_assessments(*, user: Any, visit_id: int) -> QuerySet[Assessment]:
     return assessment_queryset_for(user).filter(visit_id=visit_id).order_by("created_at", "id")
 
 
+def measured_date() -> Coalesce:
+    """The day a clip was filmed, in SQL: its visit's date, or the day a self-check (no visit) was sent
+    (``Assessment.measured_on`` in Python)."""
+    return Coalesce("visit__visit_date", TruncDate("created_at"))
+
+
 def patient_assessments(*, user: Any, patient: Patient) -> QuerySet[Assessment]:
     """The patient's measurements, oldest first, each with ``measured_date`` (its visit's date, or the
     day an accepted self-check was sent)."""
     return (
         assessment_queryset_for(user)
         .filter(patient=patient)
-        .annotate(measured_date=Coalesce("visit__visit_date", TruncDate("created_at")))
+        .annotate(measured_date=measured_date())
         .order_by("measured_date", "created_at", "id")
     )
 

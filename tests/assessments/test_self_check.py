@@ -198,6 +198,10 @@ def test_a_self_check_is_no_clinic_measurement_until_accepted_into_the_trend_and
     assert observation["method"]["coding"][0]["code"] == "athlete-self-check-video"
     assert "encounter" not in observation
     assert any("Self-check" in note["text"] for note in observation["note"])
+    sent_on = sc.measured_on.isoformat()
+    dated = api.get(f"/fhir/r4/Observation?patient={patient.pk}&date={sent_on}&code=cpd-left").json()
+    assert f"assessment-{sc.pk}-cpd-left" in {entry["resource"]["id"] for entry in dated["entry"]}
+    assert observation["effectiveDateTime"] == sent_on
     clinic_obs = api.get(f"/fhir/r4/Observation/assessment-{analysed_a.pk}-cpd-left").json()
     assert clinic_obs["method"]["coding"][0]["code"] == "clinic-treadmill-video"
     media = api.get(f"/fhir/r4/Media/assessment-{sc.pk}").json()
