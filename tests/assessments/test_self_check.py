@@ -411,3 +411,24 @@ def test_a_re_analysis_takes_the_self_check_out_of_the_trend_until_it_is_reviewe
     assert selectors.athlete_self_check(sc).state == "waiting_for_review"
     sc = self_check_review(assessment=sc, comment=WORDS, add_to_trend=True, reviewed_by=clinician)
     assert sc in selectors.assessment_queryset_for(clinician) and sc.in_trend
+
+
+KEYFRAME = {"side": "left", "kind": "midstance", "frame": 12, "cpd_midstance_deg": 6.0, "name": "unused.png"}
+
+
+def test_hip_checks_and_programme_cadence_leave_a_self_check_out_until_it_is_accepted(clinician, athlete_a, visit_a):
+    from assessments.services.reviews import hip_check_save
+    from programs.selectors import latest_measured_cadence
+
+    _, patient = athlete_a
+    clinic = AssessmentFactory(visit=visit_a, keyframes=[KEYFRAME], cadence_spm=168.0)
+    sc = AssessmentFactory(visit=None, patient=patient, source="self_check", keyframes=[KEYFRAME], cadence_spm=180.0)
+    for a in (clinic, sc):
+        hip_check_save(assessment=a, keyframe_index=0, left_hip=(100, 200), right_hip=(200, 205), checked_by=clinician)
+    assert [c.assessment_id for c in selectors.hip_checks_for(clinician)] == [clinic.pk]
+    assert latest_measured_cadence(user=clinician, patient=patient) == (168, visit_a.visit_date)
+
+    self_check_review(assessment=sc, comment=WORDS, add_to_trend=True, reviewed_by=clinician)
+    assert {c.assessment_id for c in selectors.hip_checks_for(clinician)} == {clinic.pk, sc.pk}
+    assert sc.measured_on > visit_a.visit_date  # sent today, after the visit a week ago
+    assert latest_measured_cadence(user=clinician, patient=patient) == (180, sc.measured_on)
