@@ -47,6 +47,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         if self.action == "list":
             return selectors.assessment_list_for(self.request.user)
+        if self.action in ("status", "result"):
+            # Staff reads of one clip's processing and analysis (the result page polls the status):
+            # a self-check under review too, as its page shows it. Its numbers are no measurement.
+            return selectors.assessment_page_queryset_for(self.request.user)
         return selectors.assessment_queryset_for(self.request.user)
 
     def get_serializer_class(self):

@@ -432,3 +432,13 @@ def test_hip_checks_and_programme_cadence_leave_a_self_check_out_until_it_is_acc
     assert {c.assessment_id for c in selectors.hip_checks_for(clinician)} == {clinic.pk, sc.pk}
     assert sc.measured_on > visit_a.visit_date  # sent today, after the visit a week ago
     assert latest_measured_cadence(user=clinician, patient=patient) == (180, sc.measured_on)
+
+
+def test_the_result_page_polls_the_status_of_a_self_check_under_review(api, clinician, athlete_a, sent):
+    api.force_authenticate(user=clinician)
+    status = api.get(reverse("api:assessment-status", args=[sent.pk]))
+    assert status.status_code == 200 and status.json()["status"] == "queued"
+    # The clinic's assessment resource itself lists and reads measurements only.
+    assert api.get(reverse("api:assessment-detail", args=[sent.pk])).status_code == 404
+    api.force_authenticate(user=athlete_a[0])
+    assert api.get(reverse("api:assessment-status", args=[sent.pk])).status_code == 403

@@ -66,3 +66,32 @@ def test_desktop_portal_shows_the_file_chooser_only(page, athlete_a, tmp_path):
     assert not page.locator("#id_video_record").is_visible()
     page.screenshot(path=str(tmp_path / "self-check-form-desktop.png"), full_page=True)
     print(f"\nscreenshots: {tmp_path}")
+
+
+def test_clinician_reviews_a_self_check_from_the_review_list_and_accepts_it_into_the_trend(
+    page, athlete_a, clinician, visit_a, give_result, tmp_path
+):
+    from assessments.services.self_checks import self_check_create
+    from tests.assessments.conftest import CAM03 as CAM03_PATH
+    from tests.assessments.conftest import upload_of
+
+    user, patient = athlete_a
+    sc = give_result(self_check_create(patient=patient, video=upload_of(CAM03_PATH), view="posterior", sent_by=user))
+    sign_in(page, "clin")
+    page.goto("/today/")
+    page.click(f"#today-self-checks a[href='{sc.get_absolute_url()}']")
+    page.wait_for_url(f"**{sc.get_absolute_url()}")
+    assert "Waiting for review" in page.locator("#review-state").inner_text()
+    page.fill("#id_review_comment", WORDS)
+    if page.locator("#id_add_to_trend").count():
+        page.check("#id_add_to_trend")
+    page.screenshot(path=str(tmp_path / "self-check-review-desktop.png"), full_page=True)
+    page.click("#save-review")
+    page.wait_for_load_state()
+    sc.refresh_from_db()
+    assert sc.review_comment == WORDS and sc.is_reviewed
+    assert "Reviewed" in page.locator("#review-state").inner_text()
+    page.goto("/assessments/self-checks/")
+    assert sc.get_absolute_url() in page.locator("#self-checks-reviewed").inner_html()
+    page.screenshot(path=str(tmp_path / "self-check-list-desktop.png"), full_page=True)
+    print(f"\nscreenshots: {tmp_path}")
