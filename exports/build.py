@@ -27,6 +27,7 @@ from programs.models import ExerciseLog
 
 RESULT_COLUMNS = (
     "assessment_id",
+    "source",
     "visit_date",
     "view",
     "status",
@@ -84,7 +85,9 @@ def _results(assessments: list[Assessment]) -> bytes:
     for a in assessments:
         values = {
             "assessment_id": a.pk,
-            "visit_date": a.visit.visit_date.isoformat(),
+            # A self-check accepted into the trend has no visit: labelled by its source, dated the day it was sent.
+            "source": a.source,
+            "visit_date": a.measured_on.isoformat(),
             "analysed_at": a.analysed_at.isoformat() if a.analysed_at else "",
             "video_removed_at": a.video_removed_at.isoformat() if a.video_removed_at else "",
         }
