@@ -442,3 +442,14 @@ def test_the_result_page_polls_the_status_of_a_self_check_under_review(api, clin
     assert api.get(reverse("api:assessment-detail", args=[sent.pk])).status_code == 404
     api.force_authenticate(user=athlete_a[0])
     assert api.get(reverse("api:assessment-status", args=[sent.pk])).status_code == 403
+
+
+def test_clinicians_reach_the_self_check_list_from_the_menu_and_the_front_desk_does_not(
+    client, clinician, front_desk, athlete_a
+):
+    link = f'href="{reverse("assessments:self-checks")}"'
+    client.force_login(clinician)
+    assert link in client.get(reverse("patients:list")).content.decode()
+    for other in (front_desk, athlete_a[0]):
+        client.force_login(other)
+        assert link not in client.get(reverse("home"), follow=True).content.decode()
