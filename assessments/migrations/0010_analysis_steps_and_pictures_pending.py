@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0008_resumable_upload'),
+        ('assessments', '0009_self_check_source_and_review'),
     ]
 
     operations = [
