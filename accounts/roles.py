@@ -93,6 +93,9 @@ ROLE_PERMISSIONS[Role.CLINICIAN] += [
     "assessments.view_assessment_result",
 ]  # fmt: skip
 ROLE_PERMISSIONS[Role.ATHLETE] += ["assessments.view_assessment"]
+# Self-checks (issue 12, item 7): an athlete films their own running between visits from the portal;
+# clinicians review them with the results permissions above (change_assessment).
+ROLE_PERMISSIONS[Role.ATHLETE] += ["assessments.add_self_check"]
 
 
 # Video consent: clinicians record and withdraw it; everyone who sees the patient page reads it

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 
 from assessments.models import Assessment
-from assessments.selectors import assessment_list_for
+from assessments.selectors import assessment_list_for, self_checks_to_review
 from programs.selectors import Alert, QuietAthlete, alerts, quiet_athletes
 from scheduling.calendar import at_local
 from scheduling.selectors import calendar_rows
@@ -24,6 +24,7 @@ class TodayOverview:
     day: date
     appointments: list[dict[str, Any]]
     results_to_review: list[Assessment]
+    self_checks_to_review: list[Assessment]  # sent by athletes from the portal, not reviewed yet
     pain_alerts: list[Alert]
     quiet: list[QuietAthlete]
     quiet_after_days: int
@@ -54,6 +55,7 @@ def today_overview(*, user: Any, today: date, now: datetime) -> TodayOverview:
         day=today,
         appointments=appointments,
         results_to_review=list(results.order_by("-analysed_at", "-id")[:TODAY_LIST_LIMIT]),
+        self_checks_to_review=list(self_checks_to_review(user=user)[:TODAY_LIST_LIMIT]),
         pain_alerts=pain[:TODAY_LIST_LIMIT],
         quiet=quiet[:TODAY_LIST_LIMIT],
         quiet_after_days=after_days,

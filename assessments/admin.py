@@ -11,6 +11,7 @@ class AssessmentAdmin(ClinicalRecordAdmin):
     list_display = [
         "id",
         "patient",
+        "source",
         "visit",
         "view",
         "status",
@@ -19,6 +20,6 @@ class AssessmentAdmin(ClinicalRecordAdmin):
         "analysis_version",
         "created_at",
     ]
-    list_filter = ["status", "view", "analysis_version"]
+    list_filter = ["source", "status", "view", "analysis_version"]
     list_select_related = ["patient", "visit"]
     search_fields = ["patient__last_name", "patient__first_name", "video_sha256"]

@@ -211,11 +211,23 @@ def trend_chart(trend: Trend) -> SafeString:
         for p in pts:
             fill = colour if p.included else "#ffffff"
             state = "counted" if p.included else "not-counted"
+            # A self-check accepted into the trend is a square, and its title says so.
+            source = ", self-check by the athlete" if p.self_check else ""
+            where = f'x="{x(day_x(p)) - 4:.1f}" y="{y(p.values[key]) - 4:.1f}" width="8" height="8"'
+            shape, at = (
+                ("rect", where)
+                if p.self_check
+                else (
+                    "circle",
+                    f'cx="{x(day_x(p)):.1f}" cy="{y(p.values[key]):.1f}" r="4"',
+                )
+            )
             parts.append(
-                f'<circle class="point point-{side} point-{view} point-{state}" data-state="{p.status}" '
-                f'cx="{x(day_x(p)):.1f}" cy="{y(p.values[key]):.1f}" r="4" fill="{fill}" stroke="{colour}" '
-                f'stroke-width="2"><title>{side} {p.values[key]:.1f}° on {p.visit_date:%d %b %Y} ({view}, '
-                f"{'counted' if p.included else 'low confidence, not counted'})</title></circle>"
+                f'<{shape} class="point point-{side} point-{view} point-{state}'
+                f'{" point-self-check" if p.self_check else ""}" data-state="{p.status}" '
+                f'{at} fill="{fill}" stroke="{colour}" '
+                f'stroke-width="2"><title>{side} {p.values[key]:.1f}° on {p.visit_date:%d %b %Y} ({view}{source}, '
+                f"{'counted' if p.included else 'low confidence, not counted'})</title></{shape}>"
             )
     labelled = sorted(set(dates))
     labelled = labelled[:: max(1, math.ceil(len(labelled) / 8))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.analysis import quality as gate
 from assessments.analysis.summary import ci95_half_width
@@ -31,12 +33,35 @@ class AssessmentStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class AssessmentSource(models.TextChoices):
+    """Who filmed the clip: the clinic at a visit, or the athlete at home (a self-check, issue 12 item 7)."""
+
+    CLINIC = "clinic", "Clinic visit"
+    SELF_CHECK = "self_check", "Self-check by the athlete"
+
+
 class CameraView(models.TextChoices):
     POSTERIOR = "posterior", "From behind (posterior)"
     ANTERIOR = "anterior", "From the front (anterior)"
 
 
 FINISHED_STATUSES = (AssessmentStatus.DONE, AssessmentStatus.FLAGGED)
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def measurements(self) -> AssessmentQuerySet:
+        """The clinic's measurements: every clip filmed at a visit, plus the self-checks a clinician
+        accepted into the trend. The one home of the rule (issue 12, item 7): a self-check never
+        counts as a clinic measurement (trend, reports, FHIR, exports, programme decisions, hip-check
+        statistics, athlete summaries) until a clinician accepts it into the trend."""
+        # As with a low-confidence acceptance, the acceptance covers the analysis it was given on: a
+        # re-analysis (analysed_at after in_trend_at) takes the self-check out until it is reviewed again.
+        return self.filter(
+            models.Q(source=AssessmentSource.CLINIC) | models.Q(in_trend_at__gte=models.F("analysed_at"))
+        )
+
+    def self_checks(self) -> AssessmentQuerySet:
+        return self.filter(source=AssessmentSource.SELF_CHECK)
 
 
 class Assessment(models.Model):
@@ -47,7 +72,14 @@ class Assessment(models.Model):
     """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    visit = models.ForeignKey("patients.Visit", on_delete=models.CASCADE, related_name="assessments")
+    source = models.CharField(
+        max_length=12, choices=AssessmentSource.choices, default=AssessmentSource.CLINIC, db_index=True
+    )
+    # A clinic clip belongs to a visit; a self-check, filmed by the athlete between visits, to none
+    # (a constraint below keeps the two apart).
+    visit = models.ForeignKey(
+        "patients.Visit", on_delete=models.CASCADE, related_name="assessments", null=True, blank=True
+    )
     # Denormalised from the visit so trends and scoping filter one table.
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="assessments")
     view = models.CharField(max_length=12, choices=CameraView.choices, default=CameraView.POSTERIOR)
@@ -124,11 +156,25 @@ class Assessment(models.Model):
     of_record_at = models.DateTimeField(null=True, blank=True)
 
     interpretation = models.TextField(blank=True, help_text="The clinician's reading of the result.")
+    # A self-check's review: the clinician's words to the athlete (shown to them, with the result,
+    # only once reviewed), and whether the clinician accepted it into the trend (only then does it
+    # count as a clinic measurement: AssessmentQuerySet.measurements).
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True, help_text="The clinician's words to the athlete about a self-check.")
+    in_trend_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    in_trend_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="assessments_uploaded"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -136,15 +182,50 @@ class Assessment(models.Model):
             models.Index(fields=["patient", "analysed_at"]),
             models.Index(fields=["status", "heartbeat_at"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(source="clinic", visit__isnull=False) | models.Q(source="self_check", visit__isnull=True)
+                ),
+                name="clinic_clip_has_visit_self_check_has_none",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(in_trend_at__isnull=True) | models.Q(source="self_check", reviewed_at__isnull=False),
+                name="only_reviewed_self_checks_join_the_trend",
+            ),
+        ]
         permissions = [
             ("view_assessment_result", "Can see full results, videos, keyframes and the processing state"),
+            ("add_self_check", "Can send a self-check video of their own running from the portal"),
         ]
 
     def __str__(self) -> str:
+        if self.is_self_check:
+            return f"Self-check {self.pk} of {self.patient} on {self.measured_on:%d %b %Y}"
         return f"Assessment {self.pk} of {self.visit}"
 
     def get_absolute_url(self) -> str:
         return reverse("assessments:detail", args=[self.pk])
+
+    @property
+    def is_self_check(self) -> bool:
+        return self.source == AssessmentSource.SELF_CHECK
+
+    @property
+    def measured_on(self) -> datetime.date:
+        """The day the clip was filmed: its visit's date, or the day a self-check was sent."""
+        if self.visit_id is not None and self.visit is not None:
+            return self.visit.visit_date
+        return timezone.localdate(self.created_at) if self.created_at else timezone.localdate()
+
+    @property
+    def is_reviewed(self) -> bool:
+        """Reviewed on its current analysis (a re-analysis needs a new review)."""
+        return self.reviewed_at is not None and (self.analysed_at is None or self.reviewed_at >= self.analysed_at)
+
+    @property
+    def in_trend(self) -> bool:
+        return self.in_trend_at is not None and self.analysed_at is not None and self.in_trend_at >= self.analysed_at
 
     @property
     def is_finished(self) -> bool:
@@ -254,7 +335,10 @@ class ResumableUpload(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resumable_uploads")
-    visit = models.ForeignKey("patients.Visit", on_delete=models.CASCADE, related_name="resumable_uploads")
+    # None: an athlete's self-check from the portal (the owner's own patient record).
+    visit = models.ForeignKey(
+        "patients.Visit", on_delete=models.CASCADE, related_name="resumable_uploads", null=True, blank=True
+    )
     view = models.CharField(max_length=16, choices=CameraView.choices, default=CameraView.POSTERIOR)
     capture_fps = models.FloatField(null=True, blank=True)
     filename = models.CharField(max_length=255, blank=True)

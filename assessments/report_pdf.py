@@ -178,7 +178,8 @@ def render_visit_report_pdf(context: dict[str, Any], *, storage: Storage) -> byt
                 story.append(
                     Paragraph(
                         escape(
-                            f"Since {item['baseline'].visit.visit_date:%d %B %Y}: left {_deg(left['before'])} → "
+                            f"Since {'your self-check of ' if item['baseline'].is_self_check else ''}"
+                            f"{item['baseline'].measured_on:%d %B %Y}: left {_deg(left['before'])} → "
                             f"{_deg(left['after'])}, right {_deg(right['before'])} → {_deg(right['after'])}. "
                             f"{change['text']}"
                         ),

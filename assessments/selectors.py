@@ -13,14 +13,15 @@ from typing import Any
 
 import numpy as np
 from django.apps import apps
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from assessments.analysis import quality as gate
 from assessments.analysis.agreement import Agreement, agreement
 from assessments.analysis.summary import METRIC_LABELS
-from assessments.models import Assessment, CameraView, ManualHipCheck
-from patients.models import Patient
+from assessments.models import Assessment, AssessmentQuerySet, CameraView, ManualHipCheck
+from patients.models import Patient, Visit
 from patients.selectors import patient_queryset_for
 
 # One home for the SDD (the engine's gate); re-exported for the pages and the API.
@@ -57,13 +58,47 @@ def can_view_results(user: Any) -> bool:
     return bool(user.has_perm("assessments.view_assessment_result"))
 
 
-def assessment_queryset_for(user: Any) -> QuerySet[Assessment]:
+def _visible(user: Any) -> AssessmentQuerySet:
+    """Every clip (clinic or self-check) of the patients the user may see."""
     if not user.is_authenticated or not user.has_perm("assessments.view_assessment"):
         return Assessment.objects.none()
-    assessments = Assessment.objects.filter(patient__in=patient_queryset_for(user))
+    return Assessment.objects.filter(patient__in=patient_queryset_for(user)).select_related("visit", "patient")
+
+
+def assessment_queryset_for(user: Any) -> AssessmentQuerySet:
+    """The clinic's measurements the user may see: what trends, reports, FHIR, exports, programme
+    decisions, hip-check statistics, lists and athlete summaries read. Self-checks join only once a
+    clinician accepted them into the trend (``AssessmentQuerySet.measurements``, the one rule)."""
+    assessments = _visible(user).measurements()
     if not can_view_results(user):
         assessments = assessments.filter(analysed_at__isnull=False)
-    return assessments.select_related("visit", "patient")
+    return assessments
+
+
+def assessment_page_queryset_for(user: Any) -> AssessmentQuerySet:
+    """One clip's pages and files for staff with results (result page, video, keyframes, review):
+    clinic clips and every self-check, reviewed or not, so a clinician can review it."""
+    if not can_view_results(user):
+        return Assessment.objects.none()
+    return _visible(user)
+
+
+def self_check_queryset_for(user: Any) -> AssessmentQuerySet:
+    """Self-checks the user may see, in any state: an athlete their own (the pages and the API show
+    numbers only after a clinician's review), clinicians their patients'; the front desk none."""
+    return _visible(user).self_checks().select_related("reviewed_by").order_by("-created_at", "-id")
+
+
+def self_checks_to_review(*, user: Any) -> QuerySet[Assessment]:
+    """The clinicians' review list of self-checks: not yet reviewed, oldest first (the analysis
+    may still run: the clinician sees it coming). A clinician with a calendar sees the self-checks
+    of athletes they have seen at a visit; an admin the clinic's."""
+    if not can_view_results(user):
+        return Assessment.objects.none()
+    waiting = self_check_queryset_for(user).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=F("analysed_at")))
+    if user.has_perm("scheduling.keep_calendar"):
+        waiting = waiting.filter(Exists(Visit.objects.filter(patient=OuterRef("patient"), clinician=user)))
+    return waiting.defer("result").annotate(quality_flags=F("result__quality__flags")).order_by("created_at", "id")
 
 
 def assessment_list_for(user: Any) -> QuerySet[Assessment]:
@@ -76,8 +111,21 @@ def visit_assessments(*, user: Any, visit_id: int) -> QuerySet[Assessment]:
     return assessment_queryset_for(user).filter(visit_id=visit_id).order_by("created_at", "id")
 
 
+def measured_date() -> Coalesce:
+    """The day a clip was filmed, in SQL: its visit's date, or the day a self-check (no visit) was sent
+    (``Assessment.measured_on`` in Python)."""
+    return Coalesce("visit__visit_date", TruncDate("created_at"))
+
+
 def patient_assessments(*, user: Any, patient: Patient) -> QuerySet[Assessment]:
-    return assessment_queryset_for(user).filter(patient=patient).order_by("visit__visit_date", "created_at", "id")
+    """The patient's measurements, oldest first, each with ``measured_date`` (its visit's date, or the
+    day an accepted self-check was sent)."""
+    return (
+        assessment_queryset_for(user)
+        .filter(patient=patient)
+        .annotate(measured_date=measured_date())
+        .order_by("measured_date", "created_at", "id")
+    )
 
 
 def choice_label(assessment: Assessment) -> str:
@@ -85,16 +133,28 @@ def choice_label(assessment: Assessment) -> str:
     day (or one visit) are told apart."""
     uploaded = timezone.localtime(assessment.created_at)
     view = "posterior" if assessment.view == CameraView.POSTERIOR else "anterior"
+    source = " · self-check" if assessment.is_self_check else ""
     return (
-        f"{assessment.visit.visit_date:%d %b %Y}, uploaded {uploaded:%H:%M} · {view} · "
+        f"{assessment.measured_on:%d %b %Y}, uploaded {uploaded:%H:%M} · {view}{source} · "
         f"{assessment.quality_label.lower() or assessment.get_status_display().lower()} · #{assessment.pk}"
     )
 
 
-def results_of_record(assessments: Sequence[Assessment]) -> dict[tuple[int, str], Assessment]:
+RecordKey = tuple[str, int, str]
+
+
+def record_key(assessment: Assessment) -> RecordKey:
+    """What a result of record stands for: a visit in one view, or one self-check accepted into the trend."""
+    if assessment.visit_id is None:
+        return ("self_check", assessment.pk, assessment.view)
+    return ("visit", assessment.visit_id, assessment.view)
+
+
+def results_of_record(assessments: Sequence[Assessment]) -> dict[RecordKey, Assessment]:
     """The assessment that counts per (visit, view): the clinician's pick, else the latest
-    measurable one, else the latest low-confidence one. Not-measurable results never count."""
-    best: dict[tuple[int, str], Assessment] = {}
+    measurable one, else the latest low-confidence one. Not-measurable results never count.
+    A self-check accepted into the trend stands on its own."""
+    best: dict[RecordKey, Assessment] = {}
 
     def rank(a: Assessment) -> tuple:
         if a.of_record_at is not None:  # the clinician's latest pick wins
@@ -105,7 +165,7 @@ def results_of_record(assessments: Sequence[Assessment]) -> dict[tuple[int, str]
     for a in assessments:
         if not a.shows_numbers:
             continue
-        key = (a.visit_id, a.view)
+        key = record_key(a)
         if key not in best or rank(a) > rank(best[key]):
             best[key] = a
     return best
@@ -116,8 +176,8 @@ class TrendPoint:
     """One visit's result of record in one view. ``included``: it counts for change figures."""
 
     assessment_id: int
-    visit_id: int
-    visit_date: datetime.date
+    visit_id: int | None  # None: a self-check the clinician accepted into the trend
+    visit_date: datetime.date  # the visit's date, or the day the self-check was sent
     view: str
     status: str  # measurable / low_confidence (not-measurable results are never points)
     included: bool
@@ -126,6 +186,7 @@ class TrendPoint:
     n_left: int | None
     n_right: int | None
     label: str = ""
+    self_check: bool = False  # filmed by the athlete, accepted into the trend: labelled so everywhere
     day_slot: int = 0  # 0 for a day's first visit, 1 for its second...: keeps same-day points apart
     delta: dict[str, float | None] = field(default_factory=dict)  # against the previous included point
 
@@ -208,20 +269,22 @@ def hip_drop_trend(*, user: Any, patient: Patient) -> Trend:
         .filter(patient=patient, analysed_at__isnull=False)
         .defer("result", "video_meta", "keyframes")
         .annotate(quality_flags=F("result__quality__flags"))
-        .order_by("visit__visit_date", "visit_id", "created_at", "id")
+        .order_by("created_at", "id")
     )
+    rows.sort(key=lambda a: (a.measured_on, a.visit_id or 0, a.created_at, a.pk))
     record = results_of_record(rows)
     points: list[TrendPoint] = []
-    slots: dict[datetime.date, list[int]] = {}
-    for a in sorted(record.values(), key=lambda a: (a.visit.visit_date, a.visit_id, CameraView.values.index(a.view))):
-        day = slots.setdefault(a.visit.visit_date, [])
-        if a.visit_id not in day:
-            day.append(a.visit_id)
+    slots: dict[datetime.date, list[tuple[str, int]]] = {}
+    for a in sorted(record.values(), key=lambda a: (a.measured_on, a.created_at, CameraView.values.index(a.view))):
+        day = slots.setdefault(a.measured_on, [])
+        slot = record_key(a)[:2]
+        if slot not in day:
+            day.append(slot)
         points.append(
             TrendPoint(
                 assessment_id=a.pk,
                 visit_id=a.visit_id,
-                visit_date=a.visit.visit_date,
+                visit_date=a.measured_on,
                 view=a.view,
                 status=a.quality_status,
                 included=a.counts,
@@ -230,7 +293,8 @@ def hip_drop_trend(*, user: Any, patient: Patient) -> Trend:
                 n_left=a.n_left,
                 n_right=a.n_right,
                 label=choice_label(a),
-                day_slot=day.index(a.visit_id),
+                self_check=a.is_self_check,
+                day_slot=day.index(slot),
             )
         )
     previous: dict[tuple[str, str], float] = {}
@@ -242,11 +306,11 @@ def hip_drop_trend(*, user: Any, patient: Patient) -> Trend:
             )
             if point.included and value is not None:
                 previous[(point.view, metric)] = value
-    counted_visits = {(p.visit_id, p.view) for p in points}
+    counted_visits = {record_key(record[key]) for key in record}
     not_measurable = [
-        {"assessment_id": a.pk, "visit_date": a.visit.visit_date, "view": a.view, "reasons": a.quality_reasons}
+        {"assessment_id": a.pk, "visit_date": a.measured_on, "view": a.view, "reasons": a.quality_reasons}
         for a in rows
-        if not a.shows_numbers and (a.visit_id, a.view) not in counted_visits
+        if not a.shows_numbers and record_key(a) not in counted_visits
     ]
     return Trend(
         patient=patient, points=points, program_markers=program_markers(patient=patient), not_measurable=not_measurable
@@ -259,7 +323,7 @@ def default_compare_pair(choices: list[Assessment]) -> tuple[Assessment | None, 
     record = results_of_record(choices)
     for view in CameraView.values:
         same_view = sorted(
-            (a for a in record.values() if a.view == view), key=lambda a: (a.visit.visit_date, a.created_at, a.pk)
+            (a for a in record.values() if a.view == view), key=lambda a: (a.measured_on, a.created_at, a.pk)
         )
         if len(same_view) >= 2:
             return same_view[-2], same_view[-1]
@@ -320,20 +384,31 @@ def change_words(*, before: Assessment, after: Assessment) -> dict[str, Any]:
             "steadier": delta is not None and delta < 0,
         }
     steadier = [side for side, v in sides.items() if v["real"] and v["steadier"]]
+    # A self-check accepted into the trend is named as one wherever it is compared.
+    on = (
+        f"in your self-check of {before.measured_on:%d %B %Y}"
+        if before.is_self_check
+        else f"on {before.measured_on:%d %B %Y}"
+    )
+    since = (
+        f"your self-check of {before.measured_on:%d %B %Y}"
+        if before.is_self_check
+        else f"{before.measured_on:%d %B %Y}"
+    )
     if steadier:
         text = (
-            f"Your pelvis stayed steadier than on {before.visit.visit_date:%d %B %Y} with the "
+            f"Your pelvis stayed steadier than {on} with the "
             f"{' and '.join(steadier)} foot on the ground: a change larger than the "
             f"{SMALLEST_DETECTABLE_DIFFERENCE_DEG}° the video method can tell apart."
         )
     elif any(v["real"] for v in sides.values()):
         text = (
-            f"Your pelvis moved differently than on {before.visit.visit_date:%d %B %Y}; your clinician will talk "
+            f"Your pelvis moved differently than {on}; your clinician will talk "
             "it through with you and keep building your hip strength."
         )
     else:
         text = (
-            f"Since {before.visit.visit_date:%d %B %Y} the changes are within the {SMALLEST_DETECTABLE_DIFFERENCE_DEG}° "
+            f"Since {since} the changes are within the {SMALLEST_DETECTABLE_DIFFERENCE_DEG}° "
             "the video method can tell apart, so we look at the trend over several visits."
         )
     return {"sides": sides, "text": text}
@@ -351,8 +426,11 @@ def visit_report_items(*, user: Any, visit: Any) -> list[dict[str, Any]]:
     shown = list(by_view.values())
     earlier = results_of_record(
         list(
-            patient_assessments(user=user, patient=visit.patient).filter(
-                analysed_at__isnull=False, visit__visit_date__lt=visit.visit_date
+            patient_assessments(user=user, patient=visit.patient)
+            .filter(analysed_at__isnull=False)
+            .filter(
+                Q(visit__visit_date__lt=visit.visit_date)
+                | Q(visit__isnull=True, created_at__date__lt=visit.visit_date)  # an accepted self-check
             )
         )
     )
@@ -360,7 +438,7 @@ def visit_report_items(*, user: Any, visit: Any) -> list[dict[str, Any]]:
     for a in sorted(shown, key=lambda a: CameraView.values.index(a.view)):
         baseline = max(
             (b for b in earlier.values() if b.view == a.view and b.counts),
-            key=lambda b: (b.visit.visit_date, b.created_at),
+            key=lambda b: (b.measured_on, b.created_at),
             default=None,
         )
         change = change_words(before=baseline, after=a) if baseline is not None and a.counts else None
@@ -388,3 +466,68 @@ def clinic_agreement(*, user: Any) -> tuple[list[ManualHipCheck], Agreement | No
     except ValueError:
         return checks, None
     return checks, stats
+
+
+# What the athlete reads about a self-check, by state. Before a clinician's review no number is shown.
+SELF_CHECK_ANALYSING = "analysing"
+SELF_CHECK_WAITING = "waiting_for_review"
+SELF_CHECK_REVIEWED = "reviewed"
+SELF_CHECK_STATE_TEXT = {
+    SELF_CHECK_ANALYSING: "Your video is being analysed; then your clinician will review it. You will see the "
+    "result here with their words.",
+    SELF_CHECK_WAITING: "Sent to your clinic, waiting for review. You will see the result here with your "
+    "clinician's words once they have looked at it.",
+    SELF_CHECK_REVIEWED: "Reviewed by your clinician.",
+}
+
+
+@dataclass(frozen=True)
+class AthleteSelfCheck:
+    """A self-check as its athlete sees it: its state, and after the review the clinician's words and
+    (for a result that counts) the numbers in plain, positive words."""
+
+    assessment: Assessment
+    state: str
+    state_text: str
+    comment: str = ""
+    reviewed_by: str = ""
+    reviewed_at: datetime.datetime | None = None
+    in_trend: bool = False
+    summary: str = ""
+    cpd_left_mean_deg: float | None = None
+    cpd_right_mean_deg: float | None = None
+    mean_cpd_deg: float | None = None
+    cadence_spm: float | None = None
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.state == SELF_CHECK_REVIEWED
+
+
+def athlete_self_check(assessment: Assessment) -> AthleteSelfCheck:
+    if not assessment.is_reviewed:
+        state = SELF_CHECK_ANALYSING if assessment.is_running else SELF_CHECK_WAITING
+        return AthleteSelfCheck(assessment=assessment, state=state, state_text=SELF_CHECK_STATE_TEXT[state])
+    reviewer = assessment.reviewed_by
+    numbers: dict[str, float | None] = {}
+    if assessment.counts and assessment.mean_cpd_deg is not None:
+        summary = f"On average your pelvis stayed within {abs(assessment.mean_cpd_deg):.1f}° of level with each step."
+        numbers = {
+            key: getattr(assessment, key)
+            for key in ("cpd_left_mean_deg", "cpd_right_mean_deg", "mean_cpd_deg", "cadence_spm")
+        }
+    else:
+        summary = (
+            "This clip did not give a reliable number this time; your clinician's words above say what to try next."
+        )
+    return AthleteSelfCheck(
+        assessment=assessment,
+        state=SELF_CHECK_REVIEWED,
+        state_text=SELF_CHECK_STATE_TEXT[SELF_CHECK_REVIEWED],
+        comment=assessment.review_comment,
+        reviewed_by=(reviewer.get_full_name() or reviewer.get_username()) if reviewer else "your clinician",
+        reviewed_at=assessment.reviewed_at,
+        in_trend=assessment.in_trend,
+        summary=summary,
+        **numbers,
+    )

@@ -21,4 +21,6 @@ urlpatterns = [
     path("<dbint:pk>/keyframes/<dbint:index>/page/", views.keyframe_page, name="keyframe-page"),
     path("<dbint:pk>/keyframes/<dbint:index>/check/", views.keyframe_check, name="keyframe-check"),
     path("agreement/", views.agreement, name="agreement"),
+    path("self-checks/", views.self_check_list, name="self-checks"),
+    path("<dbint:pk>/review/", views.self_check_review, name="self-check-review"),
 ]

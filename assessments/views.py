@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +27,7 @@ from assessments.report_context import etag_of as _etag_of
 from assessments.report_context import keyframe_items as _keyframes
 from assessments.report_context import visit_report_context
 from assessments.report_pdf import render_visit_report_pdf
-from assessments.services import retention, reviews
+from assessments.services import retention, reviews, self_checks
 from assessments.streaming import is_first_read, ranged_file_response
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -39,7 +40,8 @@ RESULTS_PERM = "assessments.view_assessment_result"
 
 
 def _assessment_for(request: HttpRequest, pk: int) -> Assessment:
-    return get_object_or_404(selectors.assessment_queryset_for(request.user), pk=pk)
+    """One clip for a clinician's page, a clinic clip or a self-check (reviewed or not)."""
+    return get_object_or_404(selectors.assessment_page_queryset_for(request.user), pk=pk)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -119,9 +121,54 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                     analysed_at__isnull=False, view=assessment.view
                 )
             )
-        ).get((assessment.visit_id, assessment.view)),
+        ).get(selectors.record_key(assessment))
+        if assessment.visit_id is not None
+        else None,
+        "min_comment_chars": self_checks.MIN_COMMENT_CHARS,
     }
     return render(request, "assessments/assessment_detail.html", context)
+
+
+@login_required
+@permission_required(RESULTS_PERM, raise_exception=True)
+def self_check_list(request: HttpRequest) -> HttpResponse:
+    """The clinicians' review list of athletes' self-checks: waiting first, then the latest reviewed."""
+    waiting = list(selectors.self_checks_to_review(user=request.user))
+    reviewed = list(
+        selectors.self_check_queryset_for(request.user)
+        .exclude(pk__in=[a.pk for a in waiting])
+        .filter(reviewed_at__isnull=False)
+        .defer("result")
+        .annotate(quality_flags=F("result__quality__flags"))
+        .order_by("-reviewed_at", "-id")[:50]
+    )
+    audit_record(actor=request.user, action=AuditAction.LIST, target=Assessment, summary="self-checks to review")
+    return render(request, "assessments/self_check_list.html", {"waiting": waiting, "reviewed": reviewed})
+
+
+@login_required
+@permission_required("assessments.change_assessment", raise_exception=True)
+@require_POST
+def self_check_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review a self-check: words for the athlete, and whether it joins the trend."""
+    assessment = get_object_or_404(selectors.assessment_page_queryset_for(request.user).self_checks(), pk=pk)
+    add_to_trend = request.POST.get("add_to_trend") == "on"
+    try:
+        self_checks.self_check_review(
+            assessment=assessment,
+            comment=request.POST.get("comment", ""),
+            add_to_trend=add_to_trend,
+            reviewed_by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, service_error_text(exc))
+    else:
+        messages.success(
+            request,
+            "Review saved: the athlete now sees the result with your words"
+            + (", and it is in the trend, marked as a self-check." if add_to_trend else "."),
+        )
+    return redirect(assessment)
 
 
 @login_required

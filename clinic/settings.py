@@ -290,6 +290,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema maps every endpoint: for signed-in users, not for anyone on the internet.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Three "status" choice sets (appointments, prescriptions, assessments): the assessments' one is
+    # named here, as the others are by their component (a dotted path: the settings import no app).
+    "ENUM_NAME_OVERRIDES": {"AssessmentStatusEnum": "assessments.models.AssessmentStatus"},
 }
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

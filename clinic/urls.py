@@ -35,6 +35,7 @@ urlpatterns = [
     path("schedule/", include("scheduling.urls")),
     path("assessments/", include("assessments.urls")),
     path("programs/", include("programs.urls")),
+    path("portal/self-checks/", include("assessments.self_check_urls")),
     path("portal/", include("programs.portal_urls")),
     path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),

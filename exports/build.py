@@ -16,7 +16,7 @@ from django.conf import settings
 from assessments.models import Assessment, private_storage
 from assessments.report_context import visit_report_context
 from assessments.report_pdf import render_visit_report_pdf
-from assessments.selectors import patient_assessments, visit_report_items
+from assessments.selectors import athlete_self_check, patient_assessments, self_check_queryset_for, visit_report_items
 from fhir_api.everything import patient_everything
 from fhir_api.resources.bundle import searchset
 from fhir_api.resources.common import Links
@@ -27,6 +27,7 @@ from programs.models import ExerciseLog
 
 RESULT_COLUMNS = (
     "assessment_id",
+    "source",
     "visit_date",
     "view",
     "status",
@@ -44,6 +45,23 @@ RESULT_COLUMNS = (
     "video_removed_at",
     "video_removed_reason",
 )
+# Every self-check the athlete sent, accepted into the trend or not (their data all the same), as
+# the athlete sees it in the portal: numbers and the clinician's words only once reviewed.
+SELF_CHECK_COLUMNS = (
+    "assessment_id",
+    "sent_at",
+    "view",
+    "state",
+    "reviewed_at",
+    "reviewed_by",
+    "clinician_words",
+    "in_trend",
+    "mean_cpd_deg",
+    "cpd_left_mean_deg",
+    "cpd_right_mean_deg",
+    "cadence_spm",
+    "video_removed_at",
+)
 LOG_COLUMNS = (
     "performed_on",
     "exercise",
@@ -60,6 +78,7 @@ README = """Your data from {clinic}, exported on {when} (patient id {patient_id}
 
 fhir/everything.json   every record as an HL7 FHIR R4 Bundle (Patient/$everything)
 results.csv            the measured running results, one row per analysed video
+self_checks.csv        the self-check videos sent from the portal, with your clinician's review
 exercise_logs.csv      the strength sessions logged, one row per exercise
 reports/               the visit reports (PDF)
 videos/                the original treadmill videos still kept (removed ones are listed in results.csv)
@@ -84,12 +103,37 @@ def _results(assessments: list[Assessment]) -> bytes:
     for a in assessments:
         values = {
             "assessment_id": a.pk,
-            "visit_date": a.visit.visit_date.isoformat(),
+            # A self-check accepted into the trend has no visit: labelled by its source, dated the day it was sent.
+            "source": a.source,
+            "visit_date": a.measured_on.isoformat(),
             "analysed_at": a.analysed_at.isoformat() if a.analysed_at else "",
             "video_removed_at": a.video_removed_at.isoformat() if a.video_removed_at else "",
         }
         rows.append([values.get(column, getattr(a, column, "")) for column in RESULT_COLUMNS])
     return _csv(rows, RESULT_COLUMNS)
+
+
+def _self_checks(self_checks: list[Assessment]) -> bytes:
+    rows = []
+    for a in self_checks:
+        shown = athlete_self_check(a)
+        values = {
+            "assessment_id": a.pk,
+            "sent_at": a.created_at.isoformat(),
+            "view": a.view,
+            "state": shown.state,
+            "reviewed_at": shown.reviewed_at.isoformat() if shown.reviewed_at else "",
+            "reviewed_by": shown.reviewed_by,
+            "clinician_words": shown.comment,
+            "in_trend": "yes" if shown.in_trend else "no",
+            "mean_cpd_deg": shown.mean_cpd_deg,
+            "cpd_left_mean_deg": shown.cpd_left_mean_deg,
+            "cpd_right_mean_deg": shown.cpd_right_mean_deg,
+            "cadence_spm": shown.cadence_spm,
+            "video_removed_at": a.video_removed_at.isoformat() if a.video_removed_at else "",
+        }
+        rows.append(["" if values[column] is None else values[column] for column in SELF_CHECK_COLUMNS])
+    return _csv(rows, SELF_CHECK_COLUMNS)
 
 
 def _logs(patient: Patient) -> bytes:
@@ -123,11 +167,13 @@ def build_export_zip(*, patient: Patient, user: Any, target: Path, exported_at: 
     everything = f"{reader.links.base}/Patient/{patient.pk}/$everything"
     bundle = searchset(resources, total=len(resources), links=reader.links, self_url=everything)
     assessments = list(patient_assessments(user=user, patient=patient).select_related("visit"))
+    self_checks = list(self_check_queryset_for(user).filter(patient=patient).order_by("created_at", "id"))
     storage = private_storage()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("README.txt", README.format(clinic=settings.CLINIC_NAME, when=exported_at, patient_id=patient.pk))
         zf.writestr("fhir/everything.json", json.dumps(bundle, indent=2, ensure_ascii=False))
         zf.writestr("results.csv", _results(assessments))
+        zf.writestr("self_checks.csv", _self_checks(self_checks))
         zf.writestr("exercise_logs.csv", _logs(patient))
         for visit in visit_queryset_for(user).filter(patient=patient).order_by("visit_date", "pk"):
             if not visit_report_items(user=user, visit=visit):
@@ -135,13 +181,15 @@ def build_export_zip(*, patient: Patient, user: Any, target: Path, exported_at: 
             context = {**visit_report_context(user=user, visit=visit), "clinic_name": settings.CLINIC_NAME}
             pdf = render_visit_report_pdf(context, storage=storage)
             zf.writestr(f"reports/visit-{visit.visit_date.isoformat()}-{visit.pk}.pdf", pdf)
-        for a in assessments:
+        # An accepted self-check is in both lists: its video goes in once, under its own name.
+        videos = {a.pk: ("assessment", a) for a in assessments} | {a.pk: ("self-check", a) for a in self_checks}
+        for kind, a in videos.values():
             if a.video_removed_at is not None or not a.video.name or not storage.exists(a.video.name):
                 continue
             suffix = Path(a.video.name).suffix or ".mp4"
             with (
                 storage.open(a.video.name, "rb") as src,
-                zf.open(f"videos/assessment-{a.pk}-{a.view}{suffix}", "w") as dst,
+                zf.open(f"videos/{kind}-{a.pk}-{a.view}{suffix}", "w") as dst,
             ):
                 while chunk := src.read(1024 * 1024):
                     dst.write(chunk)

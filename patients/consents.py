@@ -51,10 +51,18 @@ def may_use_in_reports(patient: Patient | int) -> bool:
     return consent is not None and consent.film_and_analyse and consent.use_in_reports
 
 
-def ensure_may_film(patient: Patient | int) -> None:
+# What the athlete reads in the portal when they send a self-check without a consent on file.
+NO_CONSENT_SELF_CHECK_MESSAGE = (
+    "Thank you for filming your run! Before we can look at your videos, your clinic needs to record your "
+    "consent to being filmed and having the video analysed. Ask your clinician at your next visit (it takes "
+    "a minute); nothing was stored."
+)
+
+
+def ensure_may_film(patient: Patient | int, *, message: str = NO_CONSENT_MESSAGE, field: str = "visit") -> None:
     """Refuse an upload without consent in force (ValidationError: a 400 with the reason)."""
     if not may_film(patient):
-        raise ValidationError({"visit": NO_CONSENT_MESSAGE})
+        raise ValidationError({field: message})
 
 
 @transaction.atomic

@@ -80,6 +80,7 @@ def patient_erase(*, patient: Patient, erased_by: Any, reason: str) -> Patient:
             original_filename="",
             interpretation="",
             acceptance_note="",
+            review_comment="",  # a self-check's review: the clinician's words to the athlete
             video_removed_at=now,
             video_removed_reason="when the patient's data was erased",
         )

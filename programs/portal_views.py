@@ -44,7 +44,7 @@ def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[s
     )
     counted = sorted(
         (a for a in results_of_record(rows).values() if a.counts and a.mean_cpd_deg is not None),
-        key=lambda a: (a.visit.visit_date, a.created_at),
+        key=lambda a: (a.measured_on, a.created_at),
     )
     summaries = []
     previous: dict[str, object] = {}
@@ -54,7 +54,7 @@ def _assessment_summaries(request: HttpRequest, patient: Patient) -> list[dict[s
         if before is not None:
             text += " " + change_words(before=before, after=a)["text"]  # type: ignore[arg-type]  # measured results only
         previous[a.view] = a
-        summaries.append({"date": a.visit.visit_date, "text": text})
+        summaries.append({"date": a.measured_on, "text": text, "self_check": a.is_self_check})
     return list(reversed(summaries))
 
 

@@ -560,13 +560,15 @@ def latest_measured_cadence(*, user: Any, patient: Patient) -> tuple[int, date] 
         return None
     from assessments.selectors import patient_assessments
 
-    row = (
+    latest = (
         patient_assessments(user=user, patient=patient)
         .filter(cadence_spm__isnull=False)
-        .values_list("cadence_spm", "visit__visit_date")
+        .defer("result", "video_meta", "keyframes")
         .last()
     )
-    return (round(row[0]), row[1]) if row else None  # type: ignore[arg-type]  # filtered non-null
+    if latest is None or latest.cadence_spm is None:
+        return None
+    return round(latest.cadence_spm), latest.measured_on
 
 
 def visit_choice_labels(*, user: Any, patient: Patient) -> dict[int, str]:

@@ -38,7 +38,9 @@ class AssessmentSummaryOutputSerializer(serializers.ModelSerializer):
     """What an athlete may read: the numbers of an analysed assessment that counts (measurable,
     or accepted by the clinician); others come with their state and null numbers."""
 
-    visit_date = serializers.DateField(source="visit.visit_date", read_only=True)
+    # The visit's date; for a self-check accepted into the trend (``source`` "self_check", no visit)
+    # the day the athlete sent it.
+    visit_date = serializers.DateField(source="measured_on", read_only=True)
     quality_status = serializers.CharField(read_only=True)
     included = serializers.BooleanField(source="counts", read_only=True)
 
@@ -47,6 +49,7 @@ class AssessmentSummaryOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "patient",
+            "source",
             "visit",
             "visit_date",
             "view",
@@ -154,4 +157,57 @@ class AssessmentInputSerializer(serializers.Serializer):
         min_value=1,
         max_value=1000,
         help_text="Filmed in slow motion? The capture rate in frames per second (for example 120 or 240).",
+    )
+
+
+class SelfCheckAthleteOutputSerializer(serializers.Serializer):
+    """A self-check as its athlete reads it (``selectors.AthleteSelfCheck``): its state, and only
+    after a clinician's review their words and, for a result that counts, the numbers."""
+
+    id = serializers.IntegerField(source="assessment.pk")
+    view = serializers.CharField(source="assessment.view")
+    sent_at = serializers.DateTimeField(source="assessment.created_at")
+    state = serializers.ChoiceField(choices=["analysing", "waiting_for_review", "reviewed"])
+    state_text = serializers.CharField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    reviewed_by = serializers.CharField()
+    comment = serializers.CharField()
+    in_trend = serializers.BooleanField()
+    summary = serializers.CharField()
+    cpd_left_mean_deg = serializers.FloatField(allow_null=True)
+    cpd_right_mean_deg = serializers.FloatField(allow_null=True)
+    mean_cpd_deg = serializers.FloatField(allow_null=True)
+    cadence_spm = serializers.FloatField(allow_null=True)
+
+
+class SelfCheckOutputSerializer(AssessmentOutputSerializer):
+    """Staff: the whole result, plus the review."""
+
+    reviewed_by = serializers.StringRelatedField(read_only=True)
+    in_trend_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta(AssessmentOutputSerializer.Meta):
+        fields = [
+            *AssessmentOutputSerializer.Meta.fields,
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
+            "in_trend_by",
+            "in_trend_at",
+        ]
+        read_only_fields = fields
+
+
+class SelfCheckInputSerializer(serializers.Serializer):
+    """An athlete's self-check (multipart): the clip, the view, and a slow-motion capture rate."""
+
+    view = serializers.ChoiceField(choices=CameraView.choices, default=CameraView.POSTERIOR)
+    video = serializers.FileField(allow_empty_file=True)
+    capture_fps = serializers.FloatField(required=False, allow_null=True, min_value=1, max_value=1000)
+
+
+class SelfCheckReviewInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(help_text="Your words to the athlete; they read them with the result.")
+    add_to_trend = serializers.BooleanField(
+        default=False, help_text="Accept into the trend: it then counts as a measurement, labelled as a self-check."
     )

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,10 +40,12 @@ TUS_RESUMABLE = _header("Tus-Resumable", "1.0.0")
 
 
 class CanUpload(BasePermission):
-    message = "Only clinicians can upload videos."
+    message = "Only clinicians upload videos (and athletes their own self-checks)."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user.has_perm("assessments.add_assessment"))
+        return bool(
+            request.user.has_perm("assessments.add_assessment") or request.user.has_perm("assessments.add_self_check")
+        )
 
 
 def _whole_number(value: str | None, header: str) -> int:
@@ -60,8 +63,10 @@ def _state_headers(upload: ResumableUpload) -> dict[str, str]:
         "Cache-Control": "no-store",
     }
     if upload.assessment_id is not None:
-        # Where the finished clip's assessment is: the page goes there when the last piece is in.
-        headers["Assessment-Location"] = reverse("assessments:detail", args=[upload.assessment_id])
+        # Where the finished clip's assessment is: the page goes there when the last piece is in (an
+        # athlete's self-check: their portal page of it).
+        page = "assessments:detail" if upload.visit_id is not None else "self-checks:detail"
+        headers["Assessment-Location"] = reverse(page, args=[upload.assessment_id])
     return headers
 
 
@@ -120,7 +125,10 @@ class UploadCreateView(_TusView):
         parameters=[
             TUS_RESUMABLE,
             _header("Upload-Length", "The clip's size in bytes (at most Tus-Max-Size)."),
-            _header("Upload-Metadata", "base64 values: visit (id, required), view, capture_fps, filename."),
+            _header(
+                "Upload-Metadata",
+                "base64 values: visit (id; or self_check 1 for an athlete's self-check), view, capture_fps, filename.",
+            ),
         ],
         description="tus creation: answers 201 with Location, the upload's URL.",
     )
@@ -130,10 +138,15 @@ class UploadCreateView(_TusView):
             raise resumable.TusError(400, "Upload-Defer-Length is not supported: send Upload-Length.")
         length = _whole_number(request.headers.get("Upload-Length"), "Upload-Length")
         metadata = resumable.parse_metadata(request.headers.get("Upload-Metadata", ""))
-        visit_pk = parse_id(metadata.get("visit"), name="visit")
-        visit = visit_queryset_for(request.user).filter(pk=visit_pk).first() if visit_pk else None
-        if visit is None:
-            raise resumable.TusError(400, "Upload-Metadata: name the visit (its id) the video belongs to.")
+        visit = None
+        if metadata.get("self_check") != "1":  # an athlete's self-check from the portal has no visit
+            if not request.user.has_perm("assessments.add_assessment"):
+                # An athlete reads their own visits, but only clinicians add a clinic clip to one.
+                raise PermissionDenied("Only clinicians upload a visit's video; send a self-check from your portal.")
+            visit_pk = parse_id(metadata.get("visit"), name="visit")
+            visit = visit_queryset_for(request.user).filter(pk=visit_pk).first() if visit_pk else None
+            if visit is None:
+                raise resumable.TusError(400, "Upload-Metadata: name the visit (its id) the video belongs to.")
         upload = resumable.resumable_create(owner=request.user, visit=visit, length_bytes=length, metadata=metadata)
         headers = _state_headers(upload)
         headers["Location"] = reverse("api:upload-detail", args=[upload.id])

@@ -47,6 +47,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         if self.action == "list":
             return selectors.assessment_list_for(self.request.user)
+        if self.action in ("status", "result"):
+            # Staff reads of one clip's processing and analysis (the result page polls the status):
+            # a self-check under review too, as its page shows it. Its numbers are no measurement.
+            return selectors.assessment_page_queryset_for(self.request.user)
         return selectors.assessment_queryset_for(self.request.user)
 
     def get_serializer_class(self):
@@ -154,6 +158,8 @@ def trend_payload(trend: selectors.Trend, metrics: list[str]) -> dict[str, Any]:
                 "assessment_id": point.assessment_id,
                 "visit_id": point.visit_id,
                 "visit_date": point.visit_date.isoformat(),
+                # A self-check the clinician accepted into the trend: no visit, dated the day it was sent.
+                "self_check": point.self_check,
                 "view": point.view,
                 "status": point.status,
                 "included": point.included,

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import ResumableUpload
+from assessments.services.self_checks import self_check_create, validate_can_send_self_check
 from assessments.services.upload import (
     UploadTooLarge,
     assessment_create,
@@ -78,15 +79,20 @@ def parse_metadata(header: str) -> dict[str, str]:
     return metadata
 
 
-def resumable_create(*, owner: Any, visit: Visit, length_bytes: int, metadata: dict[str, str]) -> ResumableUpload:
-    """Start an upload of ``length_bytes`` for ``visit``: the cheap checks now (size, view, consent),
-    so nobody sends a gigabyte to be told the patient has not consented; the clip's own checks run
-    once it is complete."""
+def resumable_create(
+    *, owner: Any, visit: Visit | None, length_bytes: int, metadata: dict[str, str]
+) -> ResumableUpload:
+    """Start an upload of ``length_bytes`` for ``visit`` (None: the owner's self-check from the
+    portal): the cheap checks now (size, view, consent), so nobody sends a gigabyte to be told the
+    patient has not consented; the clip's own checks run once it is complete."""
     limit = max_upload_bytes()
     if length_bytes > limit:
         raise UploadTooLarge(length_bytes, limit)
     view = metadata.get("view") or "posterior"
-    validate_can_upload(visit, view)
+    if visit is not None:
+        validate_can_upload(visit, view)
+    else:
+        validate_can_send_self_check(owner, view)
     upload = ResumableUpload.objects.create(
         owner=owner,
         visit=visit,
@@ -208,13 +214,22 @@ def _complete(upload: ResumableUpload, path: Path) -> None:
     part = _PartFile(path, name=upload.filename or "video", size=upload.length_bytes)
     try:
         with part:
-            assessment = assessment_create(
-                visit=upload.visit,
-                video=part,
-                view=upload.view,
-                created_by=upload.owner,
-                capture_fps=upload.capture_fps,
-            )
+            if upload.visit is None:
+                assessment = self_check_create(
+                    patient=upload.owner.patient,
+                    video=part,
+                    view=upload.view,
+                    sent_by=upload.owner,
+                    capture_fps=upload.capture_fps,
+                )
+            else:
+                assessment = assessment_create(
+                    visit=upload.visit,
+                    video=part,
+                    view=upload.view,
+                    created_by=upload.owner,
+                    capture_fps=upload.capture_fps,
+                )
     except (ValidationError, UploadTooLarge) as exc:
         path.unlink(missing_ok=True)
         upload.delete()

@@ -77,6 +77,8 @@ def assessment_withdraw_acceptance(*, assessment: Assessment, withdrawn_by: Any)
 @transaction.atomic
 def assessment_mark_of_record(*, assessment: Assessment, marked_by: Any) -> Assessment:
     """Make this the assessment that counts for its visit and view (one per visit and view)."""
+    if assessment.visit_id is None:
+        raise ValidationError({"assessment": "A self-check has no visit: accept it into the trend when you review it."})
     if not assessment.shows_numbers:
         raise ValidationError({"assessment": "A not-measurable result cannot be the result of record."})
     now = timezone.now()

@@ -28,12 +28,12 @@ from django.db import transaction
 
 from assessments.analysis.container import check_whole
 from assessments.analysis.video import VideoError, VideoInfo, human_size, probe
-from assessments.models import Assessment, CameraView, private_storage
+from assessments.models import Assessment, AssessmentSource, CameraView, private_storage
 from assessments.services.jobs import queue_analysis
 from assessments.services.limits import upload_limits
 from audit.models import AuditAction
 from audit.services import audit_record
-from patients.consents import ensure_may_film
+from patients.consents import NO_CONSENT_MESSAGE, ensure_may_film
 from patients.models import Patient, Visit
 
 logger = logging.getLogger(__name__)
@@ -183,12 +183,37 @@ def assessment_create(
     ``capture_fps``: the capture rate of a slow-motion clip, as the uploader declared it.
     """
     validate_can_upload(visit, view)
+    return _store_and_queue(
+        visit=visit,
+        patient_id=visit.patient_id,
+        source=AssessmentSource.CLINIC,
+        video=video,
+        view=view,
+        created_by=created_by,
+        capture_fps=capture_fps,
+    )
+
+
+def _store_and_queue(
+    *,
+    visit: Visit | None,
+    patient_id: int,
+    source: str,
+    video: UploadedFile,
+    view: str,
+    created_by: Any,
+    capture_fps: float | None,
+    no_consent_message: str = NO_CONSENT_MESSAGE,
+) -> Assessment:
+    """The part every upload shares, a clinic clip or a self-check: the checks, the stored file, the
+    row, the queued analysis and the audit event."""
     with checked_video(video, capture_fps=capture_fps) as checked:
         uid = uuid.uuid4()
         assessment = Assessment(
             uid=uid,
+            source=source,
             visit=visit,
-            patient_id=visit.patient_id,
+            patient_id=patient_id,
             view=view,
             original_filename=display_filename(video.name or ""),
             video_sha256=checked.sha256,
@@ -202,7 +227,9 @@ def assessment_create(
             assessment.video.save(name, File(fh), save=False)
     stored_name = cast(str, assessment.video.name)  # just saved
     try:
-        _save_and_queue(assessment, created_by=created_by, size_bytes=checked.size_bytes)
+        _save_and_queue(
+            assessment, created_by=created_by, size_bytes=checked.size_bytes, no_consent_message=no_consent_message
+        )
     except Exception:
         # The row rolled back; the stored file must not outlive it.
         private_storage().delete(stored_name)
@@ -211,17 +238,18 @@ def assessment_create(
 
 
 @transaction.atomic
-def _save_and_queue(assessment: Assessment, *, created_by: Any, size_bytes: int) -> None:
+def _save_and_queue(assessment: Assessment, *, created_by: Any, size_bytes: int, no_consent_message: str) -> None:
     # Again under the patient's row lock: a withdrawal that committed while the clip was being
     # checked must win (the caller deletes the stored file when this raises).
     Patient.objects.select_for_update().filter(pk=assessment.patient_id).first()
-    ensure_may_film(assessment.patient_id)
+    ensure_may_film(assessment.patient_id, message=no_consent_message)
     queue_analysis(assessment)
     assessment.save()
+    what = "self-check sent by the athlete, uploaded" if assessment.is_self_check else "uploaded"
     audit_record(
         actor=created_by,
         action=AuditAction.CREATE,
         target=assessment,
         patient_id=assessment.patient_id,
-        summary=f"uploaded {size_bytes} bytes, {assessment.view} view",
+        summary=f"{what} {size_bytes} bytes, {assessment.view} view",
     )

@@ -20,12 +20,18 @@ class AssessmentMedia:
 
     assessment_id: int
     patient_id: int
-    visit_id: int
+    visit_id: int | None  # None: an athlete's self-check accepted into the trend (no visit)
     created_at: datetime.datetime
     view: str
     video_name: str
     video_size_bytes: int
     keyframes: list[dict[str, Any]]
+
+
+SELF_CHECK_NOTE = (
+    "Self-check: filmed by the athlete between visits, not at the clinic; a clinician reviewed it and "
+    "accepted it into the hip-drop trend."
+)
 
 
 def video_media_id(assessment_id: int) -> str:
@@ -52,6 +58,16 @@ def _view_concept(view: str) -> dict[str, Any]:
     return {"text": "Posterior (from behind)" if view == "posterior" else "Anterior (from the front)"}
 
 
+def _encounter(media: AssessmentMedia) -> dict[str, Any]:
+    return {"encounter": reference("Encounter", media.visit_id)} if media.visit_id is not None else {}
+
+
+def _self_check_note(media: AssessmentMedia) -> dict[str, Any]:
+    if media.visit_id is not None:
+        return {}
+    return {"note": [{"text": SELF_CHECK_NOTE}]}
+
+
 def video_media_resource(media: AssessmentMedia, links: Links) -> dict[str, Any]:
     ext = media.video_name[media.video_name.rfind(".") :].lower() if "." in media.video_name else ""
     attachment: dict[str, Any] = {
@@ -70,9 +86,10 @@ def video_media_resource(media: AssessmentMedia, links: Links) -> dict[str, Any]
         "modality": concept(MEDIA_KIND_SYSTEM, "treadmill-video", "Treadmill running video"),
         "view": _view_concept(media.view),
         "subject": reference("Patient", media.patient_id),
-        "encounter": reference("Encounter", media.visit_id),
+        **_encounter(media),
         "createdDateTime": instant(media.created_at),
         "content": attachment,
+        **_self_check_note(media),
     }
 
 
@@ -89,7 +106,7 @@ def keyframe_media_resource(media: AssessmentMedia, index: int, links: Links) ->
         "modality": concept(MEDIA_KIND_SYSTEM, "keyframe", "Keyframe of a treadmill video"),
         "view": _view_concept(media.view),
         "subject": reference("Patient", media.patient_id),
-        "encounter": reference("Encounter", media.visit_id),
+        **_encounter(media),
         "createdDateTime": instant(media.created_at),
         "content": {
             "contentType": "image/png",

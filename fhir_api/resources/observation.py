@@ -101,14 +101,26 @@ class AssessmentNumbers:
 
     assessment_id: int
     patient_id: int
-    visit_id: int
-    visit_date: datetime.date
+    visit_id: int | None  # None: a self-check the clinician accepted into the trend (no visit)
+    visit_date: datetime.date  # the visit's date, or the day the self-check was sent
     analysed_at: datetime.datetime
     view: str
     analysis_version: str
     status: str  # the assessment's status (done / flagged / ...)
     values: dict[str, float | None]
     quality: dict[str, Any] = field(default_factory=dict)  # the result JSON's "quality"
+    self_check: bool = False
+
+
+# A self-check accepted into the trend keeps its own method, so a reader never takes it for a clinic
+# measurement (issue 12, item 7).
+METHOD_SYSTEM = "https://stride.clinic/fhir/CodeSystem/gait-video-methods"
+CLINIC_METHOD = ("clinic-treadmill-video", "Treadmill video filmed at the clinic")
+SELF_CHECK_METHOD = ("athlete-self-check-video", "Self-check video filmed by the athlete between visits")
+SELF_CHECK_NOTE = (
+    "Self-check: filmed by the athlete between visits, not at the clinic; a clinician reviewed it and "
+    "accepted it into the hip-drop trend."
+)
 
 
 def observation_id(assessment_id: int, code: str) -> str:
@@ -160,6 +172,7 @@ def observation_resource(numbers: AssessmentNumbers, metric: Metric) -> dict[str
         if not measurable
         else "The analysis could not compute this value from the clip."
     ).rstrip(": ")
+    method = SELF_CHECK_METHOD if numbers.self_check else CLINIC_METHOD
     categories = [concept(OBSERVATION_CATEGORY, "exam", "Exam")]
     if metric.activity:
         categories.append(concept(OBSERVATION_CATEGORY, "activity", "Activity"))
@@ -170,11 +183,13 @@ def observation_resource(numbers: AssessmentNumbers, metric: Metric) -> dict[str
         "category": categories,
         "code": concept(GAIT_METRICS_SYSTEM, metric.code, metric.display),
         "subject": reference("Patient", numbers.patient_id),
-        "encounter": reference("Encounter", numbers.visit_id),
+        **({"encounter": reference("Encounter", numbers.visit_id)} if numbers.visit_id is not None else {}),
         "effectiveDateTime": numbers.visit_date.isoformat(),
         "issued": instant(numbers.analysed_at),
         "method": {
-            "text": f"2D treadmill video, {numbers.view} view, pose estimation (engine {numbers.analysis_version})"
+            "coding": [{"system": METHOD_SYSTEM, "code": method[0], "display": method[1]}],
+            "text": f"{'Athlete self-check' if numbers.self_check else '2D treadmill'} video, {numbers.view} view, "
+            f"pose estimation (engine {numbers.analysis_version})",
         },
         "derivedFrom": [reference("Media", video_media_id(numbers.assessment_id), "Treadmill video")],
         "interpretation": [concept(MEASUREMENT_QUALITY_SYSTEM, state, QUALITY_LABELS[state])],
@@ -191,7 +206,8 @@ def observation_resource(numbers: AssessmentNumbers, metric: Metric) -> dict[str
             }
             for side, key in (("left", left), ("right", right))
         ]
-    notes = [{"text": str(flag["message"])} for flag in flags if flag.get("message")]
+    notes = [{"text": SELF_CHECK_NOTE}] if numbers.self_check else []
+    notes += [{"text": str(flag["message"])} for flag in flags if flag.get("message")]
     if notes:
         resource["note"] = notes
     return resource

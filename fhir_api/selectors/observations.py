@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
-from assessments.models import Assessment
-from assessments.selectors import assessment_queryset_for, can_view_results
+from assessments.models import Assessment, AssessmentSource
+from assessments.selectors import assessment_queryset_for, can_view_results, measured_date
 from fhir_api.resources.common import GAIT_METRICS_SYSTEM
 from fhir_api.resources.observation import (
     METRICS_BY_CODE,
@@ -30,7 +31,18 @@ COLUMNS = (
     "fppa_left_deg",
     "fppa_right_deg",
 )
-FIELDS = ("id", "patient_id", "visit_id", "visit__visit_date", "analysed_at", "view", "analysis_version", "status")
+FIELDS = (
+    "id",
+    "patient_id",
+    "visit_id",
+    "visit__visit_date",
+    "created_at",
+    "source",
+    "analysed_at",
+    "view",
+    "analysis_version",
+    "status",
+)
 
 
 def _ids(values: list[str]) -> Criterion:
@@ -49,7 +61,10 @@ PARAMS = params(
     reference_param("subject", "patient_id", "Patient", "Same as patient (only patients are subjects here)."),
     reference_param("encounter", "visit_id", "Encounter", "The visit: Encounter/<id> or <id>."),
     date_param(
-        "date", "visit__visit_date", "The visit date the clip was recorded at (eq, ne, lt, gt, le, ge, sa, eb)."
+        "date",
+        "measured_date",
+        "The visit date the clip was recorded at, or the day an accepted self-check was sent "
+        "(eq, ne, lt, gt, le, ge, sa, eb).",
     ),
     token_param(
         "code",
@@ -65,7 +80,10 @@ def _can_read(user: Any) -> bool:
 
 
 def _analysed(reader: Reader) -> QuerySet[Assessment]:
-    return assessment_queryset_for(reader.user).filter(analysed_at__isnull=False)
+    # measured_date: the visit's date, or the day an accepted self-check (no visit) was sent.
+    return (
+        assessment_queryset_for(reader.user).filter(analysed_at__isnull=False).annotate(measured_date=measured_date())
+    )
 
 
 def _numbers(row: dict[str, Any]) -> AssessmentNumbers:
@@ -76,13 +94,15 @@ def _numbers(row: dict[str, Any]) -> AssessmentNumbers:
         assessment_id=row["id"],
         patient_id=row["patient_id"],
         visit_id=row["visit_id"],
-        visit_date=row["visit__visit_date"],
+        # A self-check accepted into the trend has no visit: the day it was sent.
+        visit_date=row["visit__visit_date"] or timezone.localdate(row["created_at"]),
         analysed_at=row["analysed_at"],
         view=row["view"],
         analysis_version=row["analysis_version"],
         status=row["status"],
         values=values,
         quality=row["fhir_quality"] if isinstance(row["fhir_quality"], dict) else {},
+        self_check=row["source"] == AssessmentSource.SELF_CHECK,
     )
 
 
@@ -123,7 +143,7 @@ def _expand(reader: Reader, rows: list[dict[str, Any]], search: Any = None) -> l
 
 
 def _search(reader: Reader, search: Any) -> Page:
-    rows = _analysed(reader).filter(search.q).order_by("-visit__visit_date", "-analysed_at", "-id")
+    rows = _analysed(reader).filter(search.q).order_by(F("measured_date").desc(), "-analysed_at", "-id")
     if search.keeps_depend_on_row:  # _id names single Observations: few rows, filtered here
         items = _expand(reader, _rows(rows), search)
         total, shown = len(items), items[search.offset : search.offset + search.count]
@@ -144,7 +164,9 @@ def _search(reader: Reader, search: Any) -> Page:
 
 
 def _of_patient(reader: Reader, patient_id: int) -> list[dict[str, Any]]:
-    rows = _rows(_analysed(reader).filter(patient_id=patient_id).order_by("visit__visit_date", "analysed_at", "id"))
+    rows = _rows(
+        _analysed(reader).filter(patient_id=patient_id).order_by(F("measured_date").asc(), "analysed_at", "id")
+    )
     return [observation_resource(numbers, METRICS_BY_CODE[code]) for numbers, code in _expand(reader, rows)]
 
 

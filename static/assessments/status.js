@@ -12,7 +12,7 @@
       .then(function (r) { return r.text(); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
-        ["status-panel", "assessment-body"].forEach(function (id) {
+        ["status-panel", "self-check-review", "assessment-body"].forEach(function (id) {
           var fresh = doc.getElementById(id), old = document.getElementById(id);
           if (fresh && old) old.replaceWith(fresh);
         });

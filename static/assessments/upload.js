@@ -1,4 +1,5 @@
-// Upload a treadmill video from the visit page: choose, drop or record it, see the transfer, then go to the result.
+// Upload a treadmill video from the visit page (or a self-check from the athlete's portal): choose, drop or record
+// it, see the transfer, then go to the result.
 // Clips above the form's threshold go over tus 1.0.0 (vendored tus-js-client, server /api/v1/uploads/): sent in
 // pieces, they carry on by themselves after a dropped connection. Smaller clips keep the plain form post.
 (function () {
@@ -91,7 +92,9 @@
   function resumableUpload(file) {
     var view = form.querySelector("[name=view]").value;
     var captureFps = form.querySelector("[name=capture_fps]").value.trim();
-    var metadata = { visit: form.dataset.visit, view: view, filename: file.name, filetype: file.type || "" };
+    var metadata = { view: view, filename: file.name, filetype: file.type || "" };
+    // The visit page names its visit; the portal's self-check form has none (the athlete's own record).
+    if (form.dataset.selfCheck === "1") metadata.self_check = "1"; else metadata.visit = form.dataset.visit;
     if (captureFps) metadata.capture_fps = captureFps;
     var upload = new window.tus.Upload(file, {
       endpoint: form.dataset.resumableEndpoint,

@@ -114,10 +114,12 @@ def test_today_queries_do_not_grow_with_appointments_results_and_athletes(client
             visit = VisitFactory(patient=patient, clinician=clinician)
             appointment_today(patient, clinician, hour=Appointment.objects.count() % 24)
             AssessmentFactory(visit=visit)
+            AssessmentFactory(visit=None, patient=patient, source="self_check")  # sent from the portal
             log(prescribe(patient, clinician, hip_template, visit, starts_days_ago=20), days_ago=10, pain=8)
 
     client.force_login(clinician)
-    response = assert_fixed_queries(client, reverse("today"), add=add, budget=17)
+    response = assert_fixed_queries(client, reverse("today"), add=add, budget=18)
     html = response.content.decode()
     assert f"New results to review ({MANY})" in html
+    assert f"Self-checks from athletes to review ({MANY})" in html
     assert "Quiet for" in html and html.count("Listed</a>: nothing logged") == MANY

@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from assessments.models import Assessment
+from assessments.services.self_checks import self_check_review
 from demo.seed import DEMO_LOGINS, seed_demo
 from patients.models import Patient
 from scheduling import services as scheduling_services
@@ -71,7 +72,16 @@ def demo_clinic(transactional_db, finish):  # noqa: F811
         cpd_right_mean_deg=None,
         mean_cpd_deg=None,
     )
-    return {"alex": alex, "latest": latest, "running": running}
+    # Two self-checks Alex sent from the portal: one waiting for review, one reviewed into the trend.
+    waiting = AssessmentFactory(visit=None, patient=alex, source="self_check", created_by=alex.user)
+    reviewed = AssessmentFactory(visit=None, patient=alex, source="self_check", created_by=alex.user)
+    self_check_review(
+        assessment=reviewed,
+        comment="Smooth and steady, Alex: keep going with the side planks.",
+        add_to_trend=True,
+        reviewed_by=latest.created_by,
+    )
+    return {"alex": alex, "latest": latest, "running": running, "self_check": waiting, "reviewed_self_check": reviewed}
 
 
 class Walk:
@@ -175,6 +185,9 @@ def _clinician(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     walk.visit(page, f"/patients/{alex.pk}/visits/{visit.pk}/edit/", "visit edit")
     walk.visit(page, latest.get_absolute_url(), "assessment result")
     walk.visit(page, demo_clinic["running"].get_absolute_url(), "assessment running")
+    walk.visit(page, "/assessments/self-checks/", "self-check review list")
+    walk.visit(page, demo_clinic["self_check"].get_absolute_url(), "self-check to review")
+    walk.visit(page, demo_clinic["reviewed_self_check"].get_absolute_url(), "self-check reviewed")
     walk.visit(page, f"/assessments/patients/{alex.pk}/trend/", "trend")
     walk.visit(page, f"/assessments/patients/{alex.pk}/compare/", "compare")
     walk.visit(page, f"/assessments/visits/{visit.pk}/report/", "visit report")
@@ -242,6 +255,9 @@ def _athlete(walk: Walk, demo_clinic: dict[str, Any]) -> None:
     alex = demo_clinic["alex"]
     walk.visit(page, "/portal/", "portal today")
     walk.visit(page, "/portal/history/", "portal history")
+    walk.visit(page, "/portal/self-checks/", "my self-checks")
+    walk.visit(page, f"/portal/self-checks/{demo_clinic['self_check'].pk}/", "my self-check, waiting")
+    walk.visit(page, f"/portal/self-checks/{demo_clinic['reviewed_self_check'].pk}/", "my self-check, reviewed")
     walk.visit(page, "/patients/me/", "my record")
     walk.visit(page, "/exports/", "my data exports")
     visit = demo_clinic["latest"].visit

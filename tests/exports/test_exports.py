@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from fhir.resources import construct_fhir_element
 
+from assessments.services.self_checks import self_check_create, self_check_review
 from audit.models import AuditEvent
 from exports import services, tasks
 from exports.models import DataExport, ExportStatus
+from tests.assessments.conftest import CAM03, upload_of
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +117,39 @@ def test_a_requester_who_lost_access_gets_a_failed_export_not_the_data(client, c
     clinician.save()
     built = services.export_build(export_id=export.pk)
     assert built.status == ExportStatus.FAILED and not built.file.name
+
+
+def _self_check_rows(archive: zipfile.ZipFile) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(archive.read("self_checks.csv").decode())))
+
+
+def test_the_athletes_export_holds_every_self_check_they_sent_as_the_portal_shows_it(
+    client, athlete_a, clinician, finish
+):
+    """Right of access: a self-check is the athlete's data whether or not it joined the trend. It is
+    in self_checks.csv (numbers and words only once reviewed, as in the portal), its video under
+    videos/, and not in results.csv, the clinic's measurements."""
+    user, patient = athlete_a
+    sc = finish(self_check_create(patient=patient, video=upload_of(CAM03), view="posterior", sent_by=user))
+    original = sc.video.storage.open(sc.video.name).read()
+    client.force_login(user)
+
+    def archive() -> zipfile.ZipFile:
+        DataExport.objects.all().delete()
+        export = _built(client, reverse("exports:my-data"))
+        response = client.get(reverse("exports:download", args=[services.export_token(export)]))
+        return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+    waiting = archive()
+    [row] = _self_check_rows(waiting)
+    assert row["assessment_id"] == str(sc.pk) and row["state"] == "waiting_for_review"
+    assert row["clinician_words"] == "" and row["mean_cpd_deg"] == "" and row["in_trend"] == "no"
+    assert waiting.read(f"videos/self-check-{sc.pk}-posterior.mp4") == original
+    assert list(csv.DictReader(io.StringIO(waiting.read("results.csv").decode()))) == []
+    assert "self_checks.csv" in waiting.read("README.txt").decode()
+
+    words = "Lovely steady running: keep the side-lying leg raises going."
+    self_check_review(assessment=sc, comment=words, add_to_trend=False, reviewed_by=clinician)
+    [row] = _self_check_rows(archive())
+    assert row["state"] == "reviewed" and row["clinician_words"] == words
+    assert row["reviewed_by"] == (clinician.get_full_name() or clinician.username)

@@ -160,6 +160,8 @@ ROUTES: dict[str, Route] = {
         GET=CLINICAL, POST=CLINICAL, args={"pk": "assessment", "index": "keyframe_index"}
     ),
     "assessments:agreement": page(GET=CLINICAL),
+    "assessments:self-checks": page(GET=CLINICAL),
+    "assessments:self-check-review": page(POST=CLINICAL, args=pk("self_check")),
     # Programs: the exercise library is for everyone signed in; the rest is clinicians'.
     "programs:program-list": page(GET=CLINICAL),
     "programs:program-create": page(GET=CLINICAL, POST=CLINICAL),
@@ -180,6 +182,11 @@ ROUTES: dict[str, Route] = {
     "portal:session-edit": page(GET=OWNER, args=pk("session_log")),  # own log, the day it was saved
     "portal:session-delete": page(POST=OWNER, args=pk("session_log")),
     "portal:history": page(GET=ATHLETES),
+    # Self-checks (issue 12, item 7): each athlete sends and reads their own from the portal; clinicians
+    # review them. The front desk sees none (clinical data); a clinician sends none (not their running).
+    "self-checks:mine": page(GET=ATHLETES),
+    "self-checks:send": page(POST=ATHLETES),
+    "self-checks:detail": page(GET=OWNER, args=pk("self_check")),
     # Data exports (right of access): the athlete their own data, clinicians any patient; never the
     # front desk (the zip is clinical). The signed link opens only for the person who asked.
     "exports:list": page(GET=SIGNED_IN),
@@ -207,8 +214,12 @@ ROUTES: dict[str, Route] = {
     "api:assessment-reanalyse": api(POST=CLINICAL, args=pk("assessment")),
     "api:assessment-result": api(GET=CLINICAL, args=pk("assessment")),
     "api:assessment-status": api(GET=CLINICAL, args=pk("assessment")),
-    # Resumable uploads (tus): clinicians start them; an upload answers only the user who started it.
-    "api:upload-list": api(POST=CLINICAL),
+    "api:self-check-list": api(GET=ATHLETES_AND_CLINICAL, POST=ATHLETES),
+    "api:self-check-detail": api(GET=OWNER_AND_CLINICAL, args=pk("self_check")),
+    "api:self-check-review": api(POST=CLINICAL, args=pk("self_check")),
+    # Resumable uploads (tus): clinicians start them (athletes for a self-check); an upload answers only
+    # the user who started it.
+    "api:upload-list": api(POST=ATHLETES_AND_CLINICAL),  # athletes: their own self-checks
     "api:upload-detail": api(
         PATCH=allow("clinician"), DELETE=allow("clinician"), args={"upload_id": "resumable_upload"}
     ),

@@ -65,6 +65,14 @@ class Records:
         return assessment
 
     @cached_property
+    def self_check(self) -> Assessment:
+        """A self-check the athlete sent from the portal, analysed and waiting for review (no visit)."""
+        return cast(
+            Assessment,
+            AssessmentFactory(visit=None, patient=self.patient, source="self_check", created_by=self.user),
+        )
+
+    @cached_property
     def resumable_upload(self) -> ResumableUpload:
         """A resumable upload the clinician started for the visit: it is theirs alone."""
         return ResumableUpload.objects.create(
@@ -81,7 +89,8 @@ class Records:
 
     @property
     def fhir_document_id(self) -> str:
-        return report_document_id(self.assessment.visit_id)  # the visit's report, once analysed
+        self.assessment  # noqa: B018  # the visit's report exists once it has an analysed assessment
+        return report_document_id(self.visit.pk)
 
     @cached_property
     def appointment(self) -> Any:
