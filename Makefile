@@ -8,6 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 LOAD_ARGS ?=
 
 .PHONY: setup run test lint format check-migrations bench load clean
@@ -32,9 +33,12 @@ run: setup
 	.venv/bin/honcho --procfile Procfile.embedded start
 
 # Each run gets its own var/ (test database file, broker folders), so runs never share state.
+# Two passes (tests/suite.py): the suite on TEST_WORKERS processes at once, then the tests marked
+# serial alone; either failing fails. One file on its own: .venv/bin/python -m pytest tests/...
 test: setup
 	@.ci/ensure-chromium
-	STRIDE_VAR_DIR="$${STRIDE_VAR_DIR:-$$(mktemp -d -t stride-test-XXXXXX)}" $(PY) -m pytest $(PYTEST_ARGS)
+	STRIDE_VAR_DIR="$${STRIDE_VAR_DIR:-$$(mktemp -d -t stride-test-XXXXXX)}" TEST_WORKERS=$(TEST_WORKERS) \
+	  $(PY) -m tests.suite $(PYTEST_ARGS)
 
 lint: setup
 	.venv/bin/ruff check .

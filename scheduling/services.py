@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 # Names of the PostgreSQL exclusion constraints (migration 0003).
 OVERLAP_CONSTRAINTS = ("appointment_no_clinician_overlap", "appointment_no_patient_overlap")
+# Simultaneous bookings of one slot can deadlock inside PostgreSQL's exclusion-constraint check (each
+# insert waits for the other's row). PostgreSQL aborts one; its savepoint is rolled back and the
+# booking tried again, which then meets the winner's row as an ordinary overlap.
+DEADLOCK_DETECTED = "40P01"
+DEADLOCK_RETRIES = 3
 REMINDER_LEAD = timedelta(hours=24)
 RESCHEDULED_REASON = "Rescheduled"
 
@@ -111,19 +116,30 @@ def _validate_calendar(appointment: Appointment, *, now: datetime) -> None:
         )
 
 
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "pgcode", None) == DEADLOCK_DETECTED
+
+
 def _save_live(appointment: Appointment) -> None:
     """Check for clashes and insert in one transaction; a constraint violation becomes SlotTaken."""
-    try:
-        with transaction.atomic():
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                clash = _find_clash(appointment)
+                if clash is not None:
+                    raise SlotTaken(_clash_message(appointment, clash), clash)
+                appointment.save()
+            return
+        except OperationalError as exc:
+            if not _is_deadlock(exc):
+                raise
+            if attempt == DEADLOCK_RETRIES:
+                raise SlotTaken("Other bookings for this slot are being made right now. Please try again.") from exc
+        except IntegrityError as exc:
+            if not any(name in str(exc) for name in OVERLAP_CONSTRAINTS):
+                raise
             clash = _find_clash(appointment)
-            if clash is not None:
-                raise SlotTaken(_clash_message(appointment, clash), clash)
-            appointment.save()
-    except IntegrityError as exc:
-        if not any(name in str(exc) for name in OVERLAP_CONSTRAINTS):
-            raise
-        clash = _find_clash(appointment)
-        raise SlotTaken(_clash_message(appointment, clash), clash) from exc
+            raise SlotTaken(_clash_message(appointment, clash), clash) from exc
 
 
 @transaction.atomic
@@ -286,8 +302,11 @@ def appointment_restore(*, appointment: Appointment, restored_by: Any) -> Appoin
     try:
         with transaction.atomic():
             locked.save(update_fields=["status", "cancel_reason", "updated_at"])
-    except IntegrityError as exc:  # PostgreSQL's exclusion constraint: a racing booking won
-        if not any(name in str(exc) for name in OVERLAP_CONSTRAINTS):
+    except (IntegrityError, OperationalError) as exc:  # PostgreSQL's exclusion constraint: a racing booking won
+        racing = (
+            _is_deadlock(exc) if isinstance(exc, OperationalError) else any(n in str(exc) for n in OVERLAP_CONSTRAINTS)
+        )
+        if not racing:
             raise
         raise SlotTaken("The slot was booked again since the cancel. Please pick another slot.") from exc
     audit_record(

@@ -15,7 +15,7 @@ from accounts.two_factor import two_factor_required
 from tests.factories import UserFactory, VisitFactory, athlete_with_patient
 from tests.two_factor import authenticator_for
 
-pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.clip_fixtures"]
 
 
 @pytest.fixture(autouse=True)

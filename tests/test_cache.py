@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 
+import pytest
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.checks import run_checks
 
@@ -32,6 +33,7 @@ def test_increments_from_several_processes_are_all_counted(tmp_path):
     assert cache.get("hits") == 400
 
 
+@pytest.mark.serial  # a 1 s expiry checked at 0.5 s and 1.2 s
 def test_an_increment_keeps_the_entry_expiry(tmp_path):
     """A rate-limit window ends on time however many requests arrive (Django's incr resets it)."""
     locking, plain = LockingFileBasedCache(str(tmp_path / "a"), {}), FileBasedCache(str(tmp_path / "b"), {})
@@ -58,6 +60,7 @@ def test_django_ratelimits_cache_check_passes_and_would_refuse_a_per_process_cac
     assert ratelimit_errors() == ["django_ratelimit.E003"]
 
 
+@pytest.mark.serial  # a 1 s expiry, then three adds before the live ones could expire
 def test_a_full_cache_drops_expired_windows_before_live_counters(tmp_path):
     cache = LockingFileBasedCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 4, "CULL_FREQUENCY": 1}})
     for n in range(3):

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -59,13 +59,20 @@ def celery_worker(
             _wait_until_ready(log_path, process)
             yield process
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Warm shutdown, as `kill <pid>` of a worker in production: SIGTERM to the main process alone,
+    which stops its pool itself. (SIGTERM to the whole group killed the pool child under it, and
+    the main process then waited out the 20 s before SIGKILL.) Then SIGKILL for anything left."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=20)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _wait_until_ready(log_path: Path, process: subprocess.Popen, timeout_s: float = 60) -> None:

@@ -65,6 +65,7 @@ def test_successful_sign_ins_do_not_count(client, settings, athlete_a):
         client.logout()
 
 
+@pytest.mark.serial  # three sign-ins inside one 3 s window
 def test_the_sign_in_limit_resets_with_the_next_window(client, settings, athlete_a):
     settings.RATE_LIMIT_SIGN_IN_FAILURES_PER_IP = "2/3s"
     _at_the_start_of_a_window(SIGN_IN_FAILURES_PER_IP, "2/3s")
@@ -109,6 +110,7 @@ def test_token_endpoint_requests_per_address_get_a_json_429(api, settings, clini
     assert 1 <= int(response["Retry-After"]) <= 3600
 
 
+@pytest.mark.serial  # three token requests inside one 3 s window
 def test_the_token_limit_resets_with_the_next_window(api, settings, athlete_a):
     settings.RATE_LIMIT_API_TOKEN_PER_IP = "2/3s"
     _at_the_start_of_a_window(API_TOKEN_PER_IP, "2/3s")

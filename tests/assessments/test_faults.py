@@ -34,6 +34,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.worker,
     pytest.mark.postgres,
+    pytest.mark.serial,  # stops Redis and cuts PostgreSQL off: nothing else may run meanwhile
     pytest.mark.skipif(
         not ON_SERVICES,
         reason="restarts Redis and cuts PostgreSQL off: needs DATABASE_URL=postgres://... and "

@@ -16,7 +16,8 @@ from assessments.services.job_memory import JobOverMemory, memory_cap
 from assessments.tasks import analyse_assessment
 from tests.factories import AssessmentFactory
 
-pytestmark = pytest.mark.django_db
+# serial: measures memory (the job's address-space cap while it decodes a huge frame).
+pytestmark = [pytest.mark.django_db, pytest.mark.serial]
 
 
 def queued_with_video(visit, path) -> Assessment:

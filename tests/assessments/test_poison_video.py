@@ -19,7 +19,8 @@ from tests.assessments.bad_uploads import written_clip
 from tests.assessments.conftest import upload_of
 from tests.worker import celery_worker, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+# serial: a worker killed three times over and its redeliveries, each within a time limit.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.serial]
 
 
 def finished(assessment_id: int) -> Assessment | None:

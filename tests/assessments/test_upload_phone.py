@@ -125,6 +125,7 @@ def test_a_capture_rate_that_is_no_rate_is_refused(api_as, client, clinician, vi
     assert Assessment.objects.count() == 0
 
 
+@pytest.mark.serial  # times itself
 @pytest.mark.parametrize(
     ("key", "message"),
     [

@@ -18,7 +18,8 @@ from audit.models import AuditEvent
 from tests.assessments.conftest import CAM03, upload_of
 from tests.worker import celery_worker, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+# serial: the kill must land mid-video, and the requeue waits on two worker start-ups in turn.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.serial]
 
 
 def wait_for(assessment_id: int, condition, timeout_s: float, what: str) -> Assessment:

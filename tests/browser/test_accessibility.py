@@ -29,7 +29,6 @@ from demo.seed import DEMO_LOGINS, seed_demo
 from patients.models import Patient
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentType
-from tests.assessments.conftest import cam03_analysis, finish  # noqa: F401 (fixtures, used by name)
 from tests.browser.axe_review import AXE_JS, REVIEWED, Finding, Reviewed, axe_findings
 from tests.browser_fixtures import sign_in
 from tests.factories import AssessmentFactory
@@ -50,7 +49,7 @@ def _ensure_appointment_types() -> None:
 
 
 @pytest.fixture
-def demo_clinic(transactional_db, finish):  # noqa: F811
+def demo_clinic(transactional_db, finish):
     """The demo clinic, its assessment analysed, plus an earlier one and one still running."""
     ensure_exercise_library()
     _ensure_appointment_types()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from assessments.services import assessment_create
-from tests.assessments.conftest import phone_clips, upload_of  # noqa: F401 (fixtures, used by name)
+from tests.assessments.conftest import upload_of
 from tests.assessments.phone_clips import H264, rotated
 from tests.browser_fixtures import sign_in
 
@@ -30,7 +30,7 @@ def test_hevc_mov_with_a_rotation_tag_plays_upright_from_its_playable_copy(
     page,
     clinician,
     visit_a,
-    phone_clips,  # noqa: F811 (the session fixture imported above)
+    phone_clips,
     celery_worker_process,
 ):
     sign_in(page, "clin")

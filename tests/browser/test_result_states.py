@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 # The real side-view analysis fixtures live with the assessment tests; imported to share them.
-from tests.assessments.conftest import SIDE_VIEW, finish_side_view, side_view_analysis, upload_of  # noqa: F401
+from tests.assessments.conftest import SIDE_VIEW, upload_of
 from tests.browser_fixtures import sign_in
 from tests.factories import AssessmentFactory, UserFactory, VisitFactory
 
@@ -37,7 +37,7 @@ def days_ago(n: int) -> datetime.date:
 
 
 @pytest.fixture
-def side_view_world(finish_side_view):  # noqa: F811
+def side_view_world(finish_side_view):
     """An athlete with a measurable visit a month ago and today's real side-view clip."""
     from accounts.roles import Role
     from assessments.services import assessment_create

@@ -9,7 +9,6 @@ import pytest
 
 from assessments.models import Assessment
 from assessments.services.self_checks import self_check_review
-from tests.assessments.conftest import cam03_analysis, finish  # noqa: F401 (fixtures, used by name)
 from tests.browser_fixtures import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +18,7 @@ WORDS = "Great rhythm, Ada: your pelvis stays level on both sides. Keep up the s
 
 
 @pytest.fixture
-def give_result(finish):  # noqa: F811
+def give_result(finish):
     """The shared real cam03 result, given to a queued self-check through the job's services."""
     return finish
 

@@ -159,6 +159,7 @@ def test_capture_rate_below_the_playback_rate_is_refused_with_its_reason():
     assert err.value.code == "capture_fps"
 
 
+@pytest.mark.serial  # times itself
 @pytest.mark.parametrize(
     ("key", "code", "words"),
     [("huge", "too_many_pixels", "16384x8704 pixels"), ("fast", "fps_too_high", "1000 frames per second")],
