@@ -122,6 +122,9 @@ class Assessment(models.Model):
     # made by the analysis job (assessments.analysis.rendition); empty when the original plays.
     playback = models.FileField(storage=private_storage, max_length=255, blank=True)
     keyframes = models.JSONField(default=list, blank=True, help_text="[{side, kind, frame, cpd_midstance_deg, name}]")
+    # Numbers first (issue 15): the result is stored as soon as it is measured; keyframes, the
+    # annotated preview and the playable copy follow from their own task while this is set.
+    pictures_pending = models.BooleanField(default=False)
     cpd_left_mean_deg = models.FloatField(null=True, blank=True)
     cpd_left_sd_deg = models.FloatField(null=True, blank=True)
     cpd_right_mean_deg = models.FloatField(null=True, blank=True)
@@ -323,6 +326,61 @@ class ManualHipCheck(models.Model):
     @property
     def difference_deg(self) -> float:
         return self.engine_cpd_deg - self.manual_cpd_deg
+
+
+class StepStage(models.TextChoices):
+    POSE = "pose", "Pose a chunk"
+    MEASURE = "measure", "Merge and measure"
+    RENDER = "render", "Keyframes, preview and playable copy"
+
+
+class StepStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class AnalysisStep(models.Model):
+    """One task of an analysis job spread over workers (issue 15): a pose chunk of one tracker,
+    the merge-and-measure, or the pictures. The row, not the broker, records the step: it is
+    claimed like the job (one conditional UPDATE), so a re-delivered message cannot store a second
+    result, and the sweeper re-sends a step whose worker died or whose message was lost."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="steps")
+    job_id = models.UUIDField(db_index=True)
+    stage = models.CharField(max_length=8, choices=StepStage.choices)
+    index = models.PositiveIntegerField(default=0, help_text="Chunk number (pose steps).")
+    tracker = models.CharField(max_length=8, blank=True, help_text="direct or mirror (pose steps).")
+    # The chunk: frames [start, stop) kept, posing from warm_start; stop is null for the last chunk.
+    start_frame = models.PositiveIntegerField(default=0)
+    stop_frame = models.PositiveIntegerField(null=True, blank=True)
+    warm_start_frame = models.PositiveIntegerField(default=0)
+    stride = models.PositiveSmallIntegerField(default=1)
+    samples = models.PositiveIntegerField(default=0, help_text="Samples to pose, warm-up included.")
+    samples_done = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=StepStatus.choices, default=StepStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message_id = models.CharField(max_length=64, blank=True)
+    resent = models.BooleanField(default=False, help_text="Sent again by the sweeper, outside the chord.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.CharField(max_length=255, blank=True, help_text="The chunk result (.npz) in private storage.")
+    wall_s = models.FloatField(null=True, blank=True)
+    cpu_s = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "stage", "index", "tracker"]
+        constraints = [
+            models.UniqueConstraint(fields=["job_id", "stage", "index", "tracker"], name="one_step_per_job_stage_chunk")
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        part = f" {self.index} ({self.tracker})" if self.stage == StepStage.POSE else ""
+        return f"{self.get_stage_display()}{part} of assessment {self.assessment_id}"
 
 
 class ResumableUpload(models.Model):

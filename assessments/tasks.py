@@ -1,4 +1,5 @@
-"""Celery tasks: analyse one assessment, and re-queue the ones whose worker died.
+"""Celery tasks: start an assessment's analysis, its chunk, measure and pictures steps, and
+re-queue the work whose worker died.
 
 Thin: the job's rules (claim, progress, result, failure) live in ``assessments.services``.
 """
@@ -6,6 +7,8 @@ Thin: the job's rules (claim, progress, result, failure) live in ``assessments.s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -15,7 +18,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 
 from assessments import services
 from assessments.analysis.video import VideoError
-from assessments.services import resumable, retention
+from assessments.models import StepStage
+from assessments.services import resumable, retention, stages, steps
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +37,10 @@ def _warm_up_engine(**kwargs: object) -> None:
     """Load MediaPipe and its pose model when a pool process starts, not inside the first job:
     the first upload after a deploy would otherwise wait seconds longer than the next ones."""
     try:
-        from assessments.analysis import events, metrics, pipeline, pose, render  # noqa: F401
+        from assessments.analysis import chunks, events, metrics, pipeline, pose, render  # noqa: F401
 
-        pose.new_estimator().close()
+        # Kept for the process's life and reset between chunks: a chunk task pays no model load.
+        pose.warm_estimators(2)
         logger.info("analysis engine warm")
     except Exception:  # a warm-up must never stop a worker from starting
         logger.warning("could not warm up the analysis engine", exc_info=True)
@@ -51,7 +56,8 @@ def _warm_up_engine(**kwargs: object) -> None:
     max_retries=MAX_TRANSIENT_RETRIES,
 )
 def analyse_assessment(self, assessment_id: int, job_id: str) -> str:
-    """Analyse the assessment's video for job ``job_id``. Safe to run twice: see services."""
+    """Start the analysis of the assessment's video for job ``job_id`` (services.stages: a clip
+    of one chunk is analysed here, a longer one goes out as a chord). Safe to run twice."""
     try:
         return services.assessment_process(assessment_id=assessment_id, job_id=job_id, message_id=self.request.id)
     except services.JobSuperseded:
@@ -81,6 +87,89 @@ def analyse_assessment(self, assessment_id: int, job_id: str) -> str:
         logger.exception("analysis of assessment %s (job %s) failed", assessment_id, job_id)
         services.assessment_fail(assessment_id=assessment_id, job_id=job_id, reason=GENERIC_FAILURE)
         return "failed"
+
+
+_STEP_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 20 * 60,
+    "time_limit": 25 * 60,
+    "max_retries": MAX_TRANSIENT_RETRIES,
+}
+
+
+@shared_task(**_STEP_TASK)
+def pose_assessment_chunk(self, assessment_id: int, job_id: str, index: int, tracker: str) -> str:
+    """Pose chunk ``index`` of the job with one tracker ("direct" or "mirror"); the result goes to storage."""
+    key = {
+        "assessment_id": assessment_id,
+        "job_id": job_id,
+        "stage": StepStage.POSE,
+        "index": index,
+        "tracker": tracker,
+    }
+    return _run_step(
+        self,
+        key,
+        lambda: stages.pose_run(
+            assessment_id=assessment_id, job_id=job_id, index=index, tracker=tracker, message_id=self.request.id
+        ),
+    )
+
+
+@shared_task(**_STEP_TASK)
+def measure_assessment(self, assessment_id: int, job_id: str) -> str:
+    """Merge the job's chunks and store its numbers (the chord's body). Safe to run twice."""
+    key = {"assessment_id": assessment_id, "job_id": job_id, "stage": StepStage.MEASURE}
+    return _run_step(
+        self,
+        key,
+        lambda: stages.measure_run(assessment_id=assessment_id, job_id=job_id, message_id=self.request.id),
+    )
+
+
+@shared_task(**_STEP_TASK)
+def render_assessment(self, assessment_id: int, job_id: str) -> str:
+    """Keyframes, annotated preview and playable copy of a measured job. Safe to run twice."""
+    key = {"assessment_id": assessment_id, "job_id": job_id, "stage": StepStage.RENDER}
+    return _run_step(
+        self, key, lambda: stages.render_run(assessment_id=assessment_id, job_id=job_id, message_id=self.request.id)
+    )
+
+
+def _run_step(task: Any, key: dict[str, Any], run: Callable[[], str]) -> str:
+    """A step's run with the job's failure rules; always a value, so the chord's body still runs."""
+    try:
+        return run()
+    except services.JobSuperseded:
+        return "superseded"
+    except VideoError as exc:
+        _fail_step(key, exc.message)
+        return "failed"
+    except SoftTimeLimitExceeded:
+        _fail_step(key, f"Part of the analysis took longer than {settings.ASSESSMENT_SOFT_TIME_LIMIT_S // 60} minutes.")
+        return "failed"
+    except (services.TransientAnalysisError, OperationalError, InterfaceError) as exc:
+        if not connection.in_atomic_block:
+            close_old_connections()
+        try:
+            step = steps.step_find(**key)
+            if step is not None and step.message_id == task.request.id:
+                steps.step_release(step=step)
+        except DatabaseError:
+            logger.warning("database unreachable for step %s; retrying", key)
+        raise task.retry(exc=exc, countdown=10 * 2**task.request.retries) from exc
+    except Exception:
+        logger.exception("analysis step %s failed", key)
+        _fail_step(key, GENERIC_FAILURE)
+        return "failed"
+
+
+def _fail_step(key: dict[str, Any], reason: str) -> None:
+    step = steps.step_find(**key)
+    if step is not None:
+        steps.step_fail(step=step, reason=reason)
 
 
 @shared_task(acks_late=True)

@@ -417,9 +417,10 @@ STORAGES["assessments"] = {
     ),
 }
 # Upload checks: larger bodies get a 413; shorter, longer or slower clips a 400 before queueing.
-# The fast analysis path (pose at 20 fps across processes) is ~4x quicker but differs from the
-# plain path by up to several degrees per frame (manage.py bench_analysis): off until it matches.
-ASSESSMENT_FAST_PATH = env.bool("ASSESSMENT_FAST_PATH", default=False)
+# Analysis that scales out (issue 15): a clip is posed in chunks of this many seconds, one Celery
+# task per chunk and tracker, on any worker. Shorter chunks spread a clip over more workers but
+# each pays a 1 s warm-up; a clip of one chunk is analysed in a single task (README "Sizing").
+ASSESSMENT_CHUNK_S = env.float("ASSESSMENT_CHUNK_S", default=4.5)
 ASSESSMENT_MAX_UPLOAD_BYTES = env.int("ASSESSMENT_MAX_UPLOAD_BYTES", default=1024**3)
 ASSESSMENT_MIN_DURATION_S = env.float("ASSESSMENT_MIN_DURATION_S", default=1.0)
 # Resumable uploads (tus 1.0.0 under /api/v1/uploads/): the page sends clips larger than

@@ -34,6 +34,7 @@ def _files_of(assessment: Any) -> list[str]:
     names = [getattr(assessment, field).name for field in (*VIDEO_FILE_FIELDS, "landmarks")]
     for keyframe in assessment.keyframes or []:
         names += [keyframe.get("name", ""), keyframe.get("page_name", "")]
+    names += assessment.steps.exclude(file="").values_list("file", flat=True)  # chunk results not yet merged
     return [name for name in names if name]
 
 
@@ -77,6 +78,8 @@ def patient_erase(*, patient: Patient, erased_by: Any, reason: str) -> Patient:
             playback="",
             landmarks="",
             keyframes=[],
+            # Pictures still being drawn would be written back after the files are gone: not any more.
+            pictures_pending=False,
             original_filename="",
             interpretation="",
             acceptance_note="",

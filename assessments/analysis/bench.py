@@ -1,10 +1,12 @@
-"""Speed benchmark: plain vs fast path on a 10 s, 60 fps, 1080x1920 clip (issue 3, "Speed"),
-and decoding: OpenCV vs PyAV on cam03 looped to 10 s (1080p60 H.264) and at 4K (issue 12; ``--decode-only``).
+"""Speed benchmark in this process: the chunked path against one uninterrupted run on a 10 s, 60 fps,
+1080x1920 clip, and decoding: OpenCV vs PyAV on cam03 looped to 10 s (1080p60 H.264) and at 4K
+(issue 12; ``--decode-only``).
 
 By default the clip is built by looping the Pose2Sim cam03 clip forwards and backwards (so the
 motion stays continuous) into a temporary file. The last printed line is one JSON object with
-``plain_rtf``, ``fast_rtf`` and ``max_metric_diff_deg`` (plus the details), for CI and the
-``bench_analysis`` management command, which calls ``main(argv)``.
+``in_process_rtf``, ``chunked_in_process_rtf`` and the chunked path's per-frame differences.
+The same chunks spread over real Celery workers are timed by ``manage.py bench_analysis``
+(assessments/bench_workers.py), which uses the clip builder and ``decode_benchmark`` from here.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def restart_floor(path: Path, view: str, plain: Any, *, start_s: float = 1.0, se
     MediaPipe's tracker carries state from frame to frame (its crop comes from the previous
     pose, its landmark filter from the previous values), so a run that starts later gives other
     per-frame numbers even once it has settled. That spread is the floor under any comparison
-    of per-frame values between two ways of posing a clip, the fast path included.
+    of per-frame values between two ways of posing a clip, the chunks of plan.py included.
     """
     from . import pose as pose_mod
     from .metrics import pelvic_obliquity_deg
@@ -222,10 +224,8 @@ def _run(label: str, path: Path, view: str, **kwargs: Any) -> tuple[Any, float]:
     wall = time.perf_counter() - t0
     v = result.video
     print(
-        f"{label:>6s}: {v['frames']} frames at {v['fps']:.0f} fps ({v['width']}x{v['height']}), "
-        f"posed {len(result.frame_index)} samples at {result.pose['pose_fps']:.0f} fps, "
-        f"{result.pose['workers']} process(es): wall {wall:.2f} s, realtime factor {wall / v['duration_s']:.3f} "
-        f"(decode {result.timing.decode_s:.1f} s, pose {result.timing.pose_s:.1f} s summed over processes)",
+        f"{label:>9s}: {v['frames']} frames at {v['fps']:.0f} fps ({v['width']}x{v['height']}), "
+        f"{len(result.pose['chunks'])} chunk(s): wall {wall:.2f} s, realtime factor {wall / v['duration_s']:.3f}",
         flush=True,
     )
     return result, wall
@@ -244,14 +244,12 @@ def decode_benchmark() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="bench_analysis", description=__doc__.splitlines()[0])
+    from .plan import DEFAULT_CHUNK_S
+
+    p = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
     p.add_argument("path", nargs="?", help="clip to time (default: 10 s built from the Pose2Sim cam03 clip)")
     p.add_argument("--view", choices=("posterior", "anterior"), default="posterior")
-    p.add_argument("--fast-pose-fps", type=float, default=None, help="pose rate of the fast path")
-    p.add_argument("--skip-plain", action="store_true", help="time the fast path only")
-    p.add_argument(
-        "--skip-floor", action="store_true", help="skip posing the clip again 1 s in (the plain path's own spread)"
-    )
+    p.add_argument("--chunk-s", type=float, default=DEFAULT_CHUNK_S, help="chunk length of the chunked run")
     p.add_argument(
         "--decode-only", action="store_true", help="only time decoding: OpenCV vs PyAV on cam03 (1080p60) and 4K"
     )
@@ -261,7 +259,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from .cli import native_stderr_silenced
-    from .pipeline import FAST_POSE_FPS
 
     with tempfile.TemporaryDirectory(prefix="bench_analysis_") as tmp:
         if args.path:
@@ -269,70 +266,30 @@ def main(argv: list[str] | None = None) -> int:
         else:
             clip = build_bench_clip(Path(tmp) / "bench_10s_60fps_1080x1920.mp4")
             print(f"Built {clip.name}: {BENCH_SECONDS:.0f} s, {BENCH_FPS:.0f} fps, {BENCH_SIZE[0]}x{BENCH_SIZE[1]}")
-        out: dict[str, Any] = {
-            "clip": str(clip) if args.path else "pose2sim_cam03 ping-pong 10 s",
-            "cpu_count": os.cpu_count(),
-            "load_avg_1min_before": round(os.getloadavg()[0], 2),
-        }
-        # Decoding (issue 12): cam03 at 1080p60 and 4K for the standard run, else the clip given.
-        out.update(decode_benchmark() if not args.path else decode_speed(clip, "clip", repeats=1))
+        out: dict[str, Any] = {"cpu_count": os.cpu_count(), "load_avg_1min_before": round(os.getloadavg()[0], 2)}
+        out.update(decode_speed(clip, "clip", repeats=1))
         with native_stderr_silenced():
-            fast, fast_wall = _run("fast", clip, args.view, fast=True, pose_fps=args.fast_pose_fps)
-            # Again, now that the worker processes' fork server has MediaPipe loaded, as in a
-            # long-running Celery or web worker.
-            _, warm_wall = _run("fast*", clip, args.view, fast=True, pose_fps=args.fast_pose_fps)
-            plain = None
-            if not args.skip_plain:
-                plain, plain_wall = _run("plain", clip, args.view, fast=False)
-        duration = fast.video["duration_s"]
+            whole, whole_wall = _run("one", clip, args.view, chunk_s=1e6)
+            chunked, chunked_wall = _run("chunked", clip, args.view, chunk_s=args.chunk_s)
+        duration = whole.video["duration_s"]
+        diff = compare(whole, chunked)
         out.update(
             {
-                "frames": fast.video["frames"],
-                "fps": fast.video["fps"],
-                "fast_wall_s": round(fast_wall, 3),
-                "fast_rtf": round(fast_wall / duration, 3),
-                "fast_pose_fps": args.fast_pose_fps or FAST_POSE_FPS,
-                "fast_warm_wall_s": round(warm_wall, 3),
-                "fast_warm_rtf": round(warm_wall / duration, 3),
-                "fast_workers": fast.pose["workers"],
-                "fast_pose_cpu_s": round(fast.timing.pose_cpu_s, 2),
-                # What the wall time would be if the workers had the cores to themselves.
-                "fast_cpu_bound_rtf": round(fast.timing.pose_cpu_s / max(1, fast.pose["workers"]) / duration, 3),
+                "frames": whole.video["frames"],
+                "fps": whole.video["fps"],
+                "in_process_rtf": round(whole_wall / duration, 3),
+                "chunked_in_process_rtf": round(chunked_wall / duration, 3),
+                "chunks": len(chunked.pose["chunks"]),
+                "chunked_median_diff_deg": diff["frame_obliquity_diff_median_deg"],
+                "chunked_p90_diff_deg": diff["frame_obliquity_diff_p90_deg"],
+                "chunked_summary_diff_max_deg": diff["summary_diff_max_deg"],
+                "pose_cpu_s": round(whole.timing.pose_cpu_s, 2),
             }
         )
-        if plain is not None:
-            out.update(
-                {
-                    "plain_wall_s": round(plain_wall, 3),
-                    "plain_rtf": round(plain_wall / duration, 3),
-                    "plain_pose_cpu_s": round(plain.timing.pose_cpu_s, 2),
-                    "plain_cpu_bound_rtf": round(plain.timing.pose_cpu_s / duration, 3),
-                }
-            )
-            out.update(compare(plain, fast))
-            # What the plain path needs, in CPU time, against what the cores give at the target.
-            calls = 2 * len(plain.frame_index)  # direct + mirror tracker per posed frame
-            out["plain_ms_per_pose_call"] = round(1000 * (plain.timing.pose_cpu_s - plain.timing.decode_s) / calls, 1)
-            out["plain_cores_for_rtf_0_5"] = math.ceil(plain.timing.pose_cpu_s / (0.5 * duration))
-            print(
-                f"Fast vs plain: per-frame obliquity |diff| median {out['frame_obliquity_diff_median_deg']} deg, "
-                f"p90 {out['frame_obliquity_diff_p90_deg']} deg, max {out['frame_obliquity_diff_max_deg']} deg "
-                f"over {out['frames_compared']} frames; summary metrics max {out['summary_diff_max_deg']} deg "
-                f"({out['summary_diff_worst'] or 'no stances to compare'})."
-            )
-        if plain is not None and not args.skip_floor:
-            with native_stderr_silenced():
-                out.update(restart_floor(clip, args.view, plain))
-            print(
-                f"Plain vs plain started 1 s later (settled 1 s): per-frame obliquity |diff| median "
-                f"{out.get('restart_obliquity_diff_median_deg')} deg, p90 {out.get('restart_obliquity_diff_p90_deg')} "
-                f"deg, max {out.get('restart_obliquity_diff_max_deg')} deg over {out['restart_frames_compared']} frames."
-            )
-        if plain is not None:
-            print(
-                f"The plain path needs {plain.timing.pose_cpu_s:.1f} CPU-s ({out['plain_ms_per_pose_call']} ms per "
-                f"MediaPipe call): realtime factor 0.5 would take {out['plain_cores_for_rtf_0_5']} cores."
-            )
+        print(
+            f"Chunked vs one process: per-frame obliquity |diff| median {out['chunked_median_diff_deg']} deg, "
+            f"p90 {out['chunked_p90_diff_deg']} deg; summary metrics max {out['chunked_summary_diff_max_deg']} deg."
+        )
         out["load_avg_1min_after"] = round(os.getloadavg()[0], 2)
         print(json.dumps(out))
     return 0

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from .plan import DEFAULT_CHUNK_S
 from .quality import LOW_CONFIDENCE, NOT_MEASURABLE, SMALLEST_DETECTABLE_DIFFERENCE_DEG, status_of, status_reasons
 from .summary import METRIC_LABELS
 
@@ -53,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", metavar="OUT.webm", help="write an annotated preview video (WebM)")
     p.add_argument("--landmarks", metavar="OUT.npz", help="write per-frame landmarks (compressed .npz)")
     p.add_argument(
-        "--fast",
-        action="store_true",
-        help="pose at 20 fps across worker processes (quicker; per-frame values differ from the default path)",
+        "--chunk-s",
+        type=float,
+        default=DEFAULT_CHUNK_S,
+        help=f"chunk length of the pose plan in seconds (default {DEFAULT_CHUNK_S:g}, as ASSESSMENT_CHUNK_S)",
     )
     return p
 
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             result = analyse(
                 args.path,
                 args.view,
-                fast=args.fast,
+                chunk_s=args.chunk_s,
                 keyframes_dir=args.keyframes,
                 preview_path=args.preview,
                 landmarks_path=args.landmarks,

@@ -81,6 +81,24 @@ def new_estimator():  # -> mediapipe Pose; typed loosely so importing this modul
     )
 
 
+_WARM: list = []  # estimators kept by a long-running process (a Celery worker), see ``warm_estimators``
+
+
+def warm_estimators(n: int) -> list:
+    """``n`` estimators ready for a new run: made once per process, reset between runs.
+
+    Making one costs a model and graph load (~0.1-0.3 s); a worker posing many chunks keeps them.
+    ``reset`` restarts the graph, so no tracking state carries over: a reset estimator gives the
+    same landmarks as a new one (tests/assessments/analysis/test_chunks.py). Not for threads.
+    """
+    while len(_WARM) < n:
+        _WARM.append(new_estimator())
+    for estimator in _WARM[:n]:
+        estimator.reset()
+        estimator._simulated_timestamp = 0  # as a new one: the first frame's time stamps it
+    return _WARM[:n]
+
+
 def process_at(estimator, rgb: np.ndarray, time_s: float):
     """Run MediaPipe on one frame stamped with its real time in the clip.
 

@@ -14,6 +14,7 @@ decodes cam03 (1088x1920, 60 fps H.264) at least as fast as OpenCV did (bench.py
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Iterator
@@ -526,7 +527,13 @@ def _first_frames(path: Path, stream_index: int) -> tuple[int, int, int, int]:
 
 
 def iter_timed_frames(
-    info: VideoInfo, *, start: int = 0, stop: int | None = None, step: int = 1, threads: bool = True
+    info: VideoInfo,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    step: int = 1,
+    threads: bool = True,
+    seek: bool = False,
 ) -> Iterator[tuple[int, float, np.ndarray]]:
     """Yield ``(frame_number, time_s, bgr_image)`` for frames ``start, start+step, ... < stop``.
 
@@ -536,6 +543,10 @@ def iter_timed_frames(
     converted to BGR, most of the per-frame cost at 1080p. Decoding stops quietly at the real end
     of the stream (or where a damaged file stops decoding), which may come before the frame
     count the container announced.
+
+    ``seek``: start decoding at the keyframe before ``start`` instead of at the first frame (a
+    chunk of the clip, plan.py), with the same frame numbers and times as decoding from the start;
+    where that cannot be guaranteed (timestamps missing or repeated) it decodes from the start.
     """
     scale = info.time_scale
     step_s = 1.0 / info.playback_fps if info.playback_fps > 0 else 0.0
@@ -545,8 +556,15 @@ def iter_timed_frames(
             stream.thread_type = "AUTO"  # frame and slice threads: see bench.py for the speed
         index = 0
         last: float | None = None
+        frames: Iterator[av.VideoFrame] = _decoded(media, stream)
+        if seek and start > 0:
+            sought = _seek_before(media, stream, start)
+            if sought is None:  # the file was read to its end to number the frames: open it again
+                yield from iter_timed_frames(info, start=start, stop=stop, step=step, threads=threads)
+                return
+            frames, index, last = sought
         try:
-            for frame in _decoded(media, stream):
+            for frame in frames:
                 if stop is not None and index >= stop:
                     break
                 pts = frame.pts if frame.pts is not None else frame.dts
@@ -581,3 +599,49 @@ def count_frames(info: VideoInfo) -> int:
     """Number of video packets in the stream (one frame each), found by demuxing without decoding."""
     with _open(Path(info.path)) as media:
         return _count_packets(media, _stream_at(media, info.stream_index), None)
+
+
+def _presentation_times(media: av.container.InputContainer, stream: av.VideoStream) -> list[int] | None:
+    """Every packet's pts in presentation order, or None when they cannot number the frames."""
+    pts = []
+    try:
+        for packet in media.demux(stream):
+            if packet.size:
+                if packet.pts is None:
+                    return None
+                pts.append(int(packet.pts))
+    except av.FFmpegError as exc:
+        _raise_if_memory(exc)
+        return None
+    pts.sort()
+    if any(b <= a for a, b in itertools.pairwise(pts)):
+        return None
+    return pts
+
+
+def _seek_before(
+    media: av.container.InputContainer, stream: av.VideoStream, start: int
+) -> tuple[Iterator[av.VideoFrame], int, float | None] | None:
+    """Decode from the keyframe before frame ``start``: (frames, number of the first one, time of
+    the one before it). The frame number comes from the packets' presentation order, which is the
+    order decoding from the start counts in. None: decode from the start instead."""
+    pts = _presentation_times(media, stream)
+    if pts is None or start >= len(pts):
+        return None
+    media.seek(pts[start], stream=stream, backward=True, any_frame=False)
+    frames = _decoded(media, stream)
+    try:
+        first = next(frames)
+    except (StopIteration, av.FFmpegError):
+        return None
+    position = {p: k for k, p in enumerate(pts)}
+    index = position.get(first.pts) if first.pts is not None else None
+    if index is None or index > start:
+        return None  # the demuxer landed after the frame asked for, or on a frame it cannot place
+    previous = float(pts[index - 1] * stream.time_base) if index > 0 and stream.time_base is not None else None
+
+    def chained() -> Iterator[av.VideoFrame]:
+        yield first
+        yield from frames
+
+    return chained(), index, previous

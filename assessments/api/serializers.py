@@ -91,6 +91,7 @@ class AssessmentOutputSerializer(AssessmentSummaryOutputSerializer):
             "of_record_at",
             "status",
             "progress",
+            "pictures_pending",
             "failure_reason",
             "attempts",
             "analysis_version",
@@ -141,7 +142,18 @@ class AssessmentStatusOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "status", "status_label", "progress", "failure_reason", "attempts", "has_result", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "progress",
+            "failure_reason",
+            "attempts",
+            "has_result",
+            "finished_at",
+            # Numbers first: true while keyframes, preview and playable copy are still being drawn.
+            "pictures_pending",
+        ]
         read_only_fields = fields
 
 

@@ -7,49 +7,53 @@ UPDATE, so a re-delivered or superseded message cannot produce a second result.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import shutil
-import tempfile
-import time
 import uuid
-from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any
 
-import av
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assessments.analysis.video import VideoError
-from assessments.models import Assessment, AssessmentStatus, private_storage
-from assessments.services.job_memory import memory_cap
-from assessments.services.limits import upload_limits
+from assessments.models import Assessment, AssessmentStatus
+from assessments.services.job_files import (
+    PLAYBACK_FAILED,
+    OutputPaths,
+    TransientAnalysisError,
+    VideoChanged,
+    _check_unchanged,
+    _delete_files,
+    _local_copy,
+    _make_playback,
+    _output_paths,
+    _store_outputs,
+    file_sha256,
+)
 from audit.models import AuditAction
 from audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-_COPY_CHUNK = 1024 * 1024
-
-
-class TransientAnalysisError(Exception):
-    """A failure worth retrying (storage or database briefly unavailable), not the clip's fault."""
+__all__ = [
+    "PLAYBACK_FAILED",
+    "OutputPaths",
+    "TransientAnalysisError",
+    "VideoChanged",
+    "_check_unchanged",
+    "_delete_files",
+    "_local_copy",
+    "_make_playback",
+    "_output_paths",
+    "_store_outputs",
+    "file_sha256",
+]
 
 
 class JobSuperseded(Exception):
     """The row now owes another job (re-queued by the sweeper or a re-analysis): stop quietly."""
-
-
-class VideoChanged(VideoError):
-    """The stored file's SHA-256 differs from the one taken at upload."""
-
-    code = "video_changed"
 
 
 def queue_analysis(assessment: Assessment) -> None:
@@ -60,6 +64,7 @@ def queue_analysis(assessment: Assessment) -> None:
     assessment.failure_reason = ""
     assessment.queued_at = timezone.now()
     assessment.finished_at = None
+    assessment.pictures_pending = False  # an older job's pictures, if still owed, are no longer wanted
     job_id = assessment.job_id
     # robust: with the broker down the row still commits as queued, and the sweeper sends it later
     # (assessment_resend_lost). A new row has its pk by the time this runs.
@@ -187,223 +192,20 @@ def assessment_fail(*, assessment_id: int, job_id: str, reason: str) -> bool:
 
 
 def assessment_process(*, assessment_id: int, job_id: str, message_id: str = "") -> str:
-    """Run one owed job end to end. Returns what happened: "skipped", or the final status.
+    """Start one owed job: claim it, check the file, plan its chunks and set them going.
 
-    Raises ``VideoError`` (the clip's fault, or a stored file that changed), ``TransientAnalysisError``
-    or anything else; the task decides between retry and failure.
+    A clip of one chunk is posed and measured in this task; a longer one becomes a Celery chord
+    of chunk tasks then the measure task (``services.stages``). Run eagerly (in-process, as the
+    tests do), the chord runs here too and the outcome is the job's final status.
+    Returns "skipped", "started" or the final status. Raises ``VideoError`` (the clip's fault, or
+    a stored file that changed), ``TransientAnalysisError`` or anything else; the task decides.
     """
-    from assessments.analysis.pipeline import analyse
+    from assessments.services import stages
 
     assessment = assessment_claim(assessment_id=assessment_id, job_id=job_id, message_id=message_id)
     if assessment is None:
         return "skipped"
-    last = [-1]
-
-    def progress(fraction: float) -> None:
-        percent = int(fraction * 100)
-        if percent != last[0]:
-            last[0] = percent
-            assessment_report_progress(assessment_id=assessment_id, job_id=job_id, percent=percent)
-
-    work = Path(tempfile.mkdtemp(prefix=f"stride-analysis-{assessment_id}-"))
-    try:
-        t0 = time.perf_counter()
-        video_path = _local_copy(assessment, work)
-        _check_unchanged(assessment, video_path)
-        outputs = _output_paths(work)
-        t1 = time.perf_counter()
-        fast = settings.ASSESSMENT_FAST_PATH
-        with memory_cap(settings.ASSESSMENT_JOB_MEMORY_MB):
-            result = analyse(
-                video_path,
-                assessment.view,
-                fast=fast,
-                progress=progress,
-                capture_fps=assessment.capture_fps,
-                limits=upload_limits(),
-                **outputs,
-            )
-            data = result.to_dict()
-            t2 = time.perf_counter()
-            # The heartbeat goes on while the copy is encoded (the sweeper watches it).
-            beat = lambda: assessment_report_progress(assessment_id=assessment_id, job_id=job_id, percent=99)  # noqa: E731
-            playback_path, playback_error = _make_playback(assessment, video_path, outputs, heartbeat=beat)
-        t3 = time.perf_counter()
-        stored = _store_outputs(assessment, job_id, data, outputs, playback_path)
-        if playback_error:
-            data["outputs"]["playback_error"] = playback_error
-        outcome = assessment_store_result(assessment_id=assessment_id, job_id=job_id, result=data, files=stored)
-        logger.info(
-            "assessment %s job %s: %s; fetch %.2f s, analysis %.2f s, playable copy %.2f s, store %.2f s",
-            assessment_id,
-            job_id,
-            outcome,
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            time.perf_counter() - t3,
-        )
-        return outcome
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-PLAYBACK_FAILED = "A playable copy of this video could not be made"
-
-
-def _make_playback(
-    assessment: Assessment, video_path: Path, outputs: OutputPaths, *, heartbeat: Any
-) -> tuple[Path | None, str]:
-    """Write the browser rendition when Chromium cannot play the original (analysis.rendition).
-
-    Returns (its path, "") or (None, why it failed); (None, "") when the original plays as it is. A failure costs the player, not the result: the numbers are
-    stored and the page says in words that the video cannot be shown.
-    """
-    from assessments.analysis import rendition
-    from assessments.analysis.video import probe
-
-    meta = assessment.video_meta or {}
-    if rendition.browser_playable(codec=meta.get("codec", ""), container=meta.get("container", "")):
-        return None, ""
-    target = outputs["landmarks_path"].parent / "playback.mp4"
-    try:
-        info = probe(video_path, capture_fps=assessment.capture_fps)
-        rendition.write_rendition(info, target, heartbeat=heartbeat)
-    # The encoder's and decoder's own failures only: a time limit or a superseded job still stops the run.
-    except (av.FFmpegError, VideoError, OSError, ValueError, RuntimeError) as exc:
-        logger.warning("assessment %s: playable copy failed: %s", assessment.pk, exc)
-        target.unlink(missing_ok=True)
-        return None, f"{PLAYBACK_FAILED} ({type(exc).__name__})."
-    return target, ""
-
-
-def _local_copy(assessment: Assessment, work: Path) -> Path:
-    """A path the decoder can open: the file itself on local disk, a temporary copy otherwise (S3)."""
-    storage = assessment.video.storage
-    name = cast(str, assessment.video.name)  # a saved assessment always has its video
-    try:
-        local = Path(storage.path(name))
-    except NotImplementedError:
-        local = None
-    if local is not None and local.is_file():
-        return local
-    target = work / Path(name).name
-    try:
-        with storage.open(name, "rb") as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, _COPY_CHUNK)
-    except FileNotFoundError:
-        raise VideoError(
-            "The uploaded video is missing from storage. Please upload it again.", code="file_missing"
-        ) from None
-    except OSError as exc:
-        raise TransientAnalysisError(f"could not fetch the video: {exc}") from exc
-    return target
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_COPY_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _check_unchanged(assessment: Assessment, path: Path) -> None:
-    """The file analysed must be the file uploaded: its SHA-256 is compared with the upload's."""
-    found = file_sha256(path)
-    if found == assessment.video_sha256:
-        return
-    audit_record(
-        actor=None,
-        action=AuditAction.UPDATE,
-        target=assessment,
-        patient_id=assessment.patient_id,
-        summary=f"stored video failed its integrity check: SHA-256 {found} instead of {assessment.video_sha256}",
-    )
-    raise VideoChanged(
-        "The stored video no longer matches the uploaded file (its SHA-256 fingerprint differs), so it was "
-        "not analysed. Please upload the original clip again."
-    )
-
-
-class OutputPaths(TypedDict, total=False):
-    """Where the engine writes its files: ``analyse``'s keyword arguments of the same names."""
-
-    landmarks_path: Path
-    keyframes_dir: Path
-    preview_path: Path
-
-
-def _output_paths(work: Path) -> OutputPaths:
-    out: OutputPaths = {"landmarks_path": work / "landmarks.npz"}
-    try:
-        import assessments.analysis.render  # noqa: F401  (keyframes and preview need the renderer)
-    except ImportError:
-        return out
-    out["keyframes_dir"] = work / "keyframes"
-    out["preview_path"] = work / "preview.webm"
-    return out
-
-
-def _store_outputs(
-    assessment: Assessment, job_id: str, data: dict, outputs: OutputPaths, playback: Path | None = None
-) -> dict[str, Any]:
-    """Copy the run's files to private storage under a per-job folder; return their names."""
-    storage = private_storage()
-    folder = f"assessments/{assessment.uid}/runs/{job_id}"
-    stored: dict[str, Any] = {"landmarks": "", "preview": "", "playback": "", "keyframes": []}
-    try:
-        if outputs["landmarks_path"].is_file():
-            with outputs["landmarks_path"].open("rb") as fh:
-                stored["landmarks"] = storage.save(f"{folder}/landmarks.npz", File(fh))
-        preview = outputs.get("preview_path")
-        if preview is not None and preview.is_file():
-            with preview.open("rb") as fh:
-                stored["preview"] = storage.save(f"{folder}/preview.webm", File(fh))
-        if playback is not None and playback.is_file():
-            with playback.open("rb") as fh:
-                stored["playback"] = storage.save(f"{folder}/playback.mp4", File(fh))
-        for item in (data.get("outputs") or {}).get("keyframes") or []:
-            path = Path(item["path"])
-            if not path.is_file():
-                continue
-            with path.open("rb") as fh:
-                name = storage.save(f"{folder}/keyframes/{path.name}", File(fh))
-            kept = {k: v for k, v in item.items() if k not in ("path", "page_path")} | {"name": name}
-            page = Path(item.get("page_path") or "")
-            if page.name and page.is_file():
-                with page.open("rb") as fh:
-                    kept["page_name"] = storage.save(f"{folder}/keyframes/{page.name}", File(fh))
-            stored["keyframes"].append(kept)
-    except OSError as exc:
-        _delete_files(stored)
-        raise TransientAnalysisError(f"could not store the results: {exc}") from exc
-    # Local paths of the worker mean nothing elsewhere; the stored names replace them.
-    data["outputs"] = {
-        "landmarks": stored["landmarks"],
-        "preview": stored["preview"],
-        "playback": stored["playback"],
-        "keyframes": stored["keyframes"],
-    }
-    return stored
-
-
-def _delete_files(files: Mapping[str, Any]) -> None:
-    storage = private_storage()
-    keyframes = files.get("keyframes") or []
-    names = [
-        files.get("landmarks"),
-        files.get("preview"),
-        files.get("playback"),
-        *(k.get("name") for k in keyframes),
-        *(k.get("page_name") for k in keyframes),
-    ]
-    for name in names:
-        if name:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.warning("could not delete %s", name)
+    return stages.job_start(assessment=assessment, job_id=job_id)
 
 
 def summary_columns(result: dict[str, Any]) -> dict[str, Any]:
@@ -430,8 +232,13 @@ def summary_columns(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str, Any], files: dict[str, Any]) -> str:
+def assessment_store_result(
+    *, assessment_id: int, job_id: str, result: dict[str, Any], files: dict[str, Any], pictures_pending: bool = False
+) -> str:
     """processing -> done/flagged with the new result, only if this job is still the one owed.
+
+    ``pictures_pending``: the numbers land first; keyframes, preview and the playable copy follow
+    (``stages.render_run``), and the previous run's pictures go now, as its numbers do.
 
     The conditional UPDATE is the single point where a result lands: of two runs of one job
     (a re-delivery racing the original), the second finds the row finished and discards its files.
@@ -457,6 +264,7 @@ def assessment_store_result(*, assessment_id: int, job_id: str, result: dict[str
             preview=files.get("preview") or "",
             playback=files.get("playback") or "",
             keyframes=files.get("keyframes") or [],
+            pictures_pending=pictures_pending,
             **summary_columns(result),
         )
         if not stored:
@@ -480,10 +288,20 @@ def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: 
     stale_after_s = settings.ASSESSMENT_STALE_AFTER_S if stale_after_s is None else stale_after_s
     max_attempts = settings.ASSESSMENT_MAX_ATTEMPTS if max_attempts is None else max_attempts
     cutoff = timezone.now() - timedelta(seconds=stale_after_s)
-    stuck = Assessment.objects.filter(status=AssessmentStatus.PROCESSING).filter(
-        Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True)
+    from assessments.models import AnalysisStep
+    from assessments.services import steps
+
+    # A job spread over chunk tasks keeps the chunks it has: only its lost steps go out again.
+    resent = steps.steps_resend_lost(stale_after_s=stale_after_s)
+    chunked = AnalysisStep.objects.filter(
+        assessment__status=AssessmentStatus.PROCESSING, job_id=F("assessment__job_id")
+    ).values("assessment_id")
+    stuck = (
+        Assessment.objects.filter(status=AssessmentStatus.PROCESSING)
+        .filter(Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True))
+        .exclude(pk__in=chunked)
     )
-    outcome: dict[str, list] = {"requeued": [], "failed": []}
+    outcome: dict[str, list] = {"requeued": list(resent["requeued"]), "failed": list(resent["failed"])}
     for assessment_id, job_id, attempts in stuck.values_list("pk", "job_id", "attempts"):
         if attempts >= max_attempts:
             reason = stopped_too_often(attempts)
@@ -500,7 +318,15 @@ def assessment_requeue_stuck(*, stale_after_s: int | None = None, max_attempts: 
                 continue
             queue_analysis(assessment)
             assessment.save(
-                update_fields=["job_id", "status", "progress", "failure_reason", "queued_at", "finished_at"]
+                update_fields=[
+                    "job_id",
+                    "status",
+                    "progress",
+                    "failure_reason",
+                    "queued_at",
+                    "finished_at",
+                    "pictures_pending",
+                ]
             )
             audit_record(
                 actor=None,

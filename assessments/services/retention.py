@@ -82,7 +82,18 @@ def assessment_remove_videos(
                 setattr(assessment, field, "")
         assessment.video_removed_at = now
         assessment.video_removed_reason = reason[:255]
-        assessment.save(update_fields=[*VIDEO_FILE_FIELDS, "video_removed_at", "video_removed_reason", "updated_at"])
+        # Pictures still being drawn from the video (numbers first) are no longer wanted: the
+        # render task finds none owed and discards what it drew.
+        assessment.pictures_pending = False
+        assessment.save(
+            update_fields=[
+                *VIDEO_FILE_FIELDS,
+                "video_removed_at",
+                "video_removed_reason",
+                "pictures_pending",
+                "updated_at",
+            ]
+        )
         audit_record(
             actor=actor,
             action=AuditAction.DELETE,

@@ -4,8 +4,11 @@
   var panel = document.getElementById("status-panel");
   if (!panel) return;
   var running = ["queued", "processing"];
-  if (running.indexOf(panel.dataset.status) < 0) return;
+  // Numbers first: once they are in, keep asking until the pictures (keyframes, preview) join them.
+  var picturesPending = panel.dataset.picturesPending === "true";
+  if (running.indexOf(panel.dataset.status) < 0 && !picturesPending) return;
   var seen = [];
+  var numbersShown = running.indexOf(panel.dataset.status) < 0;
 
   function swapFromPage() {
     fetch(panel.dataset.pageUrl, { credentials: "same-origin" })
@@ -36,6 +39,9 @@
         panel.dataset.status = s.status;
         if (running.indexOf(s.status) >= 0) {
           setTimeout(tick, 700);
+        } else if (s.pictures_pending) {
+          if (!numbersShown) { numbersShown = true; swapFromPage(); }
+          setTimeout(tick, 1500);
         } else {
           swapFromPage();
         }

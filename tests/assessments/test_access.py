@@ -134,6 +134,7 @@ def test_status_endpoint_reports_progress(api_for, uploaded):
         "attempts": 0,
         "has_result": False,
         "finished_at": None,
+        "pictures_pending": False,
     }
 
 

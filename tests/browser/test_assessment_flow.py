@@ -1,4 +1,5 @@
-"""The assessment flow in a real browser: upload on a visit, live progress, the result, the trend.
+"""The assessment flow in a real browser: upload on a visit, live progress, the numbers, then the
+pictures, the trend.
 
 Processing runs in a real Celery worker process on the real cam03 clip.
 """
@@ -42,6 +43,10 @@ def test_clinician_uploads_a_video_watches_progress_sees_the_result_and_opens_th
     assessment.refresh_from_db()
     assert page.locator("#status-label").inner_text() == assessment.get_status_display()
     assert page.locator("#obliquity svg.chart polyline").count() >= 1
+    # Numbers first: the keyframes and the preview join them when drawn, again without a reload.
+    page.wait_for_selector("#pictures-pending", state="detached", timeout=180_000)
+    assessment.refresh_from_db()
+    assert not assessment.pictures_pending
     keyframes = page.locator("#keyframes img")
     assert keyframes.count() == len(assessment.keyframes)
     for i in range(keyframes.count()):

@@ -135,9 +135,9 @@ class Command(BaseCommand):
         from assessments.tasks import analyse_assessment
 
         with tempfile.TemporaryDirectory() as work:
-            analyse(clip, "posterior", fast=settings.ASSESSMENT_FAST_PATH)  # warm-up: model load, file cache
+            analyse(clip, "posterior", chunk_s=settings.ASSESSMENT_CHUNK_S)  # warm-up: model load, file cache
             start = time.perf_counter()
-            analyse(clip, "posterior", fast=settings.ASSESSMENT_FAST_PATH, **_output_paths(Path(work)))
+            analyse(clip, "posterior", chunk_s=settings.ASSESSMENT_CHUNK_S, **_output_paths(Path(work)))
             engine_s = time.perf_counter() - start
         self.stdout.write(f"Engine alone (with keyframes, preview, landmarks): {engine_s:.2f} s")
 

@@ -83,15 +83,15 @@ def derived_clip(clip_dir: Path, cam03_frames: list[np.ndarray]) -> Callable[[st
 
 @pytest.fixture(scope="session")
 def analysed() -> Callable[..., object]:
-    """``analysed(path, view="posterior", fast=False)``: the AnalysisResult, computed once per session."""
+    """``analysed(path, view="posterior")``: the AnalysisResult, computed once per session."""
     from assessments.analysis.pipeline import analyse
 
     cache: dict[tuple, object] = {}
 
-    def run(path: Path, view: str = "posterior", fast: bool = False):
-        key = (str(path), view, fast)
+    def run(path: Path, view: str = "posterior"):
+        key = (str(path), view)
         if key not in cache:
-            cache[key] = analyse(path, view, fast=fast)
+            cache[key] = analyse(path, view)
         return cache[key]
 
     return run

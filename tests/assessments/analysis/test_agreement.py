@@ -66,7 +66,7 @@ def test_not_measurable_clips_are_left_out_with_the_reason(tmp_path, capsys, ana
     ]
     rows.append(f"{SPORTS2D.name},posterior,left,5.0,")
     (tmp_path / "reference.csv").write_text("\n".join(rows) + "\n")
-    real = analysed(SPORTS2D, fast=True)  # the real side-view result, shared with test_real_video
+    real = analysed(SPORTS2D)  # the real side-view result, shared with test_real_video
     code = validate.main([str(tmp_path / "reference.csv")], analyse=lambda path, view: real.to_dict())
     printed = capsys.readouterr().out
     assert code == 0

@@ -122,7 +122,7 @@ def test_10_fps_video_is_analysed_but_flagged_low_fps(ten_fps_clip):
 
 
 def test_sideways_view_is_flagged_with_a_plain_sentence(analysed):
-    result = analysed(SPORTS2D, fast=True)
+    result = analysed(SPORTS2D)
     flag = next(f for f in result.quality.flags if f.code == "sideways_view")
     assert "from the side" in flag.message
 

@@ -30,13 +30,13 @@ def test_comparing_a_result_with_itself_finds_no_difference(analysed):
     assert diff["max_metric_diff_deg"] == 0.0
 
 
-def test_bench_prints_a_json_last_line_with_both_realtime_factors(tmp_path, capsys, cam03_frames):
-    clip = write_clip(tmp_path / "short.mp4", [cv2.resize(f, (540, 960)) for f in cam03_frames[:24]], 60.0)
-    assert bench.main([str(clip)]) == 0
+def test_bench_prints_a_json_last_line_with_the_chunked_and_the_uninterrupted_run(tmp_path, capsys, cam03_frames):
+    clip = write_clip(tmp_path / "short.mp4", [cv2.resize(f, (540, 960)) for f in cam03_frames[:90]], 60.0)
+    assert bench.main([str(clip), "--chunk-s", "0.2"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     d = json.loads(last)
-    assert {"plain_rtf", "fast_rtf", "max_metric_diff_deg", "frames", "fps"} <= set(d)
-    assert d["frames"] == 24 and d["plain_rtf"] > 0 and d["fast_rtf"] > 0
+    assert d["frames"] == 90 and d["in_process_rtf"] > 0 and d["chunked_in_process_rtf"] > 0
+    assert d["chunks"] == 3 and d["chunked_median_diff_deg"] is not None
     # Decode speed of the engine's decoder (PyAV) beside OpenCV's, which it replaced.
     assert d["decode_fps_clip_pyav_threads"] > 0 and d["decode_fps_clip_opencv_1thread"] > 0
 

@@ -182,7 +182,7 @@ def test_a_change_is_real_only_beyond_the_sdd_with_7_stances_per_side_on_both_re
 
 
 def test_the_real_side_view_clip_is_not_measurable_and_the_cli_prints_the_reason_without_a_table(analysed):
-    result = analysed(SPORTS2D, fast=True)  # shared with test_real_video
+    result = analysed(SPORTS2D)  # shared with test_real_video
     d = json.loads(result.to_json())
     assert d["quality"]["status"] == NOT_MEASURABLE
     assert d["summary"]["left"]["cpd_midstance_deg"]["mean"] is None

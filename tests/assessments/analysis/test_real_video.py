@@ -39,7 +39,7 @@ def test_pose2sim_clips_are_not_flagged_sideways_or_crowded(analysed):
 
 
 def test_side_view_park_clip_is_flagged_sideways_but_keeps_its_numbers(analysed):
-    result = analysed(SPORTS2D, fast=True)
+    result = analysed(SPORTS2D)
     codes = {f.code for f in result.quality.flags}
     assert "sideways_view" in codes
     assert not result.quality.ok
@@ -92,21 +92,10 @@ def test_analysing_the_same_file_twice_gives_identical_output(analysed):
     from assessments.analysis.pipeline import analyse
 
     first = analysed(CAM03).to_dict()
-    second = analyse(CAM03, "posterior", fast=False).to_dict()
+    second = analyse(CAM03, "posterior").to_dict()
     for d in (first, second):
         d.pop("timing")
     assert first == second
-
-
-def test_fast_path_stays_close_to_the_plain_path(analysed):
-    plain = analysed(CAM03)
-    fast = analysed(CAM03, fast=True)
-    assert fast.pose["path"] == "fast"
-    assert len(fast.frame_index) < len(plain.frame_index)
-    assert fast.detected.all()
-    common = np.isin(plain.frame_index, fast.frame_index)
-    diff = np.abs(obliquity(plain)[common] - obliquity(fast))
-    assert np.median(diff) < 1.0, np.median(diff)
 
 
 def test_120_fps_clip_is_posed_at_60_fps_and_reported_in_its_own_frame_numbers(clip_dir, cam03_frames):
@@ -115,7 +104,7 @@ def test_120_fps_clip_is_posed_at_60_fps_and_reported_in_its_own_frame_numbers(c
     from .conftest import write_clip
 
     clip = write_clip(clip_dir / "cam03_as_120fps.mp4", cam03_frames[:60], 120.0)
-    result = analyse(clip, fast=False)
+    result = analyse(clip)
     assert result.video["fps"] == 120.0
     assert result.pose["pose_fps"] == 60.0
     assert list(result.frame_index) == list(range(0, 60, 2))

@@ -1,4 +1,4 @@
-"""Keyframes, the browser-playable preview, and the fast path's chunking."""
+"""Keyframes and the browser-playable preview."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import shutil
 import subprocess
 
 import cv2
-import numpy as np
 import pytest
 
-from assessments.analysis import pipeline
 from assessments.analysis.metrics import measure_stances
 from assessments.analysis.render import write_keyframes, write_preview
 from assessments.analysis.video import probe
@@ -92,27 +90,3 @@ def test_preview_plays_in_chromium(cam03_outputs, tmp_path):
     assert state["r"] >= 2
     assert state["d"] == pytest.approx(100 / 60, abs=0.05)
     assert state["w"] > 0
-
-
-def test_fast_path_gives_the_same_numbers_in_one_process_and_in_two(monkeypatch):
-    # Short chunks so the 1.7 s clip is split; chunking, not process count, decides the numbers.
-    monkeypatch.setattr(pipeline, "CHUNK_S", 0.5)
-    seen: list[float] = []
-    two = pipeline.analyse(CAM03, fast=True, workers=2, progress=seen.append)
-    one = pipeline.analyse(CAM03, fast=True, workers=1)
-    assert len(two.pose["chunks"]) == 2 and two.pose["workers"] == 2
-    np.testing.assert_array_equal(two.frame_index, one.frame_index)
-    np.testing.assert_allclose(two.pelvic_obliquity_deg, one.pelvic_obliquity_deg)
-    assert seen == sorted(seen) and seen[-1] == 1.0
-
-
-def test_fast_path_poses_frames_at_a_lower_rate_in_the_clips_time_base(analysed):
-    fast = analysed(CAM03, fast=True)
-    assert fast.pose["pose_fps"] == pytest.approx(pipeline.FAST_POSE_FPS)
-    assert np.all(np.diff(fast.frame_index) == 3)
-    np.testing.assert_allclose(fast.time_s, fast.frame_index / 60.0)
-
-
-def test_worker_processes_can_be_prepared_ahead_of_the_first_clip():
-    assert pipeline.prepare_workers() is True
-    assert pipeline.prepare_workers() is True  # idempotent: the fork server is reused
