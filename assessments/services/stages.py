@@ -62,7 +62,9 @@ def job_start(*, assessment: Assessment, job_id: str) -> str:
     try:
         video_path = _local_copy(assessment, work)
         _check_unchanged(assessment, video_path)
-        info = probe(video_path, capture_fps=assessment.capture_fps, limits=upload_limits())
+        # The probe decodes the first frames: a frame too large for a job fails here, under the cap.
+        with memory_cap(settings.ASSESSMENT_JOB_MEMORY_MB):
+            info = probe(video_path, capture_fps=assessment.capture_fps, limits=upload_limits())
         plan = plan_pose(info, chunk_s=settings.ASSESSMENT_CHUNK_S)
         if len(plan.chunks) == 1:
             return _pose_and_measure_here(assessment, job_id, info, plan, work, eager=eager)
@@ -168,7 +170,8 @@ def pose_run(*, assessment_id: int, job_id: str, index: int, tracker: str, messa
     try:
         video_path = _local_copy(assessment, work)
         _check_unchanged(assessment, video_path)
-        info = probe(video_path, capture_fps=assessment.capture_fps)
+        with memory_cap(settings.ASSESSMENT_JOB_MEMORY_MB):
+            info = probe(video_path, capture_fps=assessment.capture_fps)
         chunk = chunk_of(step, info.frames)
         beat_every = 10
 

@@ -41,8 +41,11 @@ def test_hevc_mov_with_a_rotation_tag_plays_upright_from_its_playable_copy(
     page.click(".upload-form button[type=submit]")
     page.wait_for_url("**/assessments/*/", timeout=60_000)
     page.wait_for_selector("#summary", timeout=240_000)
+    # Numbers come first; the playable copy follows with the pictures.
+    page.wait_for_selector("#pictures-pending", state="detached", timeout=240_000)
     page.reload()
     assessment = Assessment.objects.get()
+    assert not assessment.pictures_pending
     assert assessment.video_meta["codec"] == "hevc" and assessment.playback.name.endswith(".mp4")
     assert "format (HEVC) cannot play in the browser; this is a playable copy." in page.inner_text("#playback-note")
     video = page.locator("#original-video")
